@@ -1,0 +1,259 @@
+//! The one request/response vocabulary. Served as Tauri `invoke` in the app, as JSON over HTTP by
+//! the server and as the CLI's commands; these are the only `Serialize` types at those boundaries.
+//!
+//! ```
+//! use gridvoice_core::api::Request;
+//! let req: Request = serde_json::from_str(
+//!     r#"{"op":"record_demand","text":"楼道灯坏了","category":"livability","grid":"110118003001001"}"#,
+//! ).unwrap();
+//! assert!(matches!(req, Request::RecordDemand(_)));
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::category::Category;
+use crate::clock::Timestamp;
+use crate::error::{Error, ErrorCode};
+use crate::ids::{ContactId, DelegateId, DemandId, GridId, VisitId};
+use crate::model::{Demand, Location, Visit};
+use crate::workflow::{DemandState, DemandStatus, Event, VisitState};
+
+/// A request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// Start a voter-contact visit in a grid.
+    StartVisit(StartVisit),
+    /// End a visit, with how many residents attended.
+    EndVisit {
+        visit: VisitId,
+        attendance: u32,
+        #[serde(default)]
+        delegates: Vec<DelegateId>,
+    },
+    /// Record a resident's demand.
+    RecordDemand(RecordDemand),
+    GetDemand {
+        id: DemandId,
+    },
+    ListDemands(DemandFilter),
+    /// Full-text search of demand texts (Chinese substrings).
+    Search {
+        query: String,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    /// Attach a resident's contact to a demand (consent required).
+    AttachContact {
+        demand: DemandId,
+        contact: NewContact,
+    },
+    ListVisits,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartVisit {
+    pub grid: GridId,
+    pub place: String,
+    pub topic: String,
+    /// Other delegates who come along.
+    #[serde(default)]
+    pub delegates: Vec<DelegateId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordDemand {
+    pub text: String,
+    /// A category code or its Chinese label.
+    pub category: String,
+    pub grid: GridId,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub visit: Option<VisitId>,
+    #[serde(default)]
+    pub contact: Option<NewContact>,
+    /// Ids are made by the caller when it has one already (drafts, retries): recording the same id
+    /// twice stores it once.
+    #[serde(default)]
+    pub id: Option<DemandId>,
+}
+
+/// A resident's contact as typed in.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewContact {
+    pub name: String,
+    pub phone: String,
+    pub consent: bool,
+}
+
+impl std::fmt::Debug for NewContact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewContact")
+            .field("consent", &self.consent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Filters for listing demands; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DemandFilter {
+    #[serde(default)]
+    pub grid: Option<GridId>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    /// `YYYY-MM-DD`, inclusive, Beijing time.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive, Beijing time.
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub visit: Option<VisitId>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub offset: Option<u32>,
+}
+
+/// A filter checked and parsed, ready for a query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedFilter {
+    pub grid: Option<GridId>,
+    pub status: Option<DemandStatus>,
+    pub category: Option<Category>,
+    pub from: Option<Timestamp>,
+    /// Exclusive upper bound.
+    pub until: Option<Timestamp>,
+    pub visit: Option<VisitId>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 500;
+
+impl DemandFilter {
+    pub fn parse(&self) -> Result<ParsedFilter, Error> {
+        let day = 24 * 3_600_000;
+        let date = |s: &Option<String>| -> Result<Option<Timestamp>, Error> {
+            match s {
+                None => Ok(None),
+                Some(s) => Timestamp::parse_date(s)
+                    .map(Some)
+                    .ok_or_else(|| Error::InvalidDate(s.clone())),
+            }
+        };
+        let status = match &self.status {
+            None => None,
+            Some(s) => {
+                Some(DemandStatus::parse(s).ok_or_else(|| Error::NotFound(format!("status {s}")))?)
+            }
+        };
+        let category = match &self.category {
+            None => None,
+            Some(c) => Some(c.parse::<Category>()?),
+        };
+        Ok(ParsedFilter {
+            grid: self.grid.clone(),
+            status,
+            category,
+            from: date(&self.from)?,
+            until: date(&self.to)?.map(|t| Timestamp(t.0 + day)),
+            visit: self.visit,
+            limit: self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
+            offset: self.offset.unwrap_or(0),
+        })
+    }
+}
+
+/// A demand as the views show it: the record, its derived state and its history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemandView {
+    #[serde(flatten)]
+    pub demand: Demand,
+    pub state: DemandState,
+    pub history: Vec<Event>,
+}
+
+impl DemandView {
+    pub fn new(demand: Demand, events: &[Event]) -> Self {
+        let state = crate::workflow::derive_demand(events);
+        let history = crate::workflow::causal_order(events)
+            .into_iter()
+            .cloned()
+            .collect();
+        DemandView {
+            demand,
+            state,
+            history,
+        }
+    }
+
+    /// Whether any resident contact is held for this demand.
+    pub fn has_contact(&self) -> bool {
+        self.demand.contacts_in.is_some() || !self.state.contacts_in.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitView {
+    #[serde(flatten)]
+    pub visit: Visit,
+    pub state: VisitState,
+}
+
+impl VisitView {
+    pub fn new(visit: Visit, events: &[Event]) -> Self {
+        let state = crate::workflow::derive_visit(&visit.delegates, events);
+        VisitView { visit, state }
+    }
+}
+
+/// A response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Response {
+    Visit(VisitView),
+    Visits {
+        items: Vec<VisitView>,
+    },
+    Demand(Box<DemandView>),
+    Demands {
+        items: Vec<DemandView>,
+        total: u64,
+    },
+    ContactAttached {
+        contact: ContactId,
+        demand: DemandId,
+    },
+}
+
+/// The error every interface returns: a stable code and a message for people (Chinese). Detail
+/// stays in the log of the side that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError {
+            code: e.code(),
+            message: e.message_zh(),
+        }
+    }
+}

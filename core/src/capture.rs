@@ -1,0 +1,311 @@
+//! Turning what a delegate typed into records: validation, then construction. Nothing here
+//! stores anything; a request that fails validation changes nothing anywhere.
+
+use crate::api::{NewContact, RecordDemand, StartVisit};
+use crate::category::Category;
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::ids::{ContactId, DelegateId, DemandId, DeviceId, StationId, VisitId};
+use crate::model::{Contact, Demand, Location, LocationSource, Visit};
+use crate::territory::Territory;
+
+/// The longest demand text, in characters.
+pub const MAX_TEXT_CHARS: usize = 5_000;
+/// The longest short field (place, topic, name), in characters.
+pub const MAX_SHORT_CHARS: usize = 200;
+
+/// Who is recording, on which device.
+#[derive(Debug, Clone)]
+pub struct Recorder<'a> {
+    pub delegate: &'a DelegateId,
+    pub station: &'a StationId,
+    pub device: DeviceId,
+    pub territory: &'a Territory,
+}
+
+/// Trims and checks a demand's text.
+pub fn check_text(text: &str) -> Result<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(Error::EmptyText);
+    }
+    let len = t.chars().count();
+    if len > MAX_TEXT_CHARS {
+        return Err(Error::TextTooLong {
+            len,
+            max: MAX_TEXT_CHARS,
+        });
+    }
+    Ok(t.to_owned())
+}
+
+fn check_short(field: &'static str, value: &str) -> Result<String> {
+    let t = value.trim();
+    if t.is_empty() {
+        return Err(Error::MissingField { field });
+    }
+    let len = t.chars().count();
+    if len > MAX_SHORT_CHARS {
+        return Err(Error::TextTooLong {
+            len,
+            max: MAX_SHORT_CHARS,
+        });
+    }
+    Ok(t.to_owned())
+}
+
+/// Checks a location: finite, in range, a sane accuracy.
+pub fn check_location(loc: &Location) -> Result<()> {
+    let ok = loc.lat.is_finite()
+        && loc.lon.is_finite()
+        && (-90.0..=90.0).contains(&loc.lat)
+        && (-180.0..=180.0).contains(&loc.lon)
+        && loc.accuracy_m.is_none_or(|a| a.is_finite() && a >= 0.0);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidLocation)
+    }
+}
+
+/// Checks a contact: consent first (without it nothing else matters), then name and phone.
+pub fn check_contact(c: &NewContact) -> Result<(String, String)> {
+    if !c.consent {
+        return Err(Error::ConsentRequired);
+    }
+    let name = check_short("name", &c.name)?;
+    let phone: String = c
+        .phone
+        .chars()
+        .filter(|ch| !matches!(ch, ' ' | '-'))
+        .collect();
+    let digits = phone.strip_prefix('+').unwrap_or(&phone);
+    if !(5..=20).contains(&digits.len()) || !digits.chars().all(|ch| ch.is_ascii_digit()) {
+        return Err(Error::InvalidPhone);
+    }
+    Ok((name, phone))
+}
+
+/// Builds a new visit from a request.
+pub fn new_visit(
+    who: &Recorder<'_>,
+    req: &StartVisit,
+    id: VisitId,
+    now: Timestamp,
+) -> Result<Visit> {
+    let grid = who
+        .territory
+        .grid(&req.grid)
+        .ok_or_else(|| Error::UnknownGrid(req.grid.to_string()))?;
+    if &grid.station != who.station {
+        return Err(Error::GridNotInStation {
+            grid: grid.id.to_string(),
+            station: who.station.to_string(),
+        });
+    }
+    let place = check_short("place", &req.place)?;
+    let topic = check_short("topic", &req.topic)?;
+    let mut delegates = vec![who.delegate.clone()];
+    for d in &req.delegates {
+        if who.territory.delegate(d).is_none() {
+            return Err(Error::UnknownDelegate(d.to_string()));
+        }
+        if !delegates.contains(d) {
+            delegates.push(d.clone());
+        }
+    }
+    Ok(Visit {
+        id,
+        station: who.station.clone(),
+        grid: grid.id.clone(),
+        place,
+        topic,
+        delegates,
+        started_at: now,
+        started_by: who.delegate.clone(),
+        device: who.device,
+    })
+}
+
+/// Builds a new demand (and its contact, if any) from a request. `visit_exists` answers whether a
+/// visit id is known in the station document.
+pub fn new_demand(
+    who: &Recorder<'_>,
+    req: &RecordDemand,
+    id: DemandId,
+    contact_id: ContactId,
+    now: Timestamp,
+    visit_exists: impl Fn(&VisitId) -> bool,
+) -> Result<(Demand, Option<Contact>)> {
+    let text = check_text(&req.text)?;
+    let category: Category = req.category.parse()?;
+    let grid = who
+        .territory
+        .grid(&req.grid)
+        .ok_or_else(|| Error::UnknownGrid(req.grid.to_string()))?;
+    if let Some(loc) = &req.location {
+        check_location(loc)?;
+    }
+    if let Some(v) = &req.visit
+        && !visit_exists(v)
+    {
+        return Err(Error::UnknownVisit(v.to_string()));
+    }
+    let contact = match &req.contact {
+        None => None,
+        Some(c) => {
+            let (name, phone) = check_contact(c)?;
+            Some(Contact {
+                id: contact_id,
+                demand: id,
+                name,
+                phone,
+                consent: true,
+                recorded_at: now,
+                recorded_by: who.delegate.clone(),
+            })
+        }
+    };
+    let demand = Demand {
+        id,
+        station: who.station.clone(),
+        text,
+        category,
+        grid: grid.id.clone(),
+        location: req.location,
+        recorded_at: now,
+        recorded_by: who.delegate.clone(),
+        device: who.device,
+        visit: req.visit,
+        contacts_in: contact.as_ref().map(|_| who.delegate.clone()),
+        attachments: Vec::new(),
+    };
+    Ok((demand, contact))
+}
+
+/// A location source picked by hand carries no position worth storing beyond the grid.
+pub fn is_grid_pick(loc: Option<&Location>) -> bool {
+    loc.is_some_and(|l| l.source == LocationSource::GridPick)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::territory::sample;
+    use uuid::Uuid;
+
+    fn req(text: &str) -> RecordDemand {
+        RecordDemand {
+            text: text.into(),
+            category: "电梯维保".into(),
+            grid: "110118003001001".into(),
+            location: None,
+            visit: None,
+            contact: None,
+            id: None,
+        }
+    }
+
+    fn build(r: &RecordDemand) -> Result<(Demand, Option<Contact>)> {
+        let t = sample::small();
+        let who = Recorder {
+            delegate: &"D01".into(),
+            station: &"S01".into(),
+            device: DeviceId(Uuid::nil()),
+            territory: &t,
+        };
+        new_demand(
+            &who,
+            r,
+            DemandId(Uuid::from_u128(1)),
+            ContactId(Uuid::from_u128(2)),
+            Timestamp(0),
+            |_| false,
+        )
+    }
+
+    #[test]
+    fn a_good_demand_is_built_with_trimmed_text() {
+        let (d, c) = build(&req("  3号楼电梯经常停运  ")).unwrap();
+        assert_eq!(d.text, "3号楼电梯经常停运");
+        assert_eq!(d.category, Category::LiftMaintenance);
+        assert!(c.is_none() && d.contacts_in.is_none());
+    }
+
+    #[test]
+    fn each_kind_of_bad_input_gets_its_own_error() {
+        assert_eq!(build(&req(" \n\t ")).unwrap_err(), Error::EmptyText);
+        let long = "字".repeat(MAX_TEXT_CHARS + 1);
+        assert!(matches!(
+            build(&req(&long)).unwrap_err(),
+            Error::TextTooLong { .. }
+        ));
+        assert!(build(&req(&"字".repeat(MAX_TEXT_CHARS))).is_ok());
+
+        let mut r = req("路灯不亮");
+        r.category = "nonsense".into();
+        assert!(matches!(build(&r).unwrap_err(), Error::UnknownCategory(_)));
+
+        let mut r = req("路灯不亮");
+        r.grid = "110118003009009".into();
+        assert!(matches!(build(&r).unwrap_err(), Error::UnknownGrid(_)));
+
+        for (lat, lon) in [
+            (f64::NAN, 116.8),
+            (91.0, 116.8),
+            (40.3, -181.0),
+            (40.3, f64::INFINITY),
+        ] {
+            let mut r = req("路灯不亮");
+            r.location = Some(Location {
+                lat,
+                lon,
+                accuracy_m: None,
+                source: LocationSource::Gps,
+            });
+            assert_eq!(
+                build(&r).unwrap_err(),
+                Error::InvalidLocation,
+                "{lat},{lon}"
+            );
+        }
+
+        let mut r = req("路灯不亮");
+        r.visit = Some(VisitId(Uuid::from_u128(9)));
+        assert!(matches!(build(&r).unwrap_err(), Error::UnknownVisit(_)));
+
+        let mut r = req("路灯不亮");
+        r.contact = Some(NewContact {
+            name: "张三".into(),
+            phone: "13800138000".into(),
+            consent: false,
+        });
+        assert_eq!(build(&r).unwrap_err(), Error::ConsentRequired);
+        r.contact = Some(NewContact {
+            name: "张三".into(),
+            phone: "call me".into(),
+            consent: true,
+        });
+        assert_eq!(build(&r).unwrap_err(), Error::InvalidPhone);
+        r.contact = Some(NewContact {
+            name: "张三".into(),
+            phone: "138-0013-8000".into(),
+            consent: true,
+        });
+        let (d, c) = build(&r).unwrap();
+        assert_eq!(c.unwrap().phone, "13800138000");
+        assert_eq!(d.contacts_in, Some("D01".into()));
+    }
+
+    #[test]
+    fn errors_never_carry_the_residents_phone() {
+        let mut r = req("路灯不亮");
+        r.contact = Some(NewContact {
+            name: "张三".into(),
+            phone: "1380013800x".into(),
+            consent: true,
+        });
+        let e = build(&r).unwrap_err();
+        assert!(!e.to_string().contains("1380013800x") && !e.message_zh().contains("1380013800x"));
+    }
+}

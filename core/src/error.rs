@@ -1,0 +1,202 @@
+//! The core's errors. Every variant has a stable code (for the API and the CLI's exit) and a
+//! Chinese message for people; neither ever contains a resident's name or phone.
+
+use serde::{Deserialize, Serialize};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum Error {
+    #[error("demand text is empty")]
+    EmptyText,
+    #[error("text has {len} characters, more than {max}")]
+    TextTooLong { len: usize, max: usize },
+    #[error("{field} is missing or empty")]
+    MissingField { field: &'static str },
+    #[error("location is out of range or not a number")]
+    InvalidLocation,
+    #[error("unknown grid {0}")]
+    UnknownGrid(String),
+    #[error("unknown category {0}")]
+    UnknownCategory(String),
+    #[error("unknown visit {0}")]
+    UnknownVisit(String),
+    #[error("unknown station {0}")]
+    UnknownStation(String),
+    #[error("unknown delegate {0}")]
+    UnknownDelegate(String),
+    #[error("visit {0} has already ended")]
+    VisitEnded(String),
+    #[error("grid {grid} does not belong to station {station}")]
+    GridNotInStation { grid: String, station: String },
+    #[error("a resident contact needs the resident's consent")]
+    ConsentRequired,
+    #[error("phone number is not valid")]
+    InvalidPhone,
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("invalid id {0:?}")]
+    InvalidId(String),
+    #[error("invalid date {0:?}, expected YYYY-MM-DD")]
+    InvalidDate(String),
+    #[error("document is corrupt: {0}")]
+    CorruptDocument(String),
+    #[error("document schema version {found} is newer than this program understands ({supported})")]
+    UnsupportedSchema { found: i64, supported: i64 },
+    #[error("territory is invalid: {0}")]
+    InvalidTerritory(String),
+    #[error("automerge: {0}")]
+    Automerge(String),
+}
+
+impl From<automerge::AutomergeError> for Error {
+    fn from(e: automerge::AutomergeError) -> Self {
+        Error::Automerge(e.to_string())
+    }
+}
+
+/// A stable, machine-readable error code (the API contract; never rename one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    EmptyText,
+    TextTooLong,
+    MissingField,
+    InvalidLocation,
+    UnknownGrid,
+    UnknownCategory,
+    UnknownVisit,
+    UnknownStation,
+    UnknownDelegate,
+    VisitEnded,
+    GridNotInStation,
+    ConsentRequired,
+    InvalidPhone,
+    NotFound,
+    InvalidId,
+    InvalidDate,
+    CorruptDocument,
+    UnsupportedSchema,
+    InvalidTerritory,
+    CorruptStore,
+    NotInitialised,
+    AlreadyInitialised,
+    BadRequest,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::EmptyText => "EMPTY_TEXT",
+            ErrorCode::TextTooLong => "TEXT_TOO_LONG",
+            ErrorCode::MissingField => "MISSING_FIELD",
+            ErrorCode::InvalidLocation => "INVALID_LOCATION",
+            ErrorCode::UnknownGrid => "UNKNOWN_GRID",
+            ErrorCode::UnknownCategory => "UNKNOWN_CATEGORY",
+            ErrorCode::UnknownVisit => "UNKNOWN_VISIT",
+            ErrorCode::UnknownStation => "UNKNOWN_STATION",
+            ErrorCode::UnknownDelegate => "UNKNOWN_DELEGATE",
+            ErrorCode::VisitEnded => "VISIT_ENDED",
+            ErrorCode::GridNotInStation => "GRID_NOT_IN_STATION",
+            ErrorCode::ConsentRequired => "CONSENT_REQUIRED",
+            ErrorCode::InvalidPhone => "INVALID_PHONE",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::InvalidId => "INVALID_ID",
+            ErrorCode::InvalidDate => "INVALID_DATE",
+            ErrorCode::CorruptDocument => "CORRUPT_DOCUMENT",
+            ErrorCode::UnsupportedSchema => "UNSUPPORTED_SCHEMA",
+            ErrorCode::InvalidTerritory => "INVALID_TERRITORY",
+            ErrorCode::CorruptStore => "CORRUPT_STORE",
+            ErrorCode::NotInitialised => "NOT_INITIALISED",
+            ErrorCode::AlreadyInitialised => "ALREADY_INITIALISED",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::EmptyText => ErrorCode::EmptyText,
+            Error::TextTooLong { .. } => ErrorCode::TextTooLong,
+            Error::MissingField { .. } => ErrorCode::MissingField,
+            Error::InvalidLocation => ErrorCode::InvalidLocation,
+            Error::UnknownGrid(_) => ErrorCode::UnknownGrid,
+            Error::UnknownCategory(_) => ErrorCode::UnknownCategory,
+            Error::UnknownVisit(_) => ErrorCode::UnknownVisit,
+            Error::UnknownStation(_) => ErrorCode::UnknownStation,
+            Error::UnknownDelegate(_) => ErrorCode::UnknownDelegate,
+            Error::VisitEnded(_) => ErrorCode::VisitEnded,
+            Error::GridNotInStation { .. } => ErrorCode::GridNotInStation,
+            Error::ConsentRequired => ErrorCode::ConsentRequired,
+            Error::InvalidPhone => ErrorCode::InvalidPhone,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::InvalidId(_) => ErrorCode::InvalidId,
+            Error::InvalidDate(_) => ErrorCode::InvalidDate,
+            Error::CorruptDocument(_) | Error::Automerge(_) => ErrorCode::CorruptDocument,
+            Error::UnsupportedSchema { .. } => ErrorCode::UnsupportedSchema,
+            Error::InvalidTerritory(_) => ErrorCode::InvalidTerritory,
+        }
+    }
+
+    /// The message a person reads (Simplified Chinese). Built from codes and ids only.
+    pub fn message_zh(&self) -> String {
+        match self {
+            Error::EmptyText => "诉求内容不能为空".into(),
+            Error::TextTooLong { len, max } => format!("内容过长：{len} 字，最多 {max} 字"),
+            Error::MissingField { field } => format!("缺少必填项：{}", field_zh(field)),
+            Error::InvalidLocation => {
+                "位置无效：纬度应在 -90 到 90 之间，经度在 -180 到 180 之间".into()
+            }
+            Error::UnknownGrid(g) => format!("未知网格：{g}"),
+            Error::UnknownCategory(c) => format!("未知类别：{c}"),
+            Error::UnknownVisit(v) => format!("未找到该联系选民活动：{v}"),
+            Error::UnknownStation(s) => format!("未知代表工作站：{s}"),
+            Error::UnknownDelegate(d) => format!("未知代表：{d}"),
+            Error::VisitEnded(v) => format!("该联系选民活动已结束：{v}"),
+            Error::GridNotInStation { grid, station } => {
+                format!("网格 {grid} 不属于代表工作站 {station}")
+            }
+            Error::ConsentRequired => "登记群众联系方式须先征得本人同意".into(),
+            Error::InvalidPhone => "电话号码格式不正确".into(),
+            Error::NotFound(what) => format!("未找到：{what}"),
+            Error::InvalidId(id) => format!("编号格式不正确：{id}"),
+            Error::InvalidDate(d) => format!("日期格式不正确：{d}（应为 年-月-日，如 2021-03-01）"),
+            Error::CorruptDocument(_) | Error::Automerge(_) => "数据文档已损坏，无法读取".into(),
+            Error::UnsupportedSchema { .. } => "数据来自更新的版本，请先升级本应用".into(),
+            Error::InvalidTerritory(_) => "辖区数据无效".into(),
+        }
+    }
+}
+
+fn field_zh(field: &str) -> &str {
+    match field {
+        "place" => "活动地点",
+        "topic" => "活动主题",
+        "name" => "姓名",
+        "phone" => "电话",
+        "grid" => "网格",
+        "category" => "类别",
+        "text" => "诉求内容",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_as_their_stable_names() {
+        for code in [
+            ErrorCode::EmptyText,
+            ErrorCode::CorruptStore,
+            ErrorCode::GridNotInStation,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Gridvoice core: the domain of "station – network – grid" (站-网-格), sans IO.
+//!
+//! Everything here is pure: time and ids are passed in ([`clock::Clock`], [`clock::IdSource`]),
+//! documents are plain Automerge values, and nothing touches a disk, a socket or a global. The store,
+//! the server and the app shell do the IO around it.
+
+pub mod api;
+pub mod capture;
+pub mod category;
+pub mod clock;
+pub mod doc;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod territory;
+pub mod workflow;
+
+pub use error::{Error, ErrorCode, Result};
