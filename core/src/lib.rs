@@ -12,6 +12,7 @@ pub mod doc;
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod report;
 pub mod territory;
 pub mod workflow;
 
