@@ -33,7 +33,7 @@ mod tests {
         let doc = replace_section(&doc, "geo", "g");
         let doc = replace_section(&doc, "capture", "second");
         assert!(doc.starts_with("# Benchmarks"));
-        assert_eq!(doc.matches("bench:capture -->").count(), 1);
+        assert_eq!(doc.matches("<!-- bench:capture -->").count(), 1);
         assert!(doc.contains("second") && !doc.contains("first"));
         assert!(doc.find("second").unwrap() < doc.find("\ng\n").unwrap());
     }
