@@ -15,8 +15,8 @@ use crate::category::Category;
 use crate::clock::Timestamp;
 use crate::error::{Error, ErrorCode};
 use crate::ids::{ContactId, DelegateId, DemandId, GridId, VisitId};
-use crate::model::{Demand, Location, Visit};
-use crate::workflow::{DemandState, DemandStatus, Event, VisitState};
+use crate::model::{Demand, Location, Suggestion, Visit};
+use crate::workflow::{DemandState, DemandStatus, Event, SuggestionState, VisitState};
 
 /// A request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,6 +209,29 @@ impl VisitView {
     pub fn new(visit: Visit, events: &[Event]) -> Self {
         let state = crate::workflow::derive_visit(&visit.delegates, events);
         VisitView { visit, state }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuggestionView {
+    #[serde(flatten)]
+    pub suggestion: Suggestion,
+    pub state: SuggestionState,
+    pub history: Vec<Event>,
+}
+
+impl SuggestionView {
+    pub fn new(suggestion: Suggestion, events: &[Event]) -> Self {
+        let state = crate::workflow::derive_suggestion(suggestion.level, events);
+        let history = crate::workflow::causal_order(events)
+            .into_iter()
+            .cloned()
+            .collect();
+        SuggestionView {
+            suggestion,
+            state,
+            history,
+        }
     }
 }
 

@@ -359,6 +359,13 @@ pub mod sample {
                     grids: vec!["110118003001001".into()],
                 },
                 Delegate {
+                    id: "D03".into(),
+                    name: "赵敏".into(),
+                    level: DelegateLevel::District,
+                    station: "S01".into(),
+                    grids: vec!["110118003001002".into()],
+                },
+                Delegate {
                     id: "D02".into(),
                     name: "李秀英".into(),
                     level: DelegateLevel::City,

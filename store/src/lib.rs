@@ -1,1 +1,585 @@
-//! store
+//! Gridvoice's durable store: Automerge documents and the projections read from them, in SQLite.
+//!
+//! **Acknowledged means durable.** Every write goes through a [`Batch`]: the Automerge change(s)
+//! and the projection rows they imply are written in one SQLite transaction (WAL,
+//! `synchronous=FULL`), and the caller hears "saved" only after that commit returns. If anything
+//! fails, the SQLite transaction rolls back and the in-memory documents it touched are dropped, to
+//! be reloaded from disk: memory never runs ahead of the disk.
+//!
+//! Changes are stored content-addressed (`INSERT OR IGNORE` by hash), so receiving a change twice
+//! stores it once; compaction writes a snapshot and deletes the changes it covers in one
+//! transaction.
+
+mod error;
+pub mod projection;
+mod schema;
+pub mod service;
+pub mod system;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
+use gridvoice_core::doc::{self, Collection, DocKind};
+use gridvoice_core::ids::{DelegateId, DeviceId, DocId, StationId};
+use gridvoice_core::territory::Territory;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+pub use error::{Error, Result};
+pub use schema::VERSION as SCHEMA_VERSION;
+
+/// Once a document has this many stored changes, a local write compacts it.
+const COMPACT_AFTER_CHANGES: usize = 2_000;
+
+/// Who this device is: set once at initialisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceIdentity {
+    pub device: DeviceId,
+    pub delegate: DelegateId,
+    pub station: StationId,
+}
+
+/// The store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    docs: HashMap<DocId, Automerge>,
+    /// Stored changes per document since its last snapshot (for compaction).
+    change_counts: HashMap<DocId, usize>,
+    identity: Option<DeviceIdentity>,
+    territory: Option<Territory>,
+}
+
+impl Store {
+    /// Opens (creating if needed) a store file. A file that is not a store, or is corrupt, gets
+    /// [`Error::CorruptStore`] and is left untouched.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let conn = Connection::open(path).map_err(Error::from_sqlite_open)?;
+        Store::setup(conn)
+    }
+
+    /// A store that lives in memory only (tests, simulations).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Store> {
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(Error::from_sqlite_open)?;
+        if mode != "wal" && mode != "memory" {
+            return Err(Error::CorruptStore(format!("cannot use WAL (got {mode})")));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        schema::migrate(&mut conn)?;
+        let identity = read_meta(&conn, "identity")?;
+        let territory = read_meta(&conn, "territory")?;
+        Ok(Store {
+            conn,
+            docs: HashMap::new(),
+            change_counts: HashMap::new(),
+            identity,
+            territory,
+        })
+    }
+
+    /// Binds this store to a device of a delegate, with the territory it validates against, and
+    /// creates the delegate's station and contacts documents.
+    pub fn init_device(&mut self, identity: DeviceIdentity, territory: Territory) -> Result<()> {
+        if self.identity.is_some() {
+            return Err(Error::AlreadyInitialised);
+        }
+        territory.check_references()?;
+        let delegate = territory
+            .delegate(&identity.delegate)
+            .ok_or_else(|| gridvoice_core::Error::UnknownDelegate(identity.delegate.to_string()))?;
+        if delegate.station != identity.station {
+            return Err(gridvoice_core::Error::UnknownStation(identity.station.to_string()).into());
+        }
+        let actor = identity.device.actor();
+        self.write(Some(actor), |b| {
+            write_meta(&b.sql, "identity", &identity)?;
+            write_meta(&b.sql, "territory", &territory)?;
+            b.ensure_doc(DocKind::Station, identity.station.as_str())?;
+            b.ensure_doc(DocKind::Contacts, identity.delegate.as_str())?;
+            Ok(())
+        })?;
+        self.identity = Some(identity);
+        self.territory = Some(territory);
+        Ok(())
+    }
+
+    /// Replaces the territory (the office edited it).
+    pub fn set_territory(&mut self, territory: Territory) -> Result<()> {
+        territory.check_references()?;
+        write_meta(&self.conn, "territory", &territory)?;
+        self.territory = Some(territory);
+        Ok(())
+    }
+
+    pub fn identity(&self) -> Option<&DeviceIdentity> {
+        self.identity.as_ref()
+    }
+
+    pub fn territory(&self) -> Option<&Territory> {
+        self.territory.as_ref()
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` as one durable unit: its document changes and projection rows commit together or
+    /// not at all.
+    pub fn write<T>(
+        &mut self,
+        actor: Option<ActorId>,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let actor = actor.or_else(|| self.identity.as_ref().map(|i| i.device.actor()));
+        let sql = self.conn.transaction()?;
+        let mut batch = Batch {
+            sql,
+            docs: &mut self.docs,
+            actor,
+            dirty: Vec::new(),
+            stored: Vec::new(),
+        };
+        let result = f(&mut batch);
+        let Batch {
+            sql,
+            docs,
+            dirty,
+            stored,
+            ..
+        } = batch;
+        let committed = match result {
+            Ok(v) => sql.commit().map(|()| v).map_err(Error::from),
+            Err(e) => Err(e), // `sql` rolls back on drop
+        };
+        match committed {
+            Ok(v) => {
+                for (id, n) in stored {
+                    *self.change_counts.entry(id).or_insert(0) += n;
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                for id in dirty {
+                    docs.remove(&id);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Compacts documents whose change count has grown past the threshold.
+    pub fn maybe_compact(&mut self) -> Result<()> {
+        let due: Vec<DocId> = self
+            .change_counts
+            .iter()
+            .filter(|(_, n)| **n >= COMPACT_AFTER_CHANGES)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            self.compact(&id)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a snapshot of a document and deletes the changes it covers, in one transaction.
+    pub fn compact(&mut self, id: &DocId) -> Result<()> {
+        self.write(None, |b| {
+            let hashes: Vec<Vec<u8>> = {
+                let mut stmt = b
+                    .sql
+                    .prepare("SELECT hash FROM changes WHERE doc_id = ?1")?;
+                let rows = stmt.query_map([id.to_string()], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let doc = b.doc(id)?;
+            let bytes = doc.save();
+            let covered: Vec<Vec<u8>> = hashes
+                .into_iter()
+                .filter(|h| {
+                    ChangeHash::try_from(h.as_slice())
+                        .is_ok_and(|h| doc.get_change_meta_by_hash(&h).is_some())
+                })
+                .collect();
+            let sql = &b.sql;
+            sql.execute(
+                "INSERT INTO snapshots (doc_id, bytes) VALUES (?1, ?2)
+                 ON CONFLICT (doc_id) DO UPDATE SET bytes = excluded.bytes",
+                params![id.to_string(), bytes],
+            )?;
+            let mut del = sql.prepare("DELETE FROM changes WHERE doc_id = ?1 AND hash = ?2")?;
+            for h in covered {
+                del.execute(params![id.to_string(), h])?;
+            }
+            Ok(())
+        })?;
+        self.change_counts.insert(*id, 0);
+        Ok(())
+    }
+
+    /// A document, loaded from disk on first use.
+    pub fn doc(&mut self, id: &DocId) -> Result<&Automerge> {
+        let actor = self.identity.as_ref().map(|i| i.device.actor());
+        Ok(&*load_into(&self.conn, &mut self.docs, id, actor.as_ref())?)
+    }
+
+    /// The documents this store holds, with their kind and owner.
+    pub fn documents(&self) -> Result<Vec<(DocId, String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT doc_id, kind, owner FROM documents ORDER BY doc_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, owner) = row?;
+            let id = id
+                .parse()
+                .map_err(|_| Error::CorruptStore(format!("bad doc id {id}")))?;
+            out.push((id, kind, owner));
+        }
+        Ok(out)
+    }
+
+    /// The heads of a document (empty when it is not held here).
+    pub fn heads(&mut self, id: &DocId) -> Result<Vec<ChangeHash>> {
+        if !self.has_doc(id)? {
+            return Ok(Vec::new());
+        }
+        Ok(self.doc(id)?.get_heads())
+    }
+
+    pub fn has_doc(&self, id: &DocId) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM documents WHERE doc_id = ?1",
+                [id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// The changes of a document that a peer with `have` heads lacks, encoded.
+    pub fn changes_since(&mut self, id: &DocId, have: &[ChangeHash]) -> Result<Vec<Vec<u8>>> {
+        if !self.has_doc(id)? {
+            return Ok(Vec::new());
+        }
+        let doc = self.doc(id)?;
+        Ok(doc
+            .get_changes(have)
+            .into_iter()
+            .map(|mut c| c.bytes().into_owned())
+            .collect())
+    }
+
+    /// Stores and applies changes received from a peer, and brings the projections of every record
+    /// they touched up to date, in one transaction. Bytes that do not decode are refused whole.
+    pub fn apply_changes(&mut self, id: &DocId, encoded: &[Vec<u8>]) -> Result<ApplyReport> {
+        let mut changes = Vec::with_capacity(encoded.len());
+        for bytes in encoded {
+            let change = Change::from_bytes(bytes.clone()).map_err(|e| {
+                gridvoice_core::Error::CorruptDocument(format!("change does not decode: {e}"))
+            })?;
+            changes.push(change);
+        }
+        self.write(None, |b| b.apply(id, changes))
+    }
+
+    /// Recomputes every projection row of a document from the document itself.
+    pub fn rebuild_projections(&mut self, id: &DocId) -> Result<()> {
+        self.write(None, |b| {
+            projection::clear(&b.sql, id)?;
+            let doc = load_into(&b.sql, b.docs, id, b.actor.as_ref())?;
+            if doc::info(doc).map(|i| i.kind) != Ok(DocKind::Station) {
+                return Ok(());
+            }
+            for c in [
+                Collection::Visits,
+                Collection::Demands,
+                Collection::Suggestions,
+            ] {
+                for rid in doc::record_ids(doc, c)? {
+                    projection::project_record(&b.sql, id, doc, c, &rid)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The persisted sync state for a (document, peer).
+    pub fn sync_state(&self, id: &DocId, peer: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT state FROM sync_states WHERE doc_id = ?1 AND peer = ?2",
+                params![id.to_string(), peer],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn put_sync_state(&self, id: &DocId, peer: &str, state: &[u8]) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO sync_states (doc_id, peer, state) VALUES (?1, ?2, ?3)
+             ON CONFLICT (doc_id, peer) DO UPDATE SET state = excluded.state",
+            params![id.to_string(), peer, state],
+        )?;
+        Ok(())
+    }
+}
+
+/// Outcome of applying received changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// Changes that were new to this store.
+    pub new_changes: usize,
+    /// Records whose projection was brought up to date.
+    pub records: usize,
+    /// Records a peer wrote in a form this program cannot read (skipped, not fatal).
+    pub unreadable: usize,
+}
+
+/// One durable unit of work (see [`Store::write`]).
+#[derive(Debug)]
+pub struct Batch<'a> {
+    pub sql: rusqlite::Transaction<'a>,
+    docs: &'a mut HashMap<DocId, Automerge>,
+    actor: Option<ActorId>,
+    /// Documents changed in memory by this batch: dropped if it does not commit.
+    dirty: Vec<DocId>,
+    /// Change rows stored per document.
+    stored: Vec<(DocId, usize)>,
+}
+
+impl Batch<'_> {
+    /// Makes a document if this store does not hold it yet (by its deterministic genesis).
+    pub fn ensure_doc(&mut self, kind: DocKind, owner: &str) -> Result<DocId> {
+        let id = match kind {
+            DocKind::Station => DocId::for_station(&StationId::new(owner)),
+            DocKind::Contacts => DocId::for_contacts(&DelegateId::new(owner)),
+        };
+        let exists = self
+            .sql
+            .query_row(
+                "SELECT 1 FROM documents WHERE doc_id = ?1",
+                [id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !exists {
+            let genesis = match kind {
+                DocKind::Station => doc::station_genesis(&StationId::new(owner))?,
+                DocKind::Contacts => doc::contacts_genesis(&DelegateId::new(owner))?,
+            };
+            self.sql.execute(
+                "INSERT INTO documents (doc_id, kind, owner) VALUES (?1, ?2, ?3)",
+                params![id.to_string(), kind.code(), owner],
+            )?;
+            let changes: Vec<Vec<u8>> = genesis
+                .get_changes(&[])
+                .into_iter()
+                .map(|mut c| c.bytes().into_owned())
+                .collect();
+            for bytes in changes {
+                let change = Change::from_bytes(bytes)
+                    .map_err(|e| gridvoice_core::Error::CorruptDocument(e.to_string()))?;
+                self.store_change(&id, change)?;
+            }
+            self.docs.remove(&id);
+        }
+        Ok(id)
+    }
+
+    /// A document, loaded on first use.
+    pub fn doc(&mut self, id: &DocId) -> Result<&Automerge> {
+        Ok(&*load_into(&self.sql, self.docs, id, self.actor.as_ref())?)
+    }
+
+    /// Makes a local change to a document and stores it. `f` works on an Automerge transaction;
+    /// if it fails, the transaction is rolled back and nothing is stored.
+    pub fn edit(
+        &mut self,
+        id: &DocId,
+        f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> gridvoice_core::Result<()>,
+    ) -> Result<()> {
+        let doc = load_into(&self.sql, self.docs, id, self.actor.as_ref())?;
+        let mut tx = doc.transaction();
+        if let Err(e) = f(&mut tx) {
+            tx.rollback();
+            return Err(e.into());
+        }
+        self.dirty.push(*id);
+        let (hash, _) = tx.commit();
+        let Some(hash) = hash else { return Ok(()) };
+        let change = doc.get_change_by_hash(&hash).ok_or_else(|| {
+            gridvoice_core::Error::CorruptDocument("committed change missing".into())
+        })?;
+        self.store_change(id, change)
+    }
+
+    fn store_change(&mut self, id: &DocId, mut change: Change) -> Result<()> {
+        let hash = change.hash();
+        let n = self
+            .sql
+            .prepare_cached(
+                "INSERT OR IGNORE INTO changes (doc_id, hash, bytes) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![
+                id.to_string(),
+                hash.0.as_slice(),
+                change.bytes().as_ref()
+            ])?;
+        self.stored.push((*id, n));
+        Ok(())
+    }
+
+    /// Brings the projection of one record up to date from its document.
+    pub fn project(&mut self, id: &DocId, c: Collection, record: &str) -> Result<()> {
+        let doc = load_into(&self.sql, self.docs, id, self.actor.as_ref())?;
+        projection::project_record(&self.sql, id, doc, c, record)?;
+        Ok(())
+    }
+
+    fn apply(&mut self, id: &DocId, changes: Vec<Change>) -> Result<ApplyReport> {
+        let mut report = ApplyReport::default();
+        let known = self
+            .sql
+            .query_row(
+                "SELECT 1 FROM documents WHERE doc_id = ?1",
+                [id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !known {
+            self.sql.execute(
+                "INSERT INTO documents (doc_id, kind, owner) VALUES (?1, 'unknown', '')",
+                [id.to_string()],
+            )?;
+        }
+        let before_count = self.stored.len();
+        for change in &changes {
+            self.store_change(id, change.clone())?;
+        }
+        report.new_changes = self.stored[before_count..].iter().map(|(_, n)| n).sum();
+        let doc = load_into(&self.sql, self.docs, id, self.actor.as_ref())?;
+        let before = doc.get_heads();
+        self.dirty.push(*id);
+        doc.apply_changes(changes)
+            .map_err(gridvoice_core::Error::from)?;
+        let after = doc.get_heads();
+        // The document's kind is known once its genesis change has arrived.
+        if let Ok(info) = doc::info(doc) {
+            self.sql.execute(
+                "UPDATE documents SET kind = ?2, owner = ?3 WHERE doc_id = ?1 AND kind = 'unknown'",
+                params![id.to_string(), info.kind.code(), info.owner],
+            )?;
+        }
+        if before == after {
+            return Ok(report);
+        }
+        for (c, record) in doc::touched(doc, &before, &after) {
+            report.records += 1;
+            if !projection::project_record(&self.sql, id, doc, c, &record)? {
+                report.unreadable += 1;
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Loads a document into the cache if it is not there: snapshot, then the stored changes.
+fn load_into<'d>(
+    conn: &Connection,
+    docs: &'d mut HashMap<DocId, Automerge>,
+    id: &DocId,
+    actor: Option<&ActorId>,
+) -> Result<&'d mut Automerge> {
+    use std::collections::hash_map::Entry;
+    match docs.entry(*id) {
+        Entry::Occupied(e) => Ok(e.into_mut()),
+        Entry::Vacant(e) => {
+            let known = conn
+                .query_row(
+                    "SELECT 1 FROM documents WHERE doc_id = ?1",
+                    [id.to_string()],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if !known {
+                return Err(gridvoice_core::Error::NotFound(format!("document {id}")).into());
+            }
+            let corrupt = |what: String| gridvoice_core::Error::CorruptDocument(what);
+            let snapshot: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT bytes FROM snapshots WHERE doc_id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let mut doc = match snapshot {
+                Some(bytes) => {
+                    Automerge::load(&bytes).map_err(|e| corrupt(format!("snapshot: {e}")))?
+                }
+                None => Automerge::new(),
+            };
+            let mut stmt = conn.prepare("SELECT bytes FROM changes WHERE doc_id = ?1")?;
+            let rows = stmt.query_map([id.to_string()], |r| r.get::<_, Vec<u8>>(0))?;
+            let mut changes = Vec::new();
+            for row in rows {
+                changes
+                    .push(Change::from_bytes(row?).map_err(|e| corrupt(format!("change: {e}")))?);
+            }
+            doc.apply_changes(changes)
+                .map_err(|e| corrupt(format!("apply: {e}")))?;
+            if let Some(actor) = actor {
+                doc.set_actor(actor.clone());
+            }
+            Ok(e.insert(doc))
+        }
+    }
+}
+
+fn read_meta<T: serde::de::DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<T>> {
+    let raw: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+        .map_err(Error::from_sqlite_open)?;
+    match raw {
+        None => Ok(None),
+        Some(s) => serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| Error::CorruptStore(format!("meta {key}: {e}"))),
+    }
+}
+
+fn write_meta<T: Serialize>(conn: &Connection, key: &str, value: &T) -> Result<()> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| Error::CorruptStore(format!("cannot encode {key}: {e}")))?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, json],
+    )?;
+    Ok(())
+}
+
+/// Records touched, as returned by [`doc::touched`].
+pub type Touched = BTreeSet<(Collection, String)>;

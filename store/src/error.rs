@@ -1,0 +1,66 @@
+use gridvoice_core::api::ApiError;
+use gridvoice_core::{ErrorCode, error::Error as CoreError};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The store's errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("store file is corrupt or not a Gridvoice store: {0}")]
+    CorruptStore(String),
+    #[error("store schema version {found} is newer than this program ({supported})")]
+    NewerStore { found: i64, supported: i64 },
+    #[error("this device is not initialised")]
+    NotInitialised,
+    #[error("this device is already initialised")]
+    AlreadyInitialised,
+}
+
+impl Error {
+    /// Classifies SQLite's corruption errors apart from ordinary failures.
+    pub(crate) fn from_sqlite_open(e: rusqlite::Error) -> Error {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                Error::CorruptStore(e.to_string())
+            }
+            _ => Error::Sqlite(e),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Core(c) => c.into(),
+            Error::CorruptStore(_) => ApiError::new(
+                ErrorCode::CorruptStore,
+                "本机数据文件已损坏，无法打开。请联系代表工作室恢复数据",
+            ),
+            Error::NewerStore { .. } => ApiError::new(
+                ErrorCode::UnsupportedSchema,
+                "本机数据来自更新的版本，请先升级本应用",
+            ),
+            Error::NotInitialised => ApiError::new(
+                ErrorCode::NotInitialised,
+                "本设备尚未初始化，请先绑定代表身份",
+            ),
+            Error::AlreadyInitialised => {
+                ApiError::new(ErrorCode::AlreadyInitialised, "本设备已经初始化过")
+            }
+            Error::Sqlite(ref s) => match s.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                    ApiError::new(ErrorCode::CorruptStore, "本机数据文件已损坏，无法读取")
+                }
+                Some(rusqlite::ErrorCode::DiskFull) => ApiError::new(
+                    ErrorCode::Internal,
+                    "存储空间已满，未能保存，请清理空间后重试",
+                ),
+                _ => ApiError::new(ErrorCode::Internal, "保存失败，请重试"),
+            },
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Query projections: one row per record, derived from the documents, read by every list, count
+//! and search (the CRDT is never on the read path).
+
+use automerge::Automerge;
+use gridvoice_core::api::{DemandView, ParsedFilter, SuggestionView, VisitView};
+use gridvoice_core::doc::{self, Collection};
+use gridvoice_core::ids::DocId;
+use gridvoice_core::model::{Demand, Suggestion, Visit};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{Error, Result};
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v)
+        .map_err(|e| Error::CorruptStore(format!("cannot encode projection: {e}")))
+}
+
+/// Re-derives one record from its document and writes its projection row. A record a peer wrote
+/// in a form this program cannot read is skipped (counted in the return value), never fatal: one
+/// bad record must not stop a station's sync.
+pub fn project_record(
+    conn: &Connection,
+    doc_id: &DocId,
+    am: &Automerge,
+    c: Collection,
+    id: &str,
+) -> Result<bool> {
+    let ok = match c {
+        Collection::Demands => match doc::read_record::<Demand>(am, c, id) {
+            Ok(Some(s)) => {
+                upsert_demand(conn, doc_id, &DemandView::new(s.record, &s.events))?;
+                true
+            }
+            _ => false,
+        },
+        Collection::Visits => match doc::read_record::<Visit>(am, c, id) {
+            Ok(Some(s)) => {
+                upsert_visit(conn, doc_id, &VisitView::new(s.record, &s.events))?;
+                true
+            }
+            _ => false,
+        },
+        Collection::Suggestions => match doc::read_record::<Suggestion>(am, c, id) {
+            Ok(Some(s)) => {
+                upsert_suggestion(conn, doc_id, &SuggestionView::new(s.record, &s.events))?;
+                true
+            }
+            _ => false,
+        },
+        // Contacts are read from their document by the people allowed to; no plain-text copy.
+        Collection::Contacts => true,
+    };
+    Ok(ok)
+}
+
+pub fn upsert_demand(conn: &Connection, doc_id: &DocId, v: &DemandView) -> Result<()> {
+    let d = &v.demand;
+    let id = d.id.to_string();
+    let view = json(v)?;
+    let existing: Option<i64> = conn
+        .prepare_cached("SELECT seq FROM demands WHERE id = ?1")?
+        .query_row([&id], |r| r.get(0))
+        .optional()?;
+    let status = v.state.status.code();
+    let deadline = v.state.deadline.map(|t| t.0);
+    match existing {
+        Some(seq) => {
+            // The text is fixed at capture, so the full-text row never needs rewriting.
+            conn.prepare_cached(
+                "UPDATE demands SET status = ?2, has_contact = ?3, needs_decision = ?4,
+                 deadline = ?5, view = ?6 WHERE seq = ?1",
+            )?
+            .execute(params![
+                seq,
+                status,
+                v.has_contact(),
+                v.state.needs_decision,
+                deadline,
+                view
+            ])?;
+        }
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO demands (id, doc_id, station, grid, category, status, text,
+                 recorded_at, recorded_by, visit, has_contact, needs_decision, deadline, view)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                id,
+                doc_id.to_string(),
+                d.station.as_str(),
+                d.grid.as_str(),
+                d.category.code(),
+                status,
+                d.text,
+                d.recorded_at.0,
+                d.recorded_by.as_str(),
+                d.visit.map(|v| v.to_string()),
+                v.has_contact(),
+                v.state.needs_decision,
+                deadline,
+                view
+            ])?;
+            let seq = conn.last_insert_rowid();
+            conn.prepare_cached("INSERT INTO demands_fts (rowid, text) VALUES (?1, ?2)")?
+                .execute(params![seq, d.text])?;
+        }
+    }
+    Ok(())
+}
+
+pub fn upsert_visit(conn: &Connection, doc_id: &DocId, v: &VisitView) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO visits (id, doc_id, station, grid, started_at, ended_at, view)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, view = excluded.view",
+    )?
+    .execute(params![
+        v.visit.id.to_string(),
+        doc_id.to_string(),
+        v.visit.station.as_str(),
+        v.visit.grid.as_str(),
+        v.visit.started_at.0,
+        v.state.ended_at.map(|t| t.0),
+        json(v)?
+    ])?;
+    Ok(())
+}
+
+pub fn upsert_suggestion(conn: &Connection, doc_id: &DocId, v: &SuggestionView) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO suggestions (id, doc_id, station, level, formed_at, view)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET level = excluded.level, view = excluded.view",
+    )?
+    .execute(params![
+        v.suggestion.id.to_string(),
+        doc_id.to_string(),
+        v.suggestion.station.as_str(),
+        format!("{:?}", v.state.level.unwrap_or(v.suggestion.level)).to_lowercase(),
+        v.suggestion.formed_at.0,
+        json(v)?
+    ])?;
+    Ok(())
+}
+
+/// Deletes every projection row of a document (before a rebuild).
+pub fn clear(conn: &Connection, doc_id: &DocId) -> Result<()> {
+    let id = doc_id.to_string();
+    conn.execute(
+        "INSERT INTO demands_fts (demands_fts, rowid, text)
+         SELECT 'delete', seq, text FROM demands WHERE doc_id = ?1",
+        [&id],
+    )?;
+    conn.execute("DELETE FROM demands WHERE doc_id = ?1", [&id])?;
+    conn.execute("DELETE FROM visits WHERE doc_id = ?1", [&id])?;
+    conn.execute("DELETE FROM suggestions WHERE doc_id = ?1", [&id])?;
+    Ok(())
+}
+
+fn parse_view<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+pub fn get_demand(conn: &Connection, id: &str) -> Result<Option<DemandView>> {
+    Ok(conn
+        .prepare_cached("SELECT view FROM demands WHERE id = ?1")?
+        .query_row([id], |r| parse_view(&r.get::<_, String>(0)?))
+        .optional()?)
+}
+
+pub fn get_visit(conn: &Connection, id: &str) -> Result<Option<VisitView>> {
+    Ok(conn
+        .prepare_cached("SELECT view FROM visits WHERE id = ?1")?
+        .query_row([id], |r| parse_view(&r.get::<_, String>(0)?))
+        .optional()?)
+}
+
+pub fn list_visits(conn: &Connection) -> Result<Vec<VisitView>> {
+    let mut stmt = conn.prepare_cached("SELECT view FROM visits ORDER BY started_at DESC, id")?;
+    let rows = stmt.query_map([], |r| parse_view(&r.get::<_, String>(0)?))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Lists demands matching a filter, newest first, with the total count for paging.
+pub fn list_demands(conn: &Connection, f: &ParsedFilter) -> Result<(Vec<DemandView>, u64)> {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    use rusqlite::types::Value as V;
+    if let Some(g) = &f.grid {
+        clauses.push("grid = ?");
+        args.push(V::Text(g.to_string()));
+    }
+    if let Some(s) = f.status {
+        clauses.push("status = ?");
+        args.push(V::Text(s.code().to_owned()));
+    }
+    if let Some(c) = f.category {
+        clauses.push("category = ?");
+        args.push(V::Text(c.code().to_owned()));
+    }
+    if let Some(t) = f.from {
+        clauses.push("recorded_at >= ?");
+        args.push(V::Integer(t.0));
+    }
+    if let Some(t) = f.until {
+        clauses.push("recorded_at < ?");
+        args.push(V::Integer(t.0));
+    }
+    if let Some(v) = f.visit {
+        clauses.push("visit = ?");
+        args.push(V::Text(v.to_string()));
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM demands {filter}"),
+        rusqlite::params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let mut page_args = args;
+    page_args.push(V::Integer(i64::from(f.limit)));
+    page_args.push(V::Integer(i64::from(f.offset)));
+    let mut stmt = conn.prepare(&format!(
+        "SELECT view FROM demands {filter} ORDER BY recorded_at DESC, id LIMIT ? OFFSET ?"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(page_args.iter()), |r| {
+        parse_view(&r.get::<_, String>(0)?)
+    })?;
+    Ok((
+        rows.collect::<rusqlite::Result<_>>()?,
+        u64::try_from(total).unwrap_or(0),
+    ))
+}
+
+/// Searches demand texts. Terms of three or more characters use the trigram index; shorter ones
+/// (two-character Chinese words such as 电梯 are common) fall back to a scan, which is fine at a
+/// device's or station's size.
+pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<DemandView>> {
+    let terms: Vec<&str> = query.split_whitespace().collect();
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = i64::from(limit.clamp(1, 500));
+    let rows: Vec<String> = if terms.iter().all(|t| t.chars().count() >= 3) {
+        let fts = terms
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.view FROM demands_fts JOIN demands d ON d.seq = demands_fts.rowid
+             WHERE demands_fts MATCH ?1 ORDER BY d.recorded_at DESC, d.id LIMIT ?2",
+        )?;
+        stmt.query_map(params![fts, limit], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        let likes: Vec<String> = terms
+            .iter()
+            .map(|t| {
+                let escaped = t
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            })
+            .collect();
+        let clause = vec!["text LIKE ? ESCAPE '\\'"; likes.len()].join(" AND ");
+        let mut args: Vec<rusqlite::types::Value> = likes
+            .into_iter()
+            .map(rusqlite::types::Value::Text)
+            .collect();
+        args.push(rusqlite::types::Value::Integer(limit));
+        let mut stmt = conn.prepare(&format!(
+            "SELECT view FROM demands WHERE {clause} ORDER BY recorded_at DESC, id LIMIT ?"
+        ))?;
+        stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    rows.iter()
+        .map(|s| {
+            serde_json::from_str(s)
+                .map_err(|e| Error::CorruptStore(format!("unreadable projection row: {e}")))
+        })
+        .collect()
+}
+
+/// Every projection row of a document, as `(table, id, view)` sorted: what convergence tests and
+/// the rebuild check compare.
+pub fn dump(conn: &Connection, doc_id: &DocId) -> Result<Vec<(String, String, String)>> {
+    let mut out = Vec::new();
+    for table in ["demands", "visits", "suggestions"] {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id, view FROM {table} WHERE doc_id = ?1 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([doc_id.to_string()], |r| {
+            Ok((
+                table.to_owned(),
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+            ))
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,119 @@
+//! Store schema and its migrations, versioned with `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// Migrations in order; migration `i` takes the store from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+-- Key/value settings of this store: device identity, territory.
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+-- Automerge documents held here.
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY,
+    kind   TEXT NOT NULL,       -- station | contacts | unknown (until its genesis arrives)
+    owner  TEXT NOT NULL
+) STRICT;
+
+-- A compacted document; changes below it were deleted in the same transaction.
+CREATE TABLE snapshots (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id),
+    bytes  BLOB NOT NULL
+) STRICT;
+
+-- Changes, content-addressed: inserting one that is already here does nothing.
+CREATE TABLE changes (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    hash   BLOB NOT NULL,
+    bytes  BLOB NOT NULL,
+    PRIMARY KEY (doc_id, hash)
+) STRICT, WITHOUT ROWID;
+
+-- Automerge sync state per (document, peer), so reconnects resume.
+CREATE TABLE sync_states (
+    doc_id TEXT NOT NULL,
+    peer   TEXT NOT NULL,
+    state  BLOB NOT NULL,
+    PRIMARY KEY (doc_id, peer)
+) STRICT, WITHOUT ROWID;
+
+-- Content-addressed attachments (photos), by SHA-256.
+CREATE TABLE blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL) STRICT;
+
+-- Projections: derived from the documents, rebuilt at will; every list and search reads these.
+CREATE TABLE demands (
+    seq            INTEGER PRIMARY KEY,  -- stable rowid for the full-text index
+    id             TEXT NOT NULL UNIQUE,
+    doc_id         TEXT NOT NULL,
+    station        TEXT NOT NULL,
+    grid           TEXT NOT NULL,
+    category       TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    recorded_at    INTEGER NOT NULL,
+    recorded_by    TEXT NOT NULL,
+    visit          TEXT,
+    has_contact    INTEGER NOT NULL,
+    needs_decision INTEGER NOT NULL,
+    deadline       INTEGER,
+    view           TEXT NOT NULL         -- JSON of the DemandView
+) STRICT;
+CREATE INDEX demands_station_status ON demands(station, status, recorded_at);
+CREATE INDEX demands_grid ON demands(grid, recorded_at);
+CREATE INDEX demands_category ON demands(category, recorded_at);
+CREATE INDEX demands_recorded ON demands(recorded_at);
+CREATE INDEX demands_visit ON demands(visit);
+
+-- Trigram full-text index: Chinese has no spaces, trigrams find any substring of 3+ characters.
+CREATE VIRTUAL TABLE demands_fts USING fts5(
+    text, content='demands', content_rowid='seq', tokenize='trigram'
+);
+
+CREATE TABLE visits (
+    id          TEXT PRIMARY KEY,
+    doc_id      TEXT NOT NULL,
+    station     TEXT NOT NULL,
+    grid        TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER,
+    view        TEXT NOT NULL
+) STRICT;
+CREATE INDEX visits_started ON visits(station, started_at);
+
+CREATE TABLE suggestions (
+    id         TEXT PRIMARY KEY,
+    doc_id     TEXT NOT NULL,
+    station    TEXT NOT NULL,
+    level      TEXT NOT NULL,
+    formed_at  INTEGER NOT NULL,
+    view       TEXT NOT NULL
+) STRICT;
+"#];
+
+/// The schema version this program writes.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the store up to [`VERSION`], one transaction per migration.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(Error::from_sqlite_open)?;
+    if found > VERSION {
+        return Err(Error::NewerStore {
+            found,
+            supported: VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
