@@ -225,6 +225,12 @@ pub fn append_event(
     Ok(())
 }
 
+/// Whether a record exists.
+pub fn has_record(doc: &impl ReadDoc, c: Collection, id: &str) -> Result<bool> {
+    let coll = collection(doc, c)?;
+    Ok(get_map(doc, &coll, id)?.is_some())
+}
+
 /// The ids of every record in a collection, in key order.
 pub fn record_ids(doc: &impl ReadDoc, c: Collection) -> Result<Vec<String>> {
     let coll = collection(doc, c)?;

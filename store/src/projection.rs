@@ -101,9 +101,6 @@ pub fn upsert_demand(conn: &Connection, doc_id: &DocId, v: &DemandView) -> Resul
                 deadline,
                 view
             ])?;
-            let seq = conn.last_insert_rowid();
-            conn.prepare_cached("INSERT INTO demands_fts (rowid, text) VALUES (?1, ?2)")?
-                .execute(params![seq, d.text])?;
         }
     }
     Ok(())
@@ -144,13 +141,51 @@ pub fn upsert_suggestion(conn: &Connection, doc_id: &DocId, v: &SuggestionView) 
     Ok(())
 }
 
+/// Indexes the demands captured since the last search (see the schema: the index is filled lazily).
+pub fn catch_up_fts(conn: &Connection) -> Result<()> {
+    let done: i64 = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'fts_indexed'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let last: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM demands", [], |r| {
+        r.get(0)
+    })?;
+    if last <= done {
+        return Ok(());
+    }
+    conn.execute(
+        "INSERT INTO demands_fts (rowid, text) SELECT seq, text FROM demands WHERE seq > ?1",
+        [done],
+    )?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('fts_indexed', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [last.to_string()],
+    )?;
+    Ok(())
+}
+
 /// Deletes every projection row of a document (before a rebuild).
 pub fn clear(conn: &Connection, doc_id: &DocId) -> Result<()> {
     let id = doc_id.to_string();
+    let done: i64 = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'fts_indexed'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     conn.execute(
         "INSERT INTO demands_fts (demands_fts, rowid, text)
-         SELECT 'delete', seq, text FROM demands WHERE doc_id = ?1",
-        [&id],
+         SELECT 'delete', seq, text FROM demands WHERE doc_id = ?1 AND seq <= ?2",
+        params![&id, done],
     )?;
     conn.execute("DELETE FROM demands WHERE doc_id = ?1", [&id])?;
     conn.execute("DELETE FROM visits WHERE doc_id = ?1", [&id])?;
@@ -241,6 +276,8 @@ pub fn list_demands(conn: &Connection, f: &ParsedFilter) -> Result<(Vec<DemandVi
 /// Searches demand texts. Terms of three or more characters use the trigram index; shorter ones
 /// (two-character Chinese words such as 电梯 are common) fall back to a scan, which is fine at a
 /// device's or station's size.
+///
+/// Call [`catch_up_fts`] first (in a write transaction) so recent captures are indexed.
 pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<DemandView>> {
     let terms: Vec<&str> = query.split_whitespace().collect();
     if terms.is_empty() {

@@ -61,11 +61,11 @@ CREATE TABLE demands (
 ) STRICT;
 CREATE INDEX demands_station_status ON demands(station, status, recorded_at);
 CREATE INDEX demands_grid ON demands(grid, recorded_at);
-CREATE INDEX demands_category ON demands(category, recorded_at);
 CREATE INDEX demands_recorded ON demands(recorded_at);
-CREATE INDEX demands_visit ON demands(visit);
 
 -- Trigram full-text index: Chinese has no spaces, trigrams find any substring of 3+ characters.
+-- Filled lazily: a capture only writes its row; the rows past `fts_indexed` (in meta) are indexed
+-- in one batch before the next search, which keeps the capture's commit small.
 CREATE VIRTUAL TABLE demands_fts USING fts5(
     text, content='demands', content_rowid='seq', tokenize='trigram'
 );

@@ -90,37 +90,45 @@ fn dispatch(store: &mut Store, ctx: &mut Ctx<'_>, req: Request) -> Result<Respon
             visit_response(store, &id)
         }
         Request::RecordDemand(r) => {
-            let (me, territory) = device(store)?;
+            let me = identity(store)?;
             let now = ctx.clock.now();
             let id = r.id.unwrap_or_else(|| DemandId::new(ctx.ids, now));
+            let key = id.to_string();
             // A retry of a capture that was already saved returns what was saved.
-            if let Some(existing) = projection::get_demand(store.connection(), &id.to_string())? {
+            if let Some(existing) = projection::get_demand(store.connection(), &key)? {
                 return Ok(Response::Demand(Box::new(existing)));
             }
             let station_doc = DocId::for_station(&me.station);
-            let visits = doc::record_ids(store.doc(&station_doc)?, Collection::Visits)?;
+            let visit_known = match &r.visit {
+                Some(v) => {
+                    doc::has_record(store.doc(&station_doc)?, Collection::Visits, &v.to_string())?
+                }
+                None => true,
+            };
+            let territory = store.territory().ok_or(Error::NotInitialised)?;
             let who = Recorder {
                 delegate: &me.delegate,
                 station: &me.station,
                 device: me.device,
-                territory: &territory,
+                territory,
             };
             let (demand, contact) =
-                capture::new_demand(&who, &r, id, ContactId::new(ctx.ids, now), now, |v| {
-                    visits.contains(&v.to_string())
+                capture::new_demand(&who, &r, id, ContactId::new(ctx.ids, now), now, |_| {
+                    visit_known
                 })?;
-            let key = id.to_string();
+            // A new record has no events yet: its view is known without reading it back.
+            let view = DemandView::new(demand, &[]);
             store.write(None, |b| {
                 b.edit(&station_doc, |tx| {
-                    doc::put_record(tx, Collection::Demands, &key, &demand)
+                    doc::put_record(tx, Collection::Demands, &key, &view.demand)
                 })?;
                 if let Some(c) = &contact {
                     put_contact(b, &me, c)?;
                 }
-                b.project(&station_doc, Collection::Demands, &key)
+                projection::upsert_demand(&b.sql, &station_doc, &view)
             })?;
             store.maybe_compact()?;
-            demand_response(store, &key)
+            Ok(Response::Demand(Box::new(view)))
         }
         Request::GetDemand { id } => demand_response(store, &id.to_string()),
         Request::ListDemands(filter) => {
@@ -129,6 +137,7 @@ fn dispatch(store: &mut Store, ctx: &mut Ctx<'_>, req: Request) -> Result<Respon
             Ok(Response::Demands { items, total })
         }
         Request::Search { query, limit } => {
+            store.write(None, |b| projection::catch_up_fts(&b.sql))?;
             let items = projection::search(store.connection(), &query, limit.unwrap_or(50))?;
             let total = items.len() as u64;
             Ok(Response::Demands { items, total })
@@ -193,6 +202,10 @@ fn put_contact(b: &mut crate::Batch<'_>, me: &DeviceIdentity, c: &Contact) -> Re
     b.edit(&contacts_doc, |tx| {
         doc::put_record(tx, Collection::Contacts, &key, c)
     })
+}
+
+fn identity(store: &Store) -> Result<DeviceIdentity> {
+    store.identity().cloned().ok_or(Error::NotInitialised)
 }
 
 fn device(store: &Store) -> Result<(DeviceIdentity, gridvoice_core::territory::Territory)> {

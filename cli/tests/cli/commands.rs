@@ -8,28 +8,82 @@ const GRID: &str = "110118003001001";
 fn a_delegate_starts_a_visit_records_lists_searches_shows_and_exports() {
     let dir = tempfile::tempdir().unwrap();
     let s = device(dir.path());
-    let o = gv(&s, &["visit", "start", "--grid", GRID, "--place", "东菜园社区广场", "--topic", "电梯加装"]);
+    let o = gv(
+        &s,
+        &[
+            "visit",
+            "start",
+            "--grid",
+            GRID,
+            "--place",
+            "东菜园社区广场",
+            "--topic",
+            "电梯加装",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let visit = stdout(&o).trim().to_owned();
 
-    let o = gv(&s, &[
-        "record", "--text", "5号楼想加装电梯，一楼住户有顾虑", "--category", "电梯维保", "--grid", GRID,
-        "--visit", &visit, "--lat", "40.3701", "--lon", "116.8402", "--accuracy", "9",
-        "--contact-name", "孙阿姨", "--contact-phone", "13611112222", "--consent",
-    ]);
+    let o = gv(
+        &s,
+        &[
+            "record",
+            "--text",
+            "5号楼想加装电梯，一楼住户有顾虑",
+            "--category",
+            "电梯维保",
+            "--grid",
+            GRID,
+            "--visit",
+            &visit,
+            "--lat",
+            "40.3701",
+            "--lon",
+            "116.8402",
+            "--accuracy",
+            "9",
+            "--contact-name",
+            "孙阿姨",
+            "--contact-phone",
+            "13611112222",
+            "--consent",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("已保存 "), "the delegate hears 'saved' only after the commit");
+    assert!(
+        stdout(&o).starts_with("已保存 "),
+        "the delegate hears 'saved' only after the commit"
+    );
     let id = stdout(&o).trim().trim_start_matches("已保存 ").to_owned();
-    let o = gv(&s, &["record", "--text", "垃圾分类桶站太远", "--category", "垃圾分类", "--grid", GRID, "--source", "grid-pick"]);
+    let o = gv(
+        &s,
+        &[
+            "record",
+            "--text",
+            "垃圾分类桶站太远",
+            "--category",
+            "垃圾分类",
+            "--grid",
+            GRID,
+            "--source",
+            "grid-pick",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
 
     let list = stdout(&gv(&s, &["list"]));
-    assert!(list.contains("共 2 条") && list.contains("电梯维保"), "{list}");
+    assert!(
+        list.contains("共 2 条") && list.contains("电梯维保"),
+        "{list}"
+    );
     let found = stdout(&gv(&s, &["search", "加装电梯"]));
     assert!(found.contains(&id) && found.contains("共 1 条"), "{found}");
     let shown = stdout(&gv(&s, &["show", &id]));
     assert!(shown.contains("联系方式：已登记"), "{shown}");
-    assert!(!shown.contains("13611112222") && !list.contains("13611112222"), "no phone on screen");
+    assert!(
+        !shown.contains("13611112222") && !list.contains("13611112222"),
+        "no phone on screen"
+    );
 
     let o = gv(&s, &["visit", "end", &visit, "--attendance", "18"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -38,10 +92,16 @@ fn a_delegate_starts_a_visit_records_lists_searches_shows_and_exports() {
     let export = gv(&s, &["export", "--json"]);
     let all: Vec<serde_json::Value> = serde_json::from_slice(&export.stdout).unwrap();
     assert_eq!(all.len(), 2);
-    assert!(!stdout(&export).contains("13611112222"), "exports carry no contacts");
+    assert!(
+        !stdout(&export).contains("13611112222"),
+        "exports carry no contacts"
+    );
 
     // The raw vocabulary, as the app and the server speak it.
-    let o = gv(&s, &["request", r#"{"op":"list_demands","category":"垃圾分类"}"#]);
+    let o = gv(
+        &s,
+        &["request", r#"{"op":"list_demands","category":"垃圾分类"}"#],
+    );
     let resp: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(resp["type"], "demands");
     assert_eq!(resp["total"], 1);
@@ -52,31 +112,157 @@ fn bad_input_exits_non_zero_with_a_code_and_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let s = device(dir.path());
     let cases: &[(&[&str], &str)] = &[
-        (&["record", "--text", "   ", "--category", "other", "--grid", GRID], "EMPTY_TEXT"),
-        (&["record", "--text", "x", "--category", "天气", "--grid", GRID], "UNKNOWN_CATEGORY"),
-        (&["record", "--text", "x", "--category", "other", "--grid", "123"], "UNKNOWN_GRID"),
-        (&["record", "--text", "x", "--category", "other", "--grid", GRID, "--lat", "NaN", "--lon", "116"], "INVALID_LOCATION"),
-        (&["record", "--text", "x", "--category", "other", "--grid", GRID, "--lat", "40"], "INVALID_LOCATION"),
-        (&["record", "--text", "x", "--category", "other", "--grid", GRID, "--visit", "not-an-id"], "INVALID_ID"),
-        (&["record", "--text", "x", "--category", "other", "--grid", GRID, "--visit", "01900000-0000-7000-8000-000000000000"], "UNKNOWN_VISIT"),
-        (&["record", "--text", "x", "--category", "other", "--grid", GRID, "--contact-name", "王", "--contact-phone", "13800138000"], "CONSENT_REQUIRED"),
-        (&["show", "01900000-0000-7000-8000-000000000000"], "NOT_FOUND"),
+        (
+            &[
+                "record",
+                "--text",
+                "   ",
+                "--category",
+                "other",
+                "--grid",
+                GRID,
+            ],
+            "EMPTY_TEXT",
+        ),
+        (
+            &[
+                "record",
+                "--text",
+                "x",
+                "--category",
+                "天气",
+                "--grid",
+                GRID,
+            ],
+            "UNKNOWN_CATEGORY",
+        ),
+        (
+            &[
+                "record",
+                "--text",
+                "x",
+                "--category",
+                "other",
+                "--grid",
+                "123",
+            ],
+            "UNKNOWN_GRID",
+        ),
+        (
+            &[
+                "record",
+                "--text",
+                "x",
+                "--category",
+                "other",
+                "--grid",
+                GRID,
+                "--lat",
+                "NaN",
+                "--lon",
+                "116",
+            ],
+            "INVALID_LOCATION",
+        ),
+        (
+            &[
+                "record",
+                "--text",
+                "x",
+                "--category",
+                "other",
+                "--grid",
+                GRID,
+                "--lat",
+                "40",
+            ],
+            "INVALID_LOCATION",
+        ),
+        (
+            &[
+                "record",
+                "--text",
+                "x",
+                "--category",
+                "other",
+                "--grid",
+                GRID,
+                "--visit",
+                "not-an-id",
+            ],
+            "INVALID_ID",
+        ),
+        (
+            &[
+                "record",
+                "--text",
+                "x",
+                "--category",
+                "other",
+                "--grid",
+                GRID,
+                "--visit",
+                "01900000-0000-7000-8000-000000000000",
+            ],
+            "UNKNOWN_VISIT",
+        ),
+        (
+            &[
+                "record",
+                "--text",
+                "x",
+                "--category",
+                "other",
+                "--grid",
+                GRID,
+                "--contact-name",
+                "王",
+                "--contact-phone",
+                "13800138000",
+            ],
+            "CONSENT_REQUIRED",
+        ),
+        (
+            &["show", "01900000-0000-7000-8000-000000000000"],
+            "NOT_FOUND",
+        ),
         (&["list", "--to", "2021-02-30"], "INVALID_DATE"),
         (&["request", "{\"op\":\"fly\"}"], "BAD_REQUEST"),
     ];
     let long = "长".repeat(5_001);
-    let too_long: &[&str] = &["record", "--text", &long, "--category", "other", "--grid", GRID];
+    let too_long: &[&str] = &[
+        "record",
+        "--text",
+        &long,
+        "--category",
+        "other",
+        "--grid",
+        GRID,
+    ];
     for (args, code) in cases.iter().copied().chain([(too_long, "TEXT_TOO_LONG")]) {
         let o = gv(&s, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(code), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains("错误"), "a Chinese message: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("错误"),
+            "a Chinese message: {}",
+            stderr(&o)
+        );
     }
     assert!(stdout(&gv(&s, &["list"])).contains("共 0 条"));
 
     // A second init, a store that is garbage.
     let t = territory_file(dir.path());
-    let o = gv(&s, &["init", "--delegate", "D01", "--territory", t.to_str().unwrap()]);
+    let o = gv(
+        &s,
+        &[
+            "init",
+            "--delegate",
+            "D01",
+            "--territory",
+            t.to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("ALREADY_INITIALISED"));
     let junk = dir.path().join("junk.sqlite");

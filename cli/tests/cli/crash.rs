@@ -28,17 +28,30 @@ fn check(store_path: &std::path::Path, acked: &BTreeSet<String>, fresh: &[String
     assert_eq!(ok, "ok");
     let station = DocId::for_station(&"S01".into());
     let in_doc: BTreeSet<String> =
-        doc::record_ids(store.doc(&station).unwrap(), Collection::Demands).unwrap().into_iter().collect();
+        doc::record_ids(store.doc(&station).unwrap(), Collection::Demands)
+            .unwrap()
+            .into_iter()
+            .collect();
     let missing: Vec<&String> = acked.iter().filter(|id| !in_doc.contains(*id)).collect();
-    assert!(missing.is_empty(), "{} acknowledged demands lost: {missing:?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged demands lost: {missing:?}",
+        missing.len()
+    );
     for id in fresh {
         let view = gridvoice_store::projection::get_demand(store.connection(), id)
             .unwrap()
             .unwrap_or_else(|| panic!("demand {id} is in the document but not in the projection"));
         let stored: Demand =
-            doc::read_record(store.doc(&station).unwrap(), Collection::Demands, id).unwrap().unwrap().record;
+            doc::read_record(store.doc(&station).unwrap(), Collection::Demands, id)
+                .unwrap()
+                .unwrap()
+                .record;
         assert_eq!(view.demand, stored);
-        assert!(stored.text.ends_with("小区东门路灯不亮，夜间出行不便"), "complete text");
+        assert!(
+            stored.text.ends_with("小区东门路灯不亮，夜间出行不便"),
+            "complete text"
+        );
         if stored.contacts_in.is_some() {
             let demand: DemandId = id.parse().unwrap();
             let contacts = gridvoice_store::service::contacts_of(&mut store, &demand).unwrap();
@@ -49,10 +62,19 @@ fn check(store_path: &std::path::Path, acked: &BTreeSet<String>, fresh: &[String
 
 #[test]
 fn acknowledged_demands_survive_kill_minus_nine_at_random_instants() {
-    let seed: u64 = std::env::var("GRIDVOICE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
-    });
-    let kills: u32 = std::env::var("GRIDVOICE_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let seed: u64 = std::env::var("GRIDVOICE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0)
+        });
+    let kills: u32 = std::env::var("GRIDVOICE_KILLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
     println!("crash test: seed {seed}, {kills} kills (GRIDVOICE_SEED={seed} to repeat)");
     let mut rng = StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
@@ -94,7 +116,10 @@ fn acknowledged_demands_survive_kill_minus_nine_at_random_instants() {
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
-                    if started.elapsed() >= wait && (this_round.len() >= target_acks || started.elapsed() > Duration::from_secs(5)) {
+                    if started.elapsed() >= wait
+                        && (this_round.len() >= target_acks
+                            || started.elapsed() > Duration::from_secs(5))
+                    {
                         break;
                     }
                 }
@@ -116,10 +141,17 @@ fn acknowledged_demands_survive_kill_minus_nine_at_random_instants() {
         acked.extend(this_round.iter().cloned());
         check(&store, &acked, &this_round);
         if round % 50 == 49 {
-            println!("  {} kills, {} acknowledged demands, none lost", round + 1, acked.len());
+            println!(
+                "  {} kills, {} acknowledged demands, none lost",
+                round + 1,
+                acked.len()
+            );
         }
     }
-    println!("crash test: {kills} kills, {} acknowledged demands, 0 lost", acked.len());
+    println!(
+        "crash test: {kills} kills, {} acknowledged demands, 0 lost",
+        acked.len()
+    );
     assert!(kills_after_ack > kills / 2, "most kills landed mid-capture");
     assert!(!acked.is_empty());
 }

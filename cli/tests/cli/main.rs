@@ -17,7 +17,12 @@ pub fn territory_file(dir: &Path) -> PathBuf {
 }
 
 pub fn gv(store: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).arg("--store").arg(store).args(args).output().unwrap()
+    Command::new(BIN)
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -32,7 +37,16 @@ pub fn stderr(o: &Output) -> String {
 pub fn device(dir: &Path) -> PathBuf {
     let store = dir.join("device.sqlite");
     let t = territory_file(dir);
-    let o = gv(&store, &["init", "--delegate", "D01", "--territory", t.to_str().unwrap()]);
+    let o = gv(
+        &store,
+        &[
+            "init",
+            "--delegate",
+            "D01",
+            "--territory",
+            t.to_str().unwrap(),
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     store
 }
