@@ -48,8 +48,11 @@ enum Command {
         #[arg(long)]
         delegate: String,
         /// A territory JSON file.
+        #[arg(long, required_unless_present = "demo")]
+        territory: Option<PathBuf>,
+        /// Use the built-in demo territory instead of a file.
         #[arg(long)]
-        territory: PathBuf,
+        demo: bool,
     },
     /// Voter-contact visits (联系选民活动).
     #[command(subcommand)]
@@ -239,16 +242,23 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
         Command::Init {
             delegate,
             territory,
+            demo,
         } => {
-            let text = std::fs::read_to_string(&territory)
-                .with_context(|| format!("cannot read {}", territory.display()))?;
-            let territory: Territory = match serde_json::from_str(&text) {
-                Ok(t) => t,
-                Err(e) => {
-                    return Ok(Err(Refused(
-                        gridvoice_core::Error::InvalidTerritory(e.to_string()).into(),
-                    )));
+            let territory: Territory = match (territory, demo) {
+                (_, true) => demo_territory(),
+                (Some(path), false) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    match serde_json::from_str(&text) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            return Ok(Err(Refused(
+                                gridvoice_core::Error::InvalidTerritory(e.to_string()).into(),
+                            )));
+                        }
+                    }
                 }
+                (None, false) => unreachable_territory()?,
             };
             let delegate = DelegateId::new(delegate);
             let Some(d) = territory.delegate(&delegate) else {
@@ -434,7 +444,7 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
                         source: LocationSource::Gps,
                     }),
                     visit: None,
-                    contact: (n % 3 == 0).then(|| NewContact {
+                    contact: n.is_multiple_of(3).then(|| NewContact {
                         name: format!("居民{n}"),
                         phone: format!("139{n:08}"),
                         consent: true,
@@ -454,6 +464,15 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
     };
     out.flush()?;
     Ok(result)
+}
+
+/// The territory the demo runs on.
+fn demo_territory() -> Territory {
+    gridvoice_core::territory::sample::small()
+}
+
+fn unreachable_territory() -> anyhow::Result<Territory> {
+    anyhow::bail!("init needs --territory FILE or --demo")
 }
 
 fn record(

@@ -239,7 +239,7 @@ impl SuggestionView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
-    Visit(VisitView),
+    Visit(Box<VisitView>),
     Visits {
         items: Vec<VisitView>,
     },

@@ -570,7 +570,7 @@ mod tests {
         assert!(s.needs_decision);
         assert_eq!(s.conflicting.len(), 2);
         // Both decisions are kept in the history; a later decision that saw both settles it.
-        let mut settled = events.clone();
+        let mut settled = events;
         settled.push(ev(
             4,
             &[2, 3],

@@ -4,6 +4,7 @@
 //! The figure that matters is the ratio: capture (Automerge change + projection + full-text row, one
 //! `synchronous=FULL` commit) over a raw `synchronous=FULL` insert of the same demand as a JSON row.
 
+#![allow(clippy::expect_used, reason = "a benchmark that cannot go on stops")]
 use std::time::{Duration, Instant};
 
 use gridvoice_core::api::{RecordDemand, Request};

@@ -224,7 +224,7 @@ fn demand_response(store: &Store, id: &str) -> Result<Response> {
 fn visit_response(store: &Store, id: &str) -> Result<Response> {
     let view = projection::get_visit(store.connection(), id)?
         .ok_or_else(|| CoreError::NotFound(format!("visit {id}")))?;
-    Ok(Response::Visit(view))
+    Ok(Response::Visit(Box::new(view)))
 }
 
 /// Contacts of a demand held in this store's contacts documents (for the delegate who recorded

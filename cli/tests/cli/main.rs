@@ -1,4 +1,10 @@
 //! The `gridvoice` binary, driven as scripts and field simulations drive it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test that cannot go on fails loudly"
+)]
 
 mod commands;
 mod crash;

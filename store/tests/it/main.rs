@@ -1,4 +1,10 @@
 //! Store integration tests, by area.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test that cannot go on fails loudly"
+)]
 
 mod bad_input;
 mod convergence;
