@@ -4,6 +4,7 @@
 //! documents are plain Automerge values, and nothing touches a disk, a socket or a global. The store,
 //! the server and the app shell do the IO around it.
 
+pub mod access;
 pub mod api;
 pub mod capture;
 pub mod category;
