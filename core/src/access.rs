@@ -139,13 +139,22 @@ mod tests {
     use uuid::Uuid;
 
     fn who(role: Role, person: Person, station: Option<&str>) -> Principal {
-        Principal { device: DeviceId(Uuid::nil()), person, role, station: station.map(StationId::new) }
+        Principal {
+            device: DeviceId(Uuid::nil()),
+            person,
+            role,
+            station: station.map(StationId::new),
+        }
     }
 
     #[test]
     fn the_access_table_holds_for_every_role_and_document() {
         let t = sample::small();
-        let wang = who(Role::StationHead, Person::Delegate("D01".into()), Some("S01"));
+        let wang = who(
+            Role::StationHead,
+            Person::Delegate("D01".into()),
+            Some("S01"),
+        );
         let zhao = who(Role::Delegate, Person::Delegate("D03".into()), Some("S01"));
         let li = who(Role::Delegate, Person::Delegate("D02".into()), Some("S02"));
         let office = who(Role::Office, Person::Staff("O1".into()), Option::None);
@@ -169,7 +178,12 @@ mod tests {
             (&admin, Contacts, "D01", None),
         ];
         for (p, kind, owner, expected) in cases {
-            assert_eq!(access(p, kind, owner, &t), expected, "{:?} {kind:?} {owner}", p.role);
+            assert_eq!(
+                access(p, kind, owner, &t),
+                expected,
+                "{:?} {kind:?} {owner}",
+                p.role
+            );
         }
     }
 }

@@ -287,17 +287,130 @@ impl Store {
             .collect())
     }
 
-    /// Stores and applies changes received from a peer, and brings the projections of every record
-    /// they touched up to date, in one transaction. Bytes that do not decode are refused whole.
+    /// Stores and applies what a peer sent, and brings the projections of every record it touched
+    /// up to date, in one transaction. Each chunk is a change or a whole saved document (sync
+    /// sends a document when most of it is missing; a snapshot is one too). Bytes that do not
+    /// decode are refused whole.
     pub fn apply_changes(&mut self, id: &DocId, encoded: &[Vec<u8>]) -> Result<ApplyReport> {
-        let mut changes = Vec::with_capacity(encoded.len());
-        for bytes in encoded {
-            let change = Change::from_bytes(bytes.clone()).map_err(|e| {
-                gridvoice_core::Error::CorruptDocument(format!("change does not decode: {e}"))
-            })?;
-            changes.push(change);
-        }
+        let changes = decode_chunks(encoded)?;
         self.write(None, |b| b.apply(id, changes))
+    }
+
+    /// Records that a local change carries a record the server must confirm (the per-record
+    /// receipt): stored with the capture, marked when the server says it has committed the change.
+    pub fn pending_receipts(&self) -> Result<Vec<Receipt>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT doc_id, hash, record, created_at FROM receipts WHERE synced_at IS NULL
+             ORDER BY created_at, record",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (doc, hash, record, created_at) = row?;
+            out.push(Receipt {
+                doc: doc
+                    .parse()
+                    .map_err(|_| Error::CorruptStore(format!("bad doc id {doc}")))?,
+                hash: ChangeHash::try_from(hash.as_slice())
+                    .map_err(|_| Error::CorruptStore("bad change hash".into()))?,
+                record,
+                created_at: gridvoice_core::clock::Timestamp(created_at),
+                synced_at: None,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Marks the receipts of these changes as confirmed by the server at `at`.
+    pub fn confirm_receipts(
+        &mut self,
+        doc: &DocId,
+        hashes: &[ChangeHash],
+        at: gridvoice_core::clock::Timestamp,
+    ) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE receipts SET synced_at = ?3 WHERE doc_id = ?1 AND hash = ?2 AND synced_at IS NULL",
+            )?;
+            for h in hashes {
+                n += stmt.execute(params![doc.to_string(), h.0.as_slice(), at.0])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// The receipt of one record (`None` when it was not recorded on this device).
+    pub fn receipt(&self, record: &str) -> Result<Option<Receipt>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT doc_id, hash, created_at, synced_at FROM receipts WHERE record = ?1
+                 ORDER BY created_at LIMIT 1",
+                [record],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<i64>>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((doc, hash, created_at, synced_at)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Receipt {
+            doc: doc
+                .parse()
+                .map_err(|_| Error::CorruptStore(format!("bad doc id {doc}")))?,
+            hash: ChangeHash::try_from(hash.as_slice())
+                .map_err(|_| Error::CorruptStore("bad change hash".into()))?,
+            record: record.to_owned(),
+            created_at: gridvoice_core::clock::Timestamp(created_at),
+            synced_at: synced_at.map(gridvoice_core::clock::Timestamp),
+        }))
+    }
+
+    /// Which of these changes this store holds durably (what a server answers a receipt query with).
+    pub fn has_changes(&mut self, doc: &DocId, hashes: &[ChangeHash]) -> Result<Vec<ChangeHash>> {
+        if !self.has_doc(doc)? {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        let mut missing = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT 1 FROM changes WHERE doc_id = ?1 AND hash = ?2")?;
+            for h in hashes {
+                if stmt.exists(params![doc.to_string(), h.0.as_slice()])? {
+                    out.push(*h);
+                } else {
+                    missing.push(*h);
+                }
+            }
+        }
+        // After compaction a change lives in the snapshot, which is durable too.
+        if !missing.is_empty() {
+            let d = self.doc(doc)?;
+            out.extend(
+                missing
+                    .into_iter()
+                    .filter(|h| d.get_change_meta_by_hash(h).is_some()),
+            );
+        }
+        Ok(out)
     }
 
     /// Recomputes every projection row of a document from the document itself.
@@ -341,6 +454,36 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// The per-record receipt: which local change carried a record, and when the server confirmed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub doc: DocId,
+    pub hash: ChangeHash,
+    pub record: String,
+    pub created_at: gridvoice_core::clock::Timestamp,
+    pub synced_at: Option<gridvoice_core::clock::Timestamp>,
+}
+
+/// Decodes what a peer sent: change chunks, or whole saved documents (expanded into their changes).
+fn decode_chunks(encoded: &[Vec<u8>]) -> Result<Vec<Change>> {
+    let mut changes = Vec::with_capacity(encoded.len());
+    for bytes in encoded {
+        match Change::from_bytes(bytes.clone()) {
+            Ok(c) => changes.push(c),
+            Err(change_err) => match Automerge::load(bytes) {
+                Ok(doc) => changes.extend(doc.get_changes(&[])),
+                Err(_) => {
+                    return Err(gridvoice_core::Error::CorruptDocument(format!(
+                        "chunk does not decode: {change_err}"
+                    ))
+                    .into());
+                }
+            },
+        }
+    }
+    Ok(changes)
 }
 
 /// Outcome of applying received changes.
@@ -417,7 +560,7 @@ impl Batch<'_> {
         &mut self,
         id: &DocId,
         f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> gridvoice_core::Result<()>,
-    ) -> Result<()> {
+    ) -> Result<Option<ChangeHash>> {
         let doc = load_into(&self.sql, self.docs, id, self.actor.as_ref())?;
         let mut tx = doc.transaction();
         if let Err(e) = f(&mut tx) {
@@ -426,11 +569,29 @@ impl Batch<'_> {
         }
         self.dirty.push(*id);
         let (hash, _) = tx.commit();
-        let Some(hash) = hash else { return Ok(()) };
+        let Some(hash) = hash else { return Ok(None) };
         let change = doc.get_change_by_hash(&hash).ok_or_else(|| {
             gridvoice_core::Error::CorruptDocument("committed change missing".into())
         })?;
-        self.store_change(id, change)
+        self.store_change(id, change)?;
+        Ok(Some(hash))
+    }
+
+    /// Notes that `hash` carries `record`, for the per-record receipt.
+    pub fn expect_receipt(
+        &mut self,
+        id: &DocId,
+        hash: ChangeHash,
+        record: &str,
+        at: gridvoice_core::clock::Timestamp,
+    ) -> Result<()> {
+        self.sql
+            .prepare_cached(
+                "INSERT OR IGNORE INTO receipts (doc_id, hash, record, created_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![id.to_string(), hash.0.as_slice(), record, at.0])?;
+        Ok(())
     }
 
     fn store_change(&mut self, id: &DocId, mut change: Change) -> Result<()> {

@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Migrations in order; migration `i` takes the store from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 -- Key/value settings of this store: device identity, territory.
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 
@@ -89,7 +90,22 @@ CREATE TABLE suggestions (
     formed_at  INTEGER NOT NULL,
     view       TEXT NOT NULL
 ) STRICT;
-"#];
+"#,
+    r#"
+-- Per-record receipts: the local change that carried a record, and when the server confirmed it
+-- had committed that change. A record is "synced" only then.
+CREATE TABLE receipts (
+    doc_id     TEXT NOT NULL,
+    hash       BLOB NOT NULL,
+    record     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    synced_at  INTEGER,
+    PRIMARY KEY (doc_id, hash, record)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX receipts_pending ON receipts(synced_at, created_at);
+CREATE INDEX receipts_record ON receipts(record);
+"#,
+];
 
 /// The schema version this program writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

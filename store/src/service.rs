@@ -119,11 +119,17 @@ fn dispatch(store: &mut Store, ctx: &mut Ctx<'_>, req: Request) -> Result<Respon
             // A new record has no events yet: its view is known without reading it back.
             let view = DemandView::new(demand, &[]);
             store.write(None, |b| {
-                b.edit(&station_doc, |tx| {
+                let hash = b.edit(&station_doc, |tx| {
                     doc::put_record(tx, Collection::Demands, &key, &view.demand)
                 })?;
+                if let Some(h) = hash {
+                    b.expect_receipt(&station_doc, h, &key, now)?;
+                }
                 if let Some(c) = &contact {
-                    put_contact(b, &me, c)?;
+                    let contacts_doc = DocId::for_contacts(&me.delegate);
+                    if let Some(h) = put_contact(b, &me, c)? {
+                        b.expect_receipt(&contacts_doc, h, &c.id.to_string(), now)?;
+                    }
                 }
                 projection::upsert_demand(&b.sql, &station_doc, &view)
             })?;
@@ -196,7 +202,11 @@ fn dispatch(store: &mut Store, ctx: &mut Ctx<'_>, req: Request) -> Result<Respon
     }
 }
 
-fn put_contact(b: &mut crate::Batch<'_>, me: &DeviceIdentity, c: &Contact) -> Result<()> {
+fn put_contact(
+    b: &mut crate::Batch<'_>,
+    me: &DeviceIdentity,
+    c: &Contact,
+) -> Result<Option<automerge::ChangeHash>> {
     let contacts_doc = b.ensure_doc(DocKind::Contacts, me.delegate.as_str())?;
     let key = c.id.to_string();
     b.edit(&contacts_doc, |tx| {

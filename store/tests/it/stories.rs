@@ -223,3 +223,45 @@ fn compaction_keeps_every_demand_and_shrinks_the_change_table() {
     let (_, total) = list(&mut again, DemandFilter::default());
     assert_eq!(total, 31);
 }
+
+#[test]
+fn a_capture_is_pending_until_the_server_confirms_its_change() {
+    let mut d = Device::in_memory("D01", 5);
+    let mut r = demand("小区门口缺少无障碍坡道", "弱有所扶", GRID_A1);
+    r.contact = Some(gridvoice_core::api::NewContact {
+        name: "周先生".into(),
+        phone: "13700001111".into(),
+        consent: true,
+    });
+    let Response::Demand(v) = d.call(Request::RecordDemand(r)).unwrap() else {
+        panic!()
+    };
+    let key = v.demand.id.to_string();
+    let pending = d.store.pending_receipts().unwrap();
+    assert_eq!(
+        pending.len(),
+        2,
+        "the demand and its contact each wait for the server"
+    );
+    let receipt = d.store.receipt(&key).unwrap().unwrap();
+    assert_eq!(receipt.synced_at, None);
+    // The server answers which changes it has committed; only those are confirmed.
+    let station = gridvoice_core::ids::DocId::for_station(&"S01".into());
+    let at = gridvoice_core::clock::Timestamp(42);
+    assert_eq!(
+        d.store
+            .confirm_receipts(&station, &[receipt.hash], at)
+            .unwrap(),
+        1
+    );
+    assert_eq!(d.store.receipt(&key).unwrap().unwrap().synced_at, Some(at));
+    assert_eq!(
+        d.store.pending_receipts().unwrap().len(),
+        1,
+        "the contact is still pending"
+    );
+    assert_eq!(
+        d.store.has_changes(&station, &[receipt.hash]).unwrap(),
+        vec![receipt.hash]
+    );
+}
