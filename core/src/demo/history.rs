@@ -1,0 +1,6 @@
+//! Demo history.
+#[derive(Debug)]
+pub struct DemoHistory;
+#[derive(Debug)]
+pub struct HistoryStats;
+pub fn generate_history() {}

@@ -1,0 +1,1 @@
+//! Offline SVG maps.
