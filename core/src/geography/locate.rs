@@ -12,8 +12,8 @@
 //! so does a point within a millimetre of one (projection rounding cannot flip the answer). A point
 //! strictly inside one grid, farther than 1 mm from every other, is in that grid.
 //!
-//! **Outside the street.** A point in no grid gets the nearest grid, `outside = true` and
-//! `distance_m` to that grid.
+//! **Outside the street.** A point in no grid gets the nearest grid (grids within 1 mm of the
+//! nearest distance tie, and the smallest code wins), `outside = true` and `distance_m` to it.
 //!
 //! **Near a boundary.** `nearest_other_m` is the distance to the nearest grid other than the one
 //! returned; `near_boundary` is set when it is under `max(accuracy, 30 m)`: the UI then asks the
@@ -242,21 +242,33 @@ impl Locator {
     ) -> Result<Placement> {
         let p = self.frame.to_local(Self::check(lon, lat)?);
         let found = self.containing(p);
-        // Walk boundary segments outward from the point: the first segment belongs to the nearest
-        // grid, and the first one of any other grid gives the nearest other grid.
-        let mut nearest: Option<(usize, f64)> = found.map(|k| (k, 0.0));
-        let mut other: Option<(usize, f64)> = None;
-        for (seg, d2) in self.segments.nearest_neighbor_iter_with_distance_2(p) {
-            let k = seg.data;
-            match nearest {
-                None => nearest = Some((k, d2.sqrt())),
-                Some((n, _)) if n != k => {
-                    other = Some((k, d2.sqrt()));
-                    break;
+        // Walk boundary segments outward from the point. Outside every grid, the first segments
+        // (within the edge tolerance of the first) belong to the nearest grid(s): the smallest code
+        // wins a tie. Then the first segment of any other grid gives the nearest other grid.
+        let nearest: Option<(usize, f64)> = match found {
+            Some(k) => Some((k, 0.0)),
+            None => {
+                let mut best: Option<(usize, f64)> = None;
+                for (seg, d2) in self.segments.nearest_neighbor_iter_with_distance_2(p) {
+                    let d = d2.sqrt();
+                    match best {
+                        None => best = Some((seg.data, d)),
+                        Some((_, d0)) if d > d0 + EDGE_TOLERANCE_M => break,
+                        Some((b, d0)) if self.shapes[seg.data].rank < self.shapes[b].rank => {
+                            best = Some((seg.data, d0));
+                        }
+                        Some(_) => {}
+                    }
                 }
-                Some(_) => {}
+                best
             }
-        }
+        };
+        let other = nearest.and_then(|(k, _)| {
+            self.segments
+                .nearest_neighbor_iter_with_distance_2(p)
+                .find(|(seg, _)| seg.data != k)
+                .map(|(seg, d2)| (seg.data, d2.sqrt()))
+        });
         let Some((k, distance_m)) = nearest else {
             return Err(Error::InvalidTerritory(
                 "no grid has a boundary to locate in".into(),
@@ -307,10 +319,13 @@ impl Locator {
             .min_by_key(|&k| self.shapes[k].rank);
         let (k, distance_m) = match found {
             Some(k) => (k, 0.0),
-            None => (0..self.shapes.len())
-                .map(|k| (k, scans[k].1))
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .unwrap_or((0, f64::INFINITY)),
+            None => {
+                let d0 = scans.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
+                (0..self.shapes.len())
+                    .filter(|&k| scans[k].1 <= d0 + EDGE_TOLERANCE_M)
+                    .min_by_key(|&k| self.shapes[k].rank)
+                    .map_or((0, f64::INFINITY), |k| (k, scans[k].1))
+            }
         };
         let other = (0..self.shapes.len())
             .filter(|&o| o != k)
@@ -354,5 +369,210 @@ impl Locator {
 
     pub fn is_empty(&self) -> bool {
         self.shapes.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use geo::{Contains, Intersects};
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+
+    use super::*;
+    use crate::demo::gulou;
+
+    fn setup() -> (Territory, Locator) {
+        let t = gulou().unwrap();
+        let l = Locator::new(&t).unwrap();
+        (t, l)
+    }
+
+    /// Every (ordered) boundary vertex of a grid, in WGS-84.
+    fn vertices(t: &Territory, code: &GridId) -> Vec<[f64; 2]> {
+        t.grid(code).unwrap().boundary.0[0].clone()
+    }
+
+    #[test]
+    fn random_points_land_in_exactly_one_grid_and_outside_points_are_flagged() {
+        let seed: u64 = std::env::var("GRIDVOICE_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(rand::random);
+        println!("seed {seed} (rerun with GRIDVOICE_SEED={seed})");
+        let mut rng = StdRng::seed_from_u64(seed);
+        let (t, l) = setup();
+        let frame = l.frame();
+        let street = frame.polygon(&t.street.boundary);
+        let grids: Vec<geo::Polygon<f64>> =
+            t.grids.iter().map(|g| frame.polygon(&g.boundary)).collect();
+        let (mut inside, mut outside) = (0, 0);
+        for _ in 0..3000 {
+            let lon = rng.random_range(116.81..116.87);
+            let lat = rng.random_range(40.35..40.39);
+            let p = l
+                .locate(lon, lat, Some(rng.random_range(0.0..60.0)))
+                .unwrap();
+            let q = geo::Point::from(frame.to_local([lon, lat]));
+            let in_street = street.intersects(&q);
+            let containing = grids.iter().filter(|g| g.contains(&q)).count();
+            assert!(
+                containing <= 1,
+                "seed {seed}: [{lon}, {lat}] strictly inside {containing} grids"
+            );
+            if in_street && street.contains(&q) {
+                inside += 1;
+                assert!(!p.outside, "seed {seed}: [{lon}, {lat}] is in the street");
+                assert_eq!(p.distance_m, 0.0);
+            } else if !in_street {
+                outside += 1;
+                assert!(
+                    p.outside && p.distance_m > 0.0,
+                    "seed {seed}: [{lon}, {lat}] {p:?}"
+                );
+                assert!(p.needs_confirmation());
+            }
+            assert_eq!(t.grid(&p.grid).unwrap().station, p.station);
+            let brute = l
+                .locate_brute_force(lon, lat, p.nearest_other_m.map(|_| 0.0))
+                .unwrap();
+            assert_eq!(brute.grid, p.grid, "seed {seed}: [{lon}, {lat}]");
+            assert_eq!(brute.outside, p.outside);
+            assert!((brute.distance_m - p.distance_m).abs() < 1e-6);
+            let (a, b) = (brute.nearest_other_m.unwrap(), p.nearest_other_m.unwrap());
+            assert!(
+                (a - b).abs() < 1e-6,
+                "seed {seed}: [{lon}, {lat}] {a} vs {b}"
+            );
+        }
+        assert!(
+            inside > 1000 && outside > 200,
+            "{inside} inside, {outside} outside"
+        );
+    }
+
+    #[test]
+    fn a_point_on_a_shared_edge_goes_to_the_smaller_code_and_asks_to_confirm() {
+        let (t, l) = setup();
+        // Find two grids with a common edge (shared vertices are exactly equal in the demo data).
+        for a in &t.grids {
+            for b in &t.grids {
+                if a.id >= b.id {
+                    continue;
+                }
+                let va = vertices(&t, &a.id);
+                let vb = vertices(&t, &b.id);
+                for w in va.windows(2) {
+                    if vb.windows(2).any(|x| x[0] == w[1] && x[1] == w[0]) {
+                        let mid = [(w[0][0] + w[1][0]) / 2.0, (w[0][1] + w[1][1]) / 2.0];
+                        let p = l.locate(mid[0], mid[1], None).unwrap();
+                        assert_eq!(p.grid, a.id, "edge {a:?}/{b:?}", a = a.id, b = b.id);
+                        assert!(!p.outside && p.near_boundary);
+                        assert_eq!(p.nearest_other.as_ref(), Some(&b.id));
+                        assert!(p.nearest_other_m.unwrap() < 1e-6);
+                        return;
+                    }
+                }
+            }
+        }
+        panic!("no shared edge in the demo territory");
+    }
+
+    #[test]
+    fn a_vertex_shared_by_three_grids_goes_to_the_smallest_code() {
+        let (t, l) = setup();
+        let mut owners: std::collections::BTreeMap<(u64, u64), Vec<&GridId>> = Default::default();
+        for g in &t.grids {
+            for p in &g.boundary.0[0][1..] {
+                owners
+                    .entry((p[0].to_bits(), p[1].to_bits()))
+                    .or_default()
+                    .push(&g.id);
+            }
+        }
+        let (key, grids) = owners.iter().find(|(_, g)| g.len() >= 3).unwrap();
+        let p = l
+            .locate(f64::from_bits(key.0), f64::from_bits(key.1), Some(5.0))
+            .unwrap();
+        assert_eq!(&&p.grid, grids.iter().min().unwrap());
+        assert!(p.near_boundary);
+        // A vertex on the street's outline belongs to its only grid, inside the street.
+        let outline = t.street.boundary.0[0][0];
+        let p = l.locate(outline[0], outline[1], None).unwrap();
+        assert!(!p.outside);
+        assert_eq!(p.distance_m, 0.0);
+    }
+
+    #[test]
+    fn seed_14908030312748039917_outside_point_equidistant_from_two_grids() {
+        // The property test found a point south of the street whose nearest boundary point is a
+        // vertex shared by two grids: the tie goes to the smaller code, in the index and the scan.
+        let (_, l) = setup();
+        let (lon, lat) = (116.845_774_936_903_21, 40.341_823_325_105_17);
+        let p = l.locate(lon, lat, None).unwrap();
+        let b = l.locate_brute_force(lon, lat, None).unwrap();
+        assert!(p.outside);
+        assert_eq!(p.grid, b.grid);
+        assert_eq!(p.grid.as_str(), "110118003027002");
+    }
+
+    #[test]
+    fn a_point_far_outside_gets_the_nearest_grid_with_its_distance() {
+        let (_, l) = setup();
+        let p = l.locate(116.95, 40.37, Some(10.0)).unwrap();
+        assert!(p.outside && p.needs_confirmation());
+        assert!(
+            p.distance_m > 5_000.0 && p.distance_m < 10_000.0,
+            "{}",
+            p.distance_m
+        );
+        assert!(p.nearest_other_m.unwrap() >= p.distance_m);
+    }
+
+    #[test]
+    fn accuracy_widens_the_confirmation_radius() {
+        let (t, l) = setup();
+        // A point about 40 m inside a grid edge: near with a 60 m fix, not with a 10 m one.
+        let frame = *l.frame();
+        let g = &t.grids[0];
+        let v = vertices(&t, &g.id);
+        let (a, b) = (frame.to_local(v[0]), frame.to_local(v[1]));
+        let mid = [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+        let len = (dx * dx + dy * dy).sqrt();
+        // Rings are counter-clockwise, so the interior is to the left of each edge.
+        let q = frame.to_lonlat([mid[0] - dy / len * 40.0, mid[1] + dx / len * 40.0]);
+        let wide = l.locate(q[0], q[1], Some(60.0)).unwrap();
+        let narrow = l.locate(q[0], q[1], Some(10.0)).unwrap();
+        assert_eq!(wide.grid, g.id);
+        let d = wide.nearest_other_m.unwrap();
+        if d < 60.0 && d >= 30.0 {
+            assert!(wide.near_boundary && !narrow.near_boundary);
+        }
+        assert_eq!(wide.near_boundary, d < 60.0);
+        assert_eq!(narrow.near_boundary, d < 30.0);
+    }
+
+    #[test]
+    fn a_manual_pick_is_recorded_as_such_and_bad_input_is_refused() {
+        let (t, l) = setup();
+        let p = l.pick(&t.grids[5].id).unwrap();
+        assert_eq!(p.source, LocationSource::GridPick);
+        assert_eq!(p.community, t.grids[5].community);
+        assert!(matches!(
+            l.pick(&GridId::new("nope")),
+            Err(Error::UnknownGrid(_))
+        ));
+        for (lon, lat) in [(f64::NAN, 40.0), (116.0, 91.0), (f64::INFINITY, 0.0)] {
+            assert_eq!(l.locate(lon, lat, None), Err(Error::InvalidLocation));
+        }
+        let loc = Location {
+            lat: 40.37,
+            lon: 116.84,
+            accuracy_m: None,
+            source: LocationSource::Manual,
+        };
+        assert_eq!(
+            l.locate_location(&loc).unwrap().source,
+            LocationSource::Manual
+        );
     }
 }

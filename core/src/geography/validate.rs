@@ -347,3 +347,212 @@ pub fn validate(t: &Territory, o: &ValidationOptions) -> std::result::Result<(),
         Err(problems)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! One fixture per kind of broken grid layer (`core/tests/fixtures/territory/`), each imported
+    //! onto the same small two-community street: four north–south strips, two per community, two
+    //! stations.
+    use super::*;
+    use crate::geography::gcj02::{Datum, wgs84_to_gcj02};
+    use crate::geography::geojson::import_grids;
+    use crate::territory::{Community, DelegateOffice, Station, Street};
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_str!(concat!(
+                "../../tests/fixtures/territory/",
+                $name,
+                ".geojson"
+            ))
+        };
+    }
+
+    fn rect(a: f64, b: f64) -> Polygon {
+        Polygon(vec![vec![
+            [a, 40.36],
+            [b, 40.36],
+            [b, 40.37],
+            [a, 40.37],
+            [a, 40.36],
+        ]])
+    }
+
+    fn base() -> Territory {
+        let community = |code: &str, name: &str, a, b| Community {
+            id: code.into(),
+            name: name.into(),
+            boundary: vec![rect(a, b)],
+        };
+        let station = |code: &str| Station {
+            id: code.into(),
+            name: format!("{code}站"),
+            head: None,
+            location: None,
+        };
+        let skeleton = Territory {
+            version: 1,
+            street: Street {
+                code: "110118003".into(),
+                name: "鼓楼街道".into(),
+                district: "密云区".into(),
+                boundary: rect(116.80, 116.84),
+            },
+            communities: vec![
+                community("110118003001", "西社区", 116.80, 116.82),
+                community("110118003002", "东社区", 116.82, 116.84),
+            ],
+            quarters: vec![],
+            grids: vec![],
+            stations: vec![station("S01"), station("S02")],
+            delegates: vec![],
+            workrooms: vec![],
+            office: DelegateOffice {
+                name: "代表工作室".into(),
+                staff: vec![],
+            },
+            handling_units: vec![],
+        };
+        import_grids(&skeleton, fixture!("valid"), Datum::Wgs84).unwrap()
+    }
+
+    /// Imports a broken layer onto the base: it must fail, name the feature, and leave the base as
+    /// it was.
+    fn rejected(layer: &str, expected: &[&str]) {
+        let base = base();
+        let before = base.clone();
+        let err = import_grids(&base, layer, Datum::Wgs84)
+            .unwrap_err()
+            .to_string();
+        for e in expected {
+            assert!(err.contains(e), "expected {e:?} in: {err}");
+        }
+        assert_eq!(base, before);
+    }
+
+    #[test]
+    fn the_valid_layer_imports_and_bumps_the_version() {
+        let t = base();
+        assert_eq!(t.grids.len(), 4);
+        assert_eq!(t.version, 2);
+        check(&t).unwrap();
+    }
+
+    #[test]
+    fn a_bow_tie_grid_is_self_intersecting() {
+        rejected(
+            fixture!("self_intersecting"),
+            &["grid 110118003001001 is self-intersecting"],
+        );
+    }
+
+    #[test]
+    fn a_grid_of_two_points_is_not_a_polygon() {
+        rejected(
+            fixture!("invalid_polygon"),
+            &["grid 110118003001002 has a ring with fewer than 3"],
+        );
+    }
+
+    #[test]
+    fn overlapping_grids_are_both_named() {
+        rejected(
+            fixture!("overlap"),
+            &["grids 110118003001001 and 110118003001002 overlap by"],
+        );
+    }
+
+    #[test]
+    fn a_gap_above_the_tolerance_is_located() {
+        rejected(
+            fixture!("gap"),
+            &["a gap of", "near [116.81", "lies in no grid"],
+        );
+    }
+
+    #[test]
+    fn a_grid_across_two_communities_is_named() {
+        rejected(
+            fixture!("two_communities"),
+            &["grid 110118003001002 lies in two communities, 110118003001 and 110118003002"],
+        );
+    }
+
+    #[test]
+    fn a_grid_reaching_out_of_the_street_is_named() {
+        rejected(
+            fixture!("outside_street"),
+            &["grid 110118003002002 reaches", "outside the street"],
+        );
+    }
+
+    #[test]
+    fn a_grid_with_no_station_is_named() {
+        rejected(
+            fixture!("no_station"),
+            &["grid 110118003002001 has no station"],
+        );
+    }
+
+    #[test]
+    fn a_grid_claimed_by_two_stations_is_named() {
+        rejected(
+            fixture!("two_stations"),
+            &["grid 110118003002001 is covered by 2 stations (S01, S02)"],
+        );
+    }
+
+    #[test]
+    fn an_unknown_community_is_named() {
+        rejected(
+            fixture!("unknown_reference"),
+            &["grid 110118003002001 names unknown community 110118003099"],
+        );
+    }
+
+    #[test]
+    fn a_station_in_two_pieces_is_named() {
+        rejected(
+            fixture!("station_not_contiguous"),
+            &["station S01 covers grids in 2 separate areas"],
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_an_error_not_a_panic() {
+        rejected(
+            fixture!("malformed"),
+            &["grids.geojson is not valid GeoJSON"],
+        );
+        rejected("{", &["not valid GeoJSON"]);
+        rejected(r#"{"type":"Feature"}"#, &["not a FeatureCollection"]);
+        rejected(
+            r#"{"type":"FeatureCollection","datum":"BD-09","features":[]}"#,
+            &["unknown datum"],
+        );
+    }
+
+    #[test]
+    fn a_layer_declared_gcj02_is_converted_to_wgs84() {
+        let wgs = base();
+        let mut layer: serde_json::Value = serde_json::from_str(fixture!("valid")).unwrap();
+        layer["datum"] = "GCJ-02".into();
+        for f in layer["features"].as_array_mut().unwrap() {
+            for ring in f["geometry"]["coordinates"].as_array_mut().unwrap() {
+                for p in ring.as_array_mut().unwrap() {
+                    let g = wgs84_to_gcj02([p[0].as_f64().unwrap(), p[1].as_f64().unwrap()]);
+                    *p = serde_json::json!([g[0], g[1]]);
+                }
+            }
+        }
+        let t = import_grids(&base(), &layer.to_string(), Datum::Wgs84).unwrap();
+        for (a, b) in t.grids.iter().zip(&wgs.grids) {
+            for (p, q) in a.boundary.0[0].iter().zip(&b.boundary.0[0]) {
+                assert!(
+                    (p[0] - q[0]).abs() < 1e-9 && (p[1] - q[1]).abs() < 1e-9,
+                    "{p:?} {q:?}"
+                );
+            }
+        }
+    }
+}
