@@ -25,7 +25,7 @@ use crate::geography::gcj02::Datum;
 use crate::geography::geojson::{TerritoryFiles, territory_from_files};
 use crate::territory::Territory;
 
-pub use history::{DemoHistory, HistoryStats, generate_history};
+pub use history::{DemoHistory, HISTORY_SEED, HistoryStats, generate_history};
 pub use territory::{DEMO_SEED, generate_territory};
 
 /// The committed demo territory files, as text (WGS-84 GeoJSON plus the organisation JSON).
