@@ -135,8 +135,9 @@ struct RecordArgs {
     /// Category code or Chinese label (e.g. 电梯维保).
     #[arg(long)]
     category: String,
+    /// The grid; without it the grid is found from --lat/--lon.
     #[arg(long)]
-    grid: String,
+    grid: Option<String>,
     #[arg(long, allow_hyphen_values = true)]
     lat: Option<f64>,
     #[arg(long, allow_hyphen_values = true)]
@@ -245,7 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
             demo,
         } => {
             let territory: Territory = match (territory, demo) {
-                (_, true) => demo_territory(),
+                (_, true) => demo_territory()?,
                 (Some(path), false) => {
                     let text = std::fs::read_to_string(&path)
                         .with_context(|| format!("cannot read {}", path.display()))?;
@@ -436,7 +437,7 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
                 let req = Request::RecordDemand(RecordDemand {
                     text: format!("第{n}条：小区东门路灯不亮，夜间出行不便"),
                     category: "livability".into(),
-                    grid: grid.as_str().into(),
+                    grid: Some(grid.as_str().into()),
                     location: Some(Location {
                         lat: 40.37,
                         lon: 116.84,
@@ -466,9 +467,9 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
     Ok(result)
 }
 
-/// The territory the demo runs on.
-fn demo_territory() -> Territory {
-    gridvoice_core::territory::sample::small()
+/// The territory the demo runs on: the synthetic Gulou Street (29 communities, 79 grids, 13 stations).
+fn demo_territory() -> anyhow::Result<Territory> {
+    gridvoice_core::demo::gulou().context("the built-in demo territory does not load")
 }
 
 fn unreachable_territory() -> anyhow::Result<Territory> {
@@ -511,7 +512,7 @@ fn record(
     let req = Request::RecordDemand(RecordDemand {
         text: a.text,
         category: a.category,
-        grid: a.grid.as_str().into(),
+        grid: a.grid.map(|g| g.as_str().into()),
         location,
         visit,
         contact,

@@ -66,7 +66,9 @@ pub struct RecordDemand {
     pub text: String,
     /// A category code or its Chinese label.
     pub category: String,
-    pub grid: GridId,
+    /// The grid; when absent it is found from `location` (point → grid).
+    #[serde(default)]
+    pub grid: Option<GridId>,
     #[serde(default)]
     pub location: Option<Location>,
     #[serde(default)]

@@ -139,13 +139,17 @@ pub fn new_demand(
 ) -> Result<(Demand, Option<Contact>)> {
     let text = check_text(&req.text)?;
     let category: Category = req.category.parse()?;
-    let grid = who
-        .territory
-        .grid(&req.grid)
-        .ok_or_else(|| Error::UnknownGrid(req.grid.to_string()))?;
     if let Some(loc) = &req.location {
         check_location(loc)?;
     }
+    let grid_id = req
+        .grid
+        .as_ref()
+        .ok_or(Error::MissingField { field: "grid" })?;
+    let grid = who
+        .territory
+        .grid(grid_id)
+        .ok_or_else(|| Error::UnknownGrid(grid_id.to_string()))?;
     if let Some(v) = &req.visit
         && !visit_exists(v)
     {
@@ -198,7 +202,7 @@ mod tests {
         RecordDemand {
             text: text.into(),
             category: "电梯维保".into(),
-            grid: "110118003001001".into(),
+            grid: Some("110118003001001".into()),
             location: None,
             visit: None,
             contact: None,
@@ -247,7 +251,7 @@ mod tests {
         assert!(matches!(build(&r).unwrap_err(), Error::UnknownCategory(_)));
 
         let mut r = req("路灯不亮");
-        r.grid = "110118003009009".into();
+        r.grid = Some("110118003009009".into());
         assert!(matches!(build(&r).unwrap_err(), Error::UnknownGrid(_)));
 
         for (lat, lon) in [

@@ -34,7 +34,7 @@ fn request(i: usize) -> RecordDemand {
             "elderly_care",
         ][i % 4]
             .into(),
-        grid: "110118003001001".into(),
+        grid: Some("110118003001001".into()),
         location: Some(Location {
             lat: 40.37 + (i % 100) as f64 * 1e-5,
             lon: 116.84,
@@ -109,7 +109,7 @@ fn main() {
                 station: "S01".into(),
                 text: r.text,
                 category: r.category.parse().expect("category"),
-                grid: r.grid,
+                grid: r.grid.expect("grid"),
                 location: r.location,
                 recorded_at: Timestamp(n as i64),
                 recorded_by: "D01".into(),
@@ -169,7 +169,7 @@ fn main() {
                 station: "S01".into(),
                 text: r.text,
                 category: r.category.parse().expect("category"),
-                grid: r.grid,
+                grid: r.grid.expect("grid"),
                 location: r.location,
                 recorded_at: Timestamp(1_600_000_000_000 + i as i64),
                 recorded_by: "D01".into(),

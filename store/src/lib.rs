@@ -21,6 +21,7 @@ use std::path::Path;
 
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 use gridvoice_core::doc::{self, Collection, DocKind};
+use gridvoice_core::geography::locate::Locator;
 use gridvoice_core::ids::{DelegateId, DeviceId, DocId, StationId};
 use gridvoice_core::territory::Territory;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -49,6 +50,8 @@ pub struct Store {
     change_counts: HashMap<DocId, usize>,
     identity: Option<DeviceIdentity>,
     territory: Option<Territory>,
+    /// Point → grid index over the territory, built on first use.
+    locator: Option<Locator>,
 }
 
 impl Store {
@@ -83,6 +86,7 @@ impl Store {
             change_counts: HashMap::new(),
             identity,
             territory,
+            locator: None,
         })
     }
 
@@ -117,7 +121,21 @@ impl Store {
         territory.check_references()?;
         write_meta(&self.conn, "territory", &territory)?;
         self.territory = Some(territory);
+        self.locator = None;
         Ok(())
+    }
+
+    /// The grid a location lies in (the nearest grid when it is outside the street).
+    pub fn locate(
+        &mut self,
+        loc: &gridvoice_core::model::Location,
+    ) -> Result<gridvoice_core::geography::locate::Placement> {
+        if self.locator.is_none() {
+            let t = self.territory.as_ref().ok_or(Error::NotInitialised)?;
+            self.locator = Some(Locator::new(t)?);
+        }
+        let locator = self.locator.as_ref().ok_or(Error::NotInitialised)?;
+        Ok(locator.locate_location(loc)?)
     }
 
     pub fn identity(&self) -> Option<&DeviceIdentity> {

@@ -89,8 +89,17 @@ fn dispatch(store: &mut Store, ctx: &mut Ctx<'_>, req: Request) -> Result<Respon
             })?;
             visit_response(store, &id)
         }
-        Request::RecordDemand(r) => {
+        Request::RecordDemand(mut r) => {
             let me = identity(store)?;
+            if r.grid.is_none()
+                && let Some(loc) = &r.location
+            {
+                capture::check_location(loc)?;
+                let placed = store
+                    .locate(loc)
+                    .map_err(|_| CoreError::MissingField { field: "grid" })?;
+                r.grid = Some(placed.grid);
+            }
             let now = ctx.clock.now();
             let id = r.id.unwrap_or_else(|| DemandId::new(ctx.ids, now));
             let key = id.to_string();

@@ -271,3 +271,56 @@ fn bad_input_exits_non_zero_with_a_code_and_stores_nothing() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("CORRUPT_STORE"), "{}", stderr(&o));
 }
+
+#[test]
+fn on_the_demo_territory_a_gps_fix_finds_its_grid() {
+    use gridvoice_core::geography::locate::Locator;
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("d.sqlite");
+    let o = gv(&s, &["init", "--demo", "--delegate", "D01"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("王建国"), "{}", stdout(&o));
+
+    // A point well inside one of D01's grids: the mean of its outline, checked by the locator itself.
+    let t = gridvoice_core::demo::gulou().unwrap();
+    let locator = Locator::new(&t).unwrap();
+    let (lon, lat) = t
+        .grids
+        .iter()
+        .filter_map(|g| {
+            let ring = g.boundary.0.first()?;
+            let n = ring.len() as f64;
+            let lon = ring.iter().map(|p| p[0]).sum::<f64>() / n;
+            let lat = ring.iter().map(|p| p[1]).sum::<f64>() / n;
+            let p = locator.locate(lon, lat, Some(5.0)).ok()?;
+            (p.grid == g.id && !p.near_boundary && !p.outside).then_some((lon, lat))
+        })
+        .next()
+        .expect("some grid has an interior mean point");
+    let expected = locator.locate(lon, lat, Some(5.0)).unwrap().grid;
+
+    let o = gv(
+        &s,
+        &[
+            "record",
+            "--text",
+            "路边井盖缺失，夜里很危险",
+            "--category",
+            "安全性",
+            "--lat",
+            &lat.to_string(),
+            "--lon",
+            &lon.to_string(),
+            "--accuracy",
+            "5",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["grid"], expected.as_str());
+    // With neither a grid nor a position there is nothing to go on.
+    let o = gv(&s, &["record", "--text", "x", "--category", "other"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("MISSING_FIELD"), "{}", stderr(&o));
+}

@@ -96,7 +96,7 @@ pub fn demand(text: &str, category: &str, grid: &str) -> RecordDemand {
     RecordDemand {
         text: text.into(),
         category: category.into(),
-        grid: grid.into(),
+        grid: Some(grid.into()),
         location: None,
         visit: None,
         contact: None,
