@@ -49,6 +49,11 @@ pub enum Request {
         contact: NewContact,
     },
     ListVisits,
+    /// The residents' contacts of a demand, for those allowed to see them (the recording
+    /// delegate, their station head, the office).
+    ContactsOf {
+        demand: DemandId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +128,8 @@ pub struct DemandFilter {
 /// A filter checked and parsed, ready for a query.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedFilter {
+    /// Set by the server from who is asking (a station's people see their station only).
+    pub station: Option<crate::ids::StationId>,
     pub grid: Option<GridId>,
     pub status: Option<DemandStatus>,
     pub category: Option<Category>,
@@ -159,6 +166,7 @@ impl DemandFilter {
             Some(c) => Some(c.parse::<Category>()?),
         };
         Ok(ParsedFilter {
+            station: None,
             grid: self.grid.clone(),
             status,
             category,

@@ -83,6 +83,13 @@ pub enum ErrorCode {
     AlreadyInitialised,
     BadRequest,
     Internal,
+    Unauthorized,
+    Forbidden,
+    EnrolmentInvalid,
+    EnrolmentExpired,
+    EnrolmentUsed,
+    PayloadTooLarge,
+    UseSync,
 }
 
 impl ErrorCode {
@@ -112,6 +119,13 @@ impl ErrorCode {
             ErrorCode::AlreadyInitialised => "ALREADY_INITIALISED",
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::EnrolmentInvalid => "ENROLMENT_INVALID",
+            ErrorCode::EnrolmentExpired => "ENROLMENT_EXPIRED",
+            ErrorCode::EnrolmentUsed => "ENROLMENT_USED",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::UseSync => "USE_SYNC",
         }
     }
 }

@@ -431,6 +431,106 @@ impl Store {
         Ok(out)
     }
 
+    /// Applies what peers sent to several documents in ONE transaction (a server's group commit).
+    pub fn apply_many(&mut self, batch: &[(DocId, Vec<Vec<u8>>)]) -> Result<Vec<ApplyReport>> {
+        let mut decoded = Vec::with_capacity(batch.len());
+        for (id, chunks) in batch {
+            decoded.push((*id, decode_chunks(chunks)?));
+        }
+        self.write(None, |b| {
+            let mut reports = Vec::with_capacity(decoded.len());
+            for (id, changes) in decoded {
+                reports.push(b.apply(&id, changes)?);
+            }
+            Ok(reports)
+        })
+    }
+
+    /// A document's compacted snapshot, if it has one.
+    pub fn snapshot(&self, id: &DocId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT bytes FROM snapshots WHERE doc_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Every stored change of a document, by hash.
+    pub fn change_rows(&self, id: &DocId) -> Result<Vec<(ChangeHash, Vec<u8>)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT hash, bytes FROM changes WHERE doc_id = ?1")?;
+        let rows = stmt.query_map([id.to_string()], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (h, bytes) = row?;
+            let h = ChangeHash::try_from(h.as_slice())
+                .map_err(|_| Error::CorruptStore("bad change hash".into()))?;
+            out.push((h, bytes));
+        }
+        Ok(out)
+    }
+
+    /// One stored change.
+    pub fn change_row(&self, id: &DocId, hash: &ChangeHash) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT bytes FROM changes WHERE doc_id = ?1 AND hash = ?2")?
+            .query_row(params![id.to_string(), hash.0.as_slice()], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Whether any document of this store holds a change (servers relay changes they already hold).
+    pub fn holds_change(&self, hash: &ChangeHash) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM changes WHERE hash = ?1 LIMIT 1")?
+            .exists([hash.0.as_slice()])?)
+    }
+
+    /// A free-form setting of this store.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Makes the station and contacts documents of a territory that this store does not hold yet
+    /// (a server seeds them at set-up, so the office sees every station from the start).
+    pub fn seed_documents(&mut self, territory: &Territory) -> Result<usize> {
+        let before = self.documents()?.len();
+        self.write(None, |b| {
+            for s in &territory.stations {
+                b.ensure_doc(DocKind::Station, s.id.as_str())?;
+            }
+            for d in &territory.delegates {
+                b.ensure_doc(DocKind::Contacts, d.id.as_str())?;
+            }
+            Ok(())
+        })?;
+        Ok(self.documents()?.len() - before)
+    }
+
+    /// Sets the territory without binding the store to a device (a server's store).
+    pub fn set_server_territory(&mut self, territory: Territory) -> Result<()> {
+        self.set_territory(territory)
+    }
+
     /// Recomputes every projection row of a document from the document itself.
     pub fn rebuild_projections(&mut self, id: &DocId) -> Result<()> {
         self.write(None, |b| {

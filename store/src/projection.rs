@@ -224,6 +224,10 @@ pub fn list_demands(conn: &Connection, f: &ParsedFilter) -> Result<(Vec<DemandVi
     let mut clauses: Vec<&str> = Vec::new();
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     use rusqlite::types::Value as V;
+    if let Some(s) = &f.station {
+        clauses.push("station = ?");
+        args.push(V::Text(s.to_string()));
+    }
     if let Some(g) = &f.grid {
         clauses.push("grid = ?");
         args.push(V::Text(g.to_string()));
@@ -278,7 +282,12 @@ pub fn list_demands(conn: &Connection, f: &ParsedFilter) -> Result<(Vec<DemandVi
 /// device's or station's size.
 ///
 /// Call [`catch_up_fts`] first (in a write transaction) so recent captures are indexed.
-pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<DemandView>> {
+pub fn search(
+    conn: &Connection,
+    query: &str,
+    limit: u32,
+    station: Option<&str>,
+) -> Result<Vec<DemandView>> {
     let terms: Vec<&str> = query.split_whitespace().collect();
     if terms.is_empty() {
         return Ok(Vec::new());
@@ -292,9 +301,10 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<DemandVi
             .join(" AND ");
         let mut stmt = conn.prepare_cached(
             "SELECT d.view FROM demands_fts JOIN demands d ON d.seq = demands_fts.rowid
-             WHERE demands_fts MATCH ?1 ORDER BY d.recorded_at DESC, d.id LIMIT ?2",
+             WHERE demands_fts MATCH ?1 AND (?3 IS NULL OR d.station = ?3)
+             ORDER BY d.recorded_at DESC, d.id LIMIT ?2",
         )?;
-        stmt.query_map(params![fts, limit], |r| r.get(0))?
+        stmt.query_map(params![fts, limit, station], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?
     } else {
         let likes: Vec<String> = terms
@@ -307,11 +317,15 @@ pub fn search(conn: &Connection, query: &str, limit: u32) -> Result<Vec<DemandVi
                 format!("%{escaped}%")
             })
             .collect();
-        let clause = vec!["text LIKE ? ESCAPE '\\'"; likes.len()].join(" AND ");
+        let mut clause = vec!["text LIKE ? ESCAPE '\\'"; likes.len()].join(" AND ");
         let mut args: Vec<rusqlite::types::Value> = likes
             .into_iter()
             .map(rusqlite::types::Value::Text)
             .collect();
+        if let Some(s) = station {
+            clause.push_str(" AND station = ?");
+            args.push(rusqlite::types::Value::Text(s.to_owned()));
+        }
         args.push(rusqlite::types::Value::Integer(limit));
         let mut stmt = conn.prepare(&format!(
             "SELECT view FROM demands WHERE {clause} ORDER BY recorded_at DESC, id LIMIT ?"

@@ -153,7 +153,7 @@ fn dispatch(store: &mut Store, ctx: &mut Ctx<'_>, req: Request) -> Result<Respon
         }
         Request::Search { query, limit } => {
             store.write(None, |b| projection::catch_up_fts(&b.sql))?;
-            let items = projection::search(store.connection(), &query, limit.unwrap_or(50))?;
+            let items = projection::search(store.connection(), &query, limit.unwrap_or(50), None)?;
             let total = items.len() as u64;
             Ok(Response::Demands { items, total })
         }

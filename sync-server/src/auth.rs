@@ -1,0 +1,302 @@
+//! Enrolment and device credentials.
+//!
+//! The office enrols a person (a delegate, a station head, office staff) and hands them a one-time
+//! enrolment code with an expiry. A device exchanges the code for its own credential: 256 random
+//! bits, shown once, stored here only as a SHA-256 hash (a credential is high-entropy, so a fast
+//! hash is enough: there is nothing to brute-force). Every request and every sync connection
+//! presents the credential; a revoked device is refused on its next request.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use gridvoice_core::access::{Person, Principal, Role};
+use gridvoice_core::clock::Timestamp;
+use gridvoice_core::ids::{DelegateId, DeviceId, StaffId, StationId};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+/// Why an enrolment code was refused. Deliberately coarse towards the caller.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("enrolment code is not valid")]
+    InvalidCode,
+    #[error("enrolment code has expired")]
+    Expired,
+    #[error("enrolment code was already used")]
+    Used,
+    #[error("auth store: {0}")]
+    Store(String),
+}
+
+impl From<rusqlite::Error> for AuthError {
+    fn from(e: rusqlite::Error) -> Self {
+        AuthError::Store(e.to_string())
+    }
+}
+
+/// A device as the office sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceRow {
+    pub device: DeviceId,
+    pub person: Person,
+    pub role: Role,
+    pub station: Option<StationId>,
+    pub name: String,
+    pub enrolled_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug)]
+pub struct AuthDb {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS enrolments (
+    code_hash   TEXT PRIMARY KEY,
+    person_kind TEXT NOT NULL,
+    person_id   TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    station     TEXT,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    device      TEXT
+) STRICT;
+CREATE TABLE IF NOT EXISTS devices (
+    id              TEXT PRIMARY KEY,
+    credential_hash TEXT NOT NULL UNIQUE,
+    person_kind     TEXT NOT NULL,
+    person_id       TEXT NOT NULL,
+    role            TEXT NOT NULL,
+    station         TEXT,
+    name            TEXT NOT NULL,
+    enrolled_at     INTEGER NOT NULL,
+    revoked_at      INTEGER
+) STRICT;
+";
+
+/// Crockford's base32 without I, L, O, U: nothing to misread when a code is read out over the phone.
+const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], AuthError> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| AuthError::Store(format!("no randomness: {e}")))?;
+    Ok(b)
+}
+
+/// Normalises what a person typed: case, spaces and dashes do not matter.
+fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn person_parts(p: &Person) -> (&'static str, &str) {
+    match p {
+        Person::Delegate(d) => ("delegate", d.as_str()),
+        Person::Staff(s) => ("staff", s.as_str()),
+    }
+}
+
+fn person_from(kind: &str, id: String) -> Person {
+    if kind == "delegate" { Person::Delegate(DelegateId(id)) } else { Person::Staff(StaffId(id)) }
+}
+
+impl AuthDb {
+    pub fn open(path: &Path) -> Result<AuthDb, AuthError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(AuthDb { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, AuthError> {
+        self.conn.lock().map_err(|_| AuthError::Store("auth store lock poisoned".into()))
+    }
+
+    /// Makes a one-time enrolment code for a person. Returns the code (shown once; stored hashed).
+    pub fn create_enrolment(
+        &self,
+        person: &Person,
+        role: Role,
+        station: Option<&StationId>,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> Result<String, AuthError> {
+        let raw = random_bytes::<12>()?;
+        let code: String = raw.iter().map(|b| CODE_ALPHABET[usize::from(b % 32)] as char).collect();
+        let (kind, id) = person_parts(person);
+        self.conn()?.execute(
+            "INSERT INTO enrolments (code_hash, person_kind, person_id, role, station, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                sha256_hex(&code),
+                kind,
+                id,
+                role.code(),
+                station.map(StationId::as_str),
+                now.0,
+                now.0 + ttl_ms
+            ],
+        )?;
+        Ok(format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]))
+    }
+
+    /// Exchanges an enrolment code for a new device and its credential (returned once).
+    pub fn redeem(
+        &self,
+        code: &str,
+        device_name: &str,
+        now: Timestamp,
+        device: DeviceId,
+    ) -> Result<(Principal, String), AuthError> {
+        let hash = sha256_hex(&normalise_code(code));
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let row: Option<(String, String, String, Option<String>, i64, Option<i64>)> = tx
+            .query_row(
+                "SELECT person_kind, person_id, role, station, expires_at, used_at
+                 FROM enrolments WHERE code_hash = ?1",
+                [&hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .optional()?;
+        let Some((kind, id, role, station, expires_at, used_at)) = row else {
+            return Err(AuthError::InvalidCode);
+        };
+        if used_at.is_some() {
+            return Err(AuthError::Used);
+        }
+        if now.0 > expires_at {
+            return Err(AuthError::Expired);
+        }
+        let role = Role::parse(&role).ok_or(AuthError::InvalidCode)?;
+        let credential = format!("gv1.{}", hex::encode(random_bytes::<32>()?));
+        let name: String = device_name.chars().take(80).collect();
+        tx.execute(
+            "UPDATE enrolments SET used_at = ?2, device = ?3 WHERE code_hash = ?1",
+            params![hash, now.0, device.to_string()],
+        )?;
+        tx.execute(
+            "INSERT INTO devices (id, credential_hash, person_kind, person_id, role, station, name, enrolled_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![device.to_string(), sha256_hex(&credential), kind, id, role.code(), station, name, now.0],
+        )?;
+        tx.commit()?;
+        let principal = Principal {
+            device,
+            person: person_from(&kind, id),
+            role,
+            station: station.map(StationId),
+        };
+        Ok((principal, credential))
+    }
+
+    /// The device a credential belongs to, unless it is unknown or revoked.
+    pub fn authenticate(&self, credential: &str) -> Result<Option<Principal>, AuthError> {
+        let conn = self.conn()?;
+        let row = conn
+            .query_row(
+                "SELECT id, person_kind, person_id, role, station FROM devices
+                 WHERE credential_hash = ?1 AND revoked_at IS NULL",
+                [sha256_hex(credential)],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(row.and_then(|(id, kind, pid, role, station)| {
+            Some(Principal {
+                device: id.parse().ok()?,
+                person: person_from(&kind, pid),
+                role: Role::parse(&role)?,
+                station: station.map(StationId),
+            })
+        }))
+    }
+
+    /// Revokes a device. Returns whether it was active.
+    pub fn revoke(&self, device: &DeviceId, now: Timestamp) -> Result<bool, AuthError> {
+        let n = self.conn()?.execute(
+            "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![device.to_string(), now.0],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn devices(&self) -> Result<Vec<DeviceRow>, AuthError> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
+            "SELECT id, person_kind, person_id, role, station, name, enrolled_at, revoked_at
+             FROM devices ORDER BY enrolled_at, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, Option<i64>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, pid, role, station, name, enrolled_at, revoked_at) = row?;
+            let (Ok(device), Some(role)) = (id.parse(), Role::parse(&role)) else { continue };
+            out.push(DeviceRow {
+                device,
+                person: person_from(&kind, pid),
+                role,
+                station: station.map(StationId),
+                name,
+                enrolled_at: Timestamp(enrolled_at),
+                revoked_at: revoked_at.map(Timestamp),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn a_code_is_redeemed_once_before_it_expires_and_a_revoked_device_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = AuthDb::open(&dir.path().join("auth.sqlite")).unwrap();
+        let wang = Person::Delegate("D01".into());
+        let code = db.create_enrolment(&wang, Role::Delegate, Some(&"S01".into()), Timestamp(0), 1_000).unwrap();
+        assert_eq!(code.len(), 14);
+        let dev = DeviceId(Uuid::from_u128(1));
+        let typed = code.to_lowercase().replace('-', " ");
+        let (p, cred) = db.redeem(&typed, "王建国的手机", Timestamp(10), dev).unwrap();
+        assert_eq!(p.person, wang);
+        assert_eq!(db.authenticate(&cred).unwrap(), Some(p));
+        assert_eq!(db.redeem(&code, "again", Timestamp(11), DeviceId(Uuid::from_u128(2))), Err(AuthError::Used));
+        let late = db.create_enrolment(&wang, Role::Delegate, None, Timestamp(0), 1_000).unwrap();
+        assert_eq!(db.redeem(&late, "x", Timestamp(2_000), DeviceId(Uuid::from_u128(3))), Err(AuthError::Expired));
+        assert_eq!(db.redeem("0000-0000-0000", "x", Timestamp(1), DeviceId(Uuid::from_u128(4))), Err(AuthError::InvalidCode));
+        assert!(db.revoke(&dev, Timestamp(20)).unwrap());
+        assert_eq!(db.authenticate(&cred).unwrap(), None);
+        assert_eq!(db.authenticate("gv1.nonsense").unwrap(), None);
+        assert_eq!(db.devices().unwrap().len(), 1);
+    }
+}
