@@ -262,6 +262,9 @@ pub enum Response {
         contact: ContactId,
         demand: DemandId,
     },
+    Contacts {
+        items: Vec<crate::model::Contact>,
+    },
 }
 
 /// The error every interface returns: a stable code and a message for people (Chinese). Detail

@@ -205,6 +205,9 @@ fn dispatch(store: &mut Store, ctx: &mut Ctx<'_>, req: Request) -> Result<Respon
                 demand,
             })
         }
+        Request::ContactsOf { demand } => Ok(Response::Contacts {
+            items: contacts_of(store, &demand)?,
+        }),
         Request::ListVisits => Ok(Response::Visits {
             items: projection::list_visits(store.connection())?,
         }),
