@@ -74,6 +74,13 @@ CREATE TABLE IF NOT EXISTS devices (
     enrolled_at     INTEGER NOT NULL,
     revoked_at      INTEGER
 ) STRICT;
+-- Automerge actor ids are bound to the first device that delivered a change made by them; another
+-- device delivering a new change under that actor is refused.
+CREATE TABLE IF NOT EXISTS actors (
+    actor      TEXT PRIMARY KEY,
+    device     TEXT NOT NULL,
+    first_seen INTEGER NOT NULL
+) STRICT;
 ";
 
 /// Crockford's base32 without I, L, O, U: nothing to misread when a code is read out over the phone.
@@ -235,6 +242,28 @@ impl AuthDb {
             params![device.to_string(), now.0],
         )?;
         Ok(n == 1)
+    }
+
+    /// Binds an actor to a device if it is new; answers whether it belongs to this device.
+    pub fn bind_actor(&self, actor: &str, device: &DeviceId, now: Timestamp) -> Result<bool, AuthError> {
+        let conn = self.conn()?;
+        conn.execute(
+            "INSERT OR IGNORE INTO actors (actor, device, first_seen) VALUES (?1, ?2, ?3)",
+            params![actor, device.to_string(), now.0],
+        )?;
+        let owner: String =
+            conn.query_row("SELECT device FROM actors WHERE actor = ?1", [actor], |r| r.get(0))?;
+        Ok(owner == device.to_string())
+    }
+
+    /// Every device that is not revoked.
+    pub fn active(&self) -> Result<Vec<Principal>, AuthError> {
+        Ok(self
+            .devices()?
+            .into_iter()
+            .filter(|d| d.revoked_at.is_none())
+            .map(|d| Principal { device: d.device, person: d.person, role: d.role, station: d.station })
+            .collect())
     }
 
     pub fn devices(&self) -> Result<Vec<DeviceRow>, AuthError> {

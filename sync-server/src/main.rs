@@ -1,1 +1,217 @@
-fn main() {}
+//! `gridvoice-server`: serve, and the admin commands (init, import-territory, enrol, devices).
+//! Errors print their chain and exit non-zero; refusals (bad input) exit 2.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use gridvoice_core::access::{Person, Role};
+use gridvoice_core::clock::Clock;
+use gridvoice_core::geography::gcj02::Datum;
+use gridvoice_core::geography::geojson::{TerritoryFiles, territory_from_files};
+use gridvoice_core::ids::{DelegateId, DeviceId, StaffId};
+use gridvoice_core::territory::Territory;
+use gridvoice_server::auth::AuthDb;
+use gridvoice_server::{Config, auth_path, store_path};
+use gridvoice_store::Store;
+use gridvoice_store::system::SystemClock;
+
+#[derive(Parser, Debug)]
+#[command(name = "gridvoice-server", version, about = "网格民声 — 同步服务器")]
+struct Cli {
+    /// The data directory (store, credentials).
+    #[arg(long, env = "GRIDVOICE_DATA", default_value = "server-data", global = true)]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create the data directory with a territory and print the first office enrolment code.
+    Init {
+        /// A directory of territory GeoJSON files; the Gulou demo territory when absent.
+        #[arg(long)]
+        territory: Option<PathBuf>,
+        /// The files are in GCJ-02 (converted to WGS-84 on import).
+        #[arg(long)]
+        gcj02: bool,
+    },
+    /// Serve sync and the HTTP API.
+    Serve {
+        #[arg(long, env = "GRIDVOICE_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Log filter, e.g. info or gridvoice_server=debug.
+        #[arg(long, env = "GRIDVOICE_LOG", default_value = "info")]
+        log: String,
+        /// Largest sync message, bytes.
+        #[arg(long, default_value_t = 32 * 1024 * 1024)]
+        max_message_bytes: usize,
+    },
+    /// Replace the territory (validated first; a rejected import changes nothing).
+    ImportTerritory {
+        dir: PathBuf,
+        #[arg(long)]
+        gcj02: bool,
+    },
+    /// Make a one-time enrolment code for a person.
+    Enrol {
+        /// A delegate's code (e.g. D01).
+        #[arg(long, conflicts_with = "staff")]
+        delegate: Option<String>,
+        /// A staff member's code (office or admin).
+        #[arg(long)]
+        staff: Option<String>,
+        /// delegate | station_head | office | admin
+        #[arg(long, default_value = "delegate")]
+        role: String,
+        /// Hours until the code expires.
+        #[arg(long, default_value_t = 72)]
+        ttl_hours: i64,
+    },
+    /// Devices.
+    #[command(subcommand)]
+    Devices(DevicesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum DevicesCommand {
+    List,
+    Revoke { device: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gridvoice-server: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_territory(dir: Option<&Path>, gcj02: bool) -> anyhow::Result<Territory> {
+    let Some(dir) = dir else {
+        return gridvoice_core::demo::gulou().context("the demo territory does not load");
+    };
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).with_context(|| format!("cannot read {}", dir.join(name).display()))
+    };
+    let (street, communities, grids, stations, organisation) = (
+        read("street.geojson")?,
+        read("communities.geojson")?,
+        read("grids.geojson")?,
+        read("stations.geojson")?,
+        read("organisation.json")?,
+    );
+    let quarters = read("quarters.geojson").ok();
+    let files = TerritoryFiles {
+        street: &street,
+        communities: &communities,
+        quarters: quarters.as_deref(),
+        grids: &grids,
+        stations: &stations,
+        organisation: &organisation,
+    };
+    let datum = if gcj02 { Datum::Gcj02 } else { Datum::Wgs84 };
+    territory_from_files(&files, datum).map_err(|e| anyhow::anyhow!("territory rejected: {e}"))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let now = SystemClock.now();
+    match cli.command {
+        Command::Init { territory, gcj02 } => {
+            if store_path(&cli.data).exists() {
+                bail!("{} is already initialised", cli.data.display());
+            }
+            let t = load_territory(territory.as_deref(), gcj02)?;
+            std::fs::create_dir_all(&cli.data)?;
+            let mut store = Store::open(store_path(&cli.data))?;
+            store.set_server_territory(t.clone())?;
+            let seeded = store.seed_documents(&t)?;
+            let auth = AuthDb::open(&auth_path(&cli.data))?;
+            let code = auth.create_enrolment(&Person::Staff(StaffId::new("office-1")), Role::Office, None, now, 72 * 3_600_000)?;
+            println!("已初始化 {}：{} 个代表工作站、{} 个网格、{} 名代表；{seeded} 个文档", cli.data.display(), t.stations.len(), t.grids.len(), t.delegates.len());
+            println!("代表工作室首个绑定码（72 小时内有效）：{code}");
+        }
+        Command::Serve { bind, log, max_message_bytes } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::try_new(&log).unwrap_or_else(|_| "info".into()))
+                .init();
+            let mut config = Config::new(&cli.data, bind);
+            config.max_message_bytes = max_message_bytes;
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async move {
+                let running = gridvoice_server::start(config).await?;
+                println!("gridvoice-server listening on http://{}", running.addr);
+                let ctrl_c = tokio::signal::ctrl_c();
+                #[cfg(unix)]
+                {
+                    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                    tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+                }
+                #[cfg(not(unix))]
+                ctrl_c.await?;
+                tracing::info!("shutting down: finishing in-flight commits");
+                running.stop().await;
+                anyhow::Ok(())
+            })?;
+        }
+        Command::ImportTerritory { dir, gcj02 } => {
+            let t = load_territory(Some(&dir), gcj02)?;
+            let mut store = Store::open(store_path(&cli.data))?;
+            store.set_server_territory(t.clone())?;
+            let seeded = store.seed_documents(&t)?;
+            println!("辖区已更新：{} 个网格；新增 {seeded} 个文档（运行中的服务器需重启以生效）", t.grids.len());
+        }
+        Command::Enrol { delegate, staff, role, ttl_hours } => {
+            let role = Role::parse(&role).context("role must be delegate, station_head, office or admin")?;
+            let store = Store::open(store_path(&cli.data))?;
+            let t = store.territory().context("not initialised")?;
+            let (person, station) = match (delegate, staff) {
+                (Some(d), None) => {
+                    let d = DelegateId::new(d);
+                    let del = t.delegate(&d).with_context(|| format!("unknown delegate {d}"))?;
+                    if !matches!(role, Role::Delegate | Role::StationHead) {
+                        bail!("a delegate enrols as delegate or station_head");
+                    }
+                    (Person::Delegate(d), Some(del.station.clone()))
+                }
+                (None, Some(s)) => {
+                    if !matches!(role, Role::Office | Role::Admin) {
+                        bail!("staff enrol as office or admin");
+                    }
+                    (Person::Staff(StaffId::new(s)), None)
+                }
+                _ => bail!("give --delegate CODE or --staff CODE"),
+            };
+            let auth = AuthDb::open(&auth_path(&cli.data))?;
+            let code = auth.create_enrolment(&person, role, station.as_ref(), now, ttl_hours * 3_600_000)?;
+            println!("{code}");
+        }
+        Command::Devices(DevicesCommand::List) => {
+            let auth = AuthDb::open(&auth_path(&cli.data))?;
+            for d in auth.devices()? {
+                let who = match &d.person {
+                    Person::Delegate(x) => x.to_string(),
+                    Person::Staff(x) => x.to_string(),
+                };
+                let state = d.revoked_at.map_or("在用".to_owned(), |t| format!("已停用 {}", t.beijing()));
+                println!("{}  {}  {}  {}  {}  {}", d.device, who, d.role.zh(), d.station.map(|s| s.to_string()).unwrap_or_default(), d.enrolled_at.beijing(), state);
+            }
+        }
+        Command::Devices(DevicesCommand::Revoke { device }) => {
+            let device: DeviceId = device.parse().context("not a device id")?;
+            let auth = AuthDb::open(&auth_path(&cli.data))?;
+            if auth.revoke(&device, now)? {
+                println!("已停用设备 {device}");
+            } else {
+                bail!("no active device {device}");
+            }
+        }
+    }
+    Ok(())
+}

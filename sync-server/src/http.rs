@@ -1,0 +1,339 @@
+//! The HTTP API: enrolment, receipts, the request vocabulary for station and office clients,
+//! health, metrics, the OpenAPI document, and the sync WebSocket.
+//!
+//! Errors leave as `{"code": STABLE_CODE, "message": 中文}` with a matching status; the detail
+//! stays in the log. Credentials are never logged or echoed.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use gridvoice_core::access::{Access, Principal, Role, access};
+use gridvoice_core::api::{ApiError, DemandView, Request, Response as ApiResponse};
+use gridvoice_core::doc::{self, Collection, DocKind};
+use gridvoice_core::ids::{DocId, StationId};
+use gridvoice_core::model::Contact;
+use gridvoice_core::{Error as CoreError, ErrorCode};
+use gridvoice_store::projection;
+use serde::{Deserialize, Serialize};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::App;
+
+/// An [`ApiError`] with its HTTP status.
+#[derive(Debug)]
+pub struct HttpError(pub ApiError);
+
+impl HttpError {
+    pub fn new(code: ErrorCode, message: &str) -> HttpError {
+        HttpError(ApiError::new(code, message))
+    }
+
+    pub fn unauthorized() -> HttpError {
+        HttpError::new(ErrorCode::Unauthorized, "设备凭证无效或已被停用，请重新绑定设备")
+    }
+
+    fn internal() -> HttpError {
+        HttpError::new(ErrorCode::Internal, "服务器内部错误，请稍后重试")
+    }
+}
+
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        HttpError(e)
+    }
+}
+
+impl From<gridvoice_store::Error> for HttpError {
+    fn from(e: gridvoice_store::Error) -> Self {
+        HttpError(e.into())
+    }
+}
+
+impl From<CoreError> for HttpError {
+    fn from(e: CoreError) -> Self {
+        HttpError(e.into())
+    }
+}
+
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound | ErrorCode::UnknownVisit => StatusCode::NOT_FOUND,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::EnrolmentInvalid | ErrorCode::EnrolmentExpired | ErrorCode::EnrolmentUsed => {
+            StatusCode::UNAUTHORIZED
+        }
+        ErrorCode::UseSync => StatusCode::CONFLICT,
+        ErrorCode::Internal | ErrorCode::CorruptStore | ErrorCode::CorruptDocument => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        if self.0.code == ErrorCode::Internal {
+            tracing::error!(code = self.0.code.as_str(), "request failed");
+        }
+        (status_of(self.0.code), axum::Json(self.0)).into_response()
+    }
+}
+
+/// Every route, in one place (the authorisation matrix test walks this list).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+    ("POST", "/api/enrol"),
+    ("POST", "/api/receipts"),
+    ("POST", "/api/request"),
+    ("GET", "/sync"),
+];
+
+/// The router. Layers, outermost first: trace, body limit, timeout.
+pub fn router(app: App) -> Router {
+    let limit = app.config.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .route("/api/enrol", post(enrol))
+        .route("/api/receipts", post(receipts))
+        .route("/api/request", post(request))
+        .route("/sync", get(crate::ws::sync_ws))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+/// The credential of a request: `Authorization: Bearer …`.
+pub fn credential(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+}
+
+async fn caller(app: &App, headers: &HeaderMap) -> Result<Principal, HttpError> {
+    let Some(token) = credential(headers) else { return Err(HttpError::unauthorized()) };
+    app.authenticate(token).await.ok_or_else(HttpError::unauthorized)
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, HttpError> {
+    serde_json::from_slice(body)
+        .map_err(|e| HttpError::new(ErrorCode::BadRequest, &format!("请求格式不正确：{}", e.classify_name())))
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "读取失败",
+            serde_json::error::Category::Syntax => "不是合法的 JSON",
+            serde_json::error::Category::Data => "字段缺失或类型不符",
+            serde_json::error::Category::Eof => "内容不完整",
+        }
+    }
+}
+
+async fn healthz(State(app): State<App>) -> Response {
+    app.metrics.http_requests.inc();
+    axum::Json(serde_json::json!({ "status": "ok", "peer_id": app.peer_id })).into_response()
+}
+
+async fn metrics(State(app): State<App>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render()).into_response()
+}
+
+async fn openapi() -> Response {
+    axum::Json(crate::openapi::document()).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    #[serde(default)]
+    pub device_name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub device: gridvoice_core::ids::DeviceId,
+    pub peer_id: String,
+    pub credential: String,
+    pub person: gridvoice_core::access::Person,
+    pub role: Role,
+    pub station: Option<StationId>,
+    pub territory: gridvoice_core::territory::Territory,
+    pub server_peer_id: String,
+}
+
+async fn enrol(State(app): State<App>, body: Bytes) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let req: EnrolRequest = parse(&body)?;
+    let auth = app.auth.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let clock = gridvoice_store::system::SystemClock;
+        let now = gridvoice_core::clock::Clock::now(&clock);
+        let device = gridvoice_core::ids::DeviceId::new(&mut gridvoice_store::system::OsIds, now);
+        auth.redeem(&req.code, &req.device_name, now, device)
+    })
+    .await
+    .map_err(|_| HttpError::internal())?;
+    let (p, credential) = outcome.map_err(|e| {
+        app.metrics.errors.inc();
+        match e {
+            crate::auth::AuthError::InvalidCode => HttpError::new(ErrorCode::EnrolmentInvalid, "绑定码无效，请核对后重试"),
+            crate::auth::AuthError::Expired => HttpError::new(ErrorCode::EnrolmentExpired, "绑定码已过期，请向代表工作室重新申请"),
+            crate::auth::AuthError::Used => HttpError::new(ErrorCode::EnrolmentUsed, "绑定码已被使用，请向代表工作室重新申请"),
+            crate::auth::AuthError::Store(_) => HttpError::internal(),
+        }
+    })?;
+    let a = app.clone();
+    let _ = tokio::task::spawn_blocking(move || a.refresh_devices()).await;
+    tracing::info!(device = %p.device, role = p.role.code(), "device enrolled");
+    Ok(axum::Json(EnrolResponse {
+        device: p.device,
+        peer_id: crate::policy::peer_id_of(&p),
+        credential,
+        person: p.person,
+        role: p.role,
+        station: p.station,
+        territory: (*app.territory).clone(),
+        server_peer_id: app.peer_id.clone(),
+    })
+    .into_response())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReceiptsRequest {
+    pub doc: DocId,
+    pub hashes: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReceiptsResponse {
+    pub committed: Vec<String>,
+}
+
+async fn receipts(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let p = caller(&app, &headers).await?;
+    let req: ReceiptsRequest = parse(&body)?;
+    if req.hashes.len() > 10_000 {
+        return Err(HttpError::new(ErrorCode::PayloadTooLarge, "一次查询的回执过多"));
+    }
+    // A document the caller may not read answers like one that does not exist.
+    if !app.acl.borrow().access(&req.doc, &crate::policy::peer_id_of(&p)).can_read() {
+        return Err(HttpError::new(ErrorCode::NotFound, "未找到该文档"));
+    }
+    let hashes: Vec<automerge::ChangeHash> = req.hashes.iter().filter_map(|h| h.parse().ok()).collect();
+    let doc = req.doc;
+    let committed = app
+        .with_store(move |s| s.has_changes(&doc, &hashes))
+        .await
+        .ok_or_else(HttpError::internal)??;
+    Ok(axum::Json(ReceiptsResponse { committed: committed.iter().map(ToString::to_string).collect() }).into_response())
+}
+
+async fn request(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let p = caller(&app, &headers).await?;
+    let req: Request = parse(&body)?;
+    let a = app.clone();
+    let resp = tokio::task::spawn_blocking(move || serve_request(&a, &p, req))
+        .await
+        .map_err(|_| HttpError::internal())??;
+    Ok(axum::Json(resp).into_response())
+}
+
+/// The request vocabulary, as the station's and the office's views: a delegate or a station head
+/// sees their station, the office sees everything, an admin sees no resident data. Records are
+/// written on devices and arrive by sync, so writing requests are answered `USE_SYNC`.
+pub fn serve_request(app: &App, p: &Principal, req: Request) -> Result<ApiResponse, HttpError> {
+    let scope: Option<StationId> = match p.role {
+        Role::Office => None,
+        Role::Delegate | Role::StationHead => {
+            Some(p.station.clone().ok_or_else(|| HttpError::new(ErrorCode::Forbidden, "无权查看")) ?)
+        }
+        Role::Admin => return Err(HttpError::new(ErrorCode::Forbidden, "管理员账号不能查看群众诉求")),
+    };
+    let in_scope = |v: &DemandView| scope.as_ref().is_none_or(|s| &v.demand.station == s);
+    let mut store = app.store.lock().map_err(|_| HttpError::internal())?;
+    match req {
+        Request::ListDemands(filter) => {
+            let mut f = filter.parse()?;
+            f.station = scope;
+            let (items, total) = projection::list_demands(store.connection(), &f)?;
+            Ok(ApiResponse::Demands { items, total })
+        }
+        Request::Search { query, limit } => {
+            store.write(None, |b| projection::catch_up_fts(&b.sql))?;
+            let items = projection::search(
+                store.connection(),
+                &query,
+                limit.unwrap_or(50),
+                scope.as_ref().map(StationId::as_str),
+            )?;
+            let total = items.len() as u64;
+            Ok(ApiResponse::Demands { items, total })
+        }
+        Request::GetDemand { id } => {
+            let v = projection::get_demand(store.connection(), &id.to_string())?
+                .filter(in_scope)
+                .ok_or_else(|| HttpError::new(ErrorCode::NotFound, "未找到该诉求"))?;
+            Ok(ApiResponse::Demand(Box::new(v)))
+        }
+        Request::ListVisits => {
+            let items = projection::list_visits(store.connection())?
+                .into_iter()
+                .filter(|v| scope.as_ref().is_none_or(|s| &v.visit.station == s))
+                .collect();
+            Ok(ApiResponse::Visits { items })
+        }
+        Request::ContactsOf { demand } => {
+            let v = projection::get_demand(store.connection(), &demand.to_string())?
+                .filter(in_scope)
+                .ok_or_else(|| HttpError::new(ErrorCode::NotFound, "未找到该诉求"))?;
+            let holders = v.demand.contacts_in.iter().chain(v.state.contacts_in.iter());
+            let mut items: Vec<Contact> = Vec::new();
+            for d in holders {
+                if access(p, DocKind::Contacts, d.as_str(), &app.territory) == Access::None {
+                    continue;
+                }
+                let doc_id = DocId::for_contacts(d);
+                if !store.has_doc(&doc_id)? {
+                    continue;
+                }
+                let am = store.doc(&doc_id)?;
+                for key in doc::record_ids(am, Collection::Contacts)? {
+                    if let Ok(Some(c)) = doc::read_record::<Contact>(am, Collection::Contacts, &key)
+                        && c.record.demand == demand
+                        && !items.iter().any(|x| x.id == c.record.id)
+                    {
+                        items.push(c.record);
+                    }
+                }
+            }
+            Ok(ApiResponse::Contacts { items })
+        }
+        Request::StartVisit(_)
+        | Request::EndVisit { .. }
+        | Request::RecordDemand(_)
+        | Request::AttachContact { .. } => Err(HttpError::new(
+            ErrorCode::UseSync,
+            "记录须在代表终端完成并同步，服务器不直接写入",
+        )),
+    }
+}

@@ -1,0 +1,247 @@
+//! Gridvoice's sync server: enrolment and device credentials, the automerge-repo sync protocol
+//! (samod) with per-document authorisation, the station and office views over HTTP, metrics.
+//!
+//! Layers (outermost first): tracing, request body limit, timeout; then each route authenticates
+//! its caller itself (the sync route before the WebSocket upgrade).
+
+pub mod auth;
+pub mod http;
+pub mod metrics;
+pub mod openapi;
+pub mod policy;
+pub mod storage;
+pub mod ws;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gridvoice_core::access::Principal;
+use gridvoice_core::ids::{DeviceId, DocId};
+use gridvoice_core::territory::Territory;
+use gridvoice_store::Store;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::AuthDb;
+use crate::metrics::Metrics;
+use crate::policy::{Acl, AclTable};
+use crate::storage::StoreStorage;
+
+/// The server's errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("store: {0}")]
+    Store(#[from] gridvoice_store::Error),
+    #[error("auth: {0}")]
+    Auth(#[from] auth::AuthError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the data directory {0} is not initialised (run `gridvoice-server init`)")]
+    NotInitialised(PathBuf),
+    #[error("the sync repo stopped")]
+    Stopped,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub bind: SocketAddr,
+    /// Largest WebSocket message and HTTP body accepted.
+    pub max_message_bytes: usize,
+    pub max_body_bytes: usize,
+    /// How often revocations made by the admin commands are picked up.
+    pub revocation_poll: Duration,
+}
+
+impl Config {
+    pub fn new(data_dir: impl Into<PathBuf>, bind: SocketAddr) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            bind,
+            max_message_bytes: 32 * 1024 * 1024,
+            max_body_bytes: 1024 * 1024,
+            revocation_poll: Duration::from_millis(500),
+        }
+    }
+}
+
+pub fn store_path(dir: &Path) -> PathBuf {
+    dir.join("store.sqlite")
+}
+
+pub fn auth_path(dir: &Path) -> PathBuf {
+    dir.join("auth.sqlite")
+}
+
+/// Shared state of the running server.
+pub struct AppInner {
+    pub config: Config,
+    pub store: Arc<Mutex<Store>>,
+    pub auth: Arc<AuthDb>,
+    pub territory: Arc<Territory>,
+    pub metrics: Arc<Metrics>,
+    pub acl: watch::Sender<Arc<AclTable>>,
+    pub repo: samod::Repo,
+    pub acceptor: samod::AcceptorHandle,
+    pub peer_id: String,
+    cancels: Mutex<HashMap<DeviceId, CancellationToken>>,
+}
+
+impl std::fmt::Debug for AppInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppInner").field("peer_id", &self.peer_id).finish_non_exhaustive()
+    }
+}
+
+pub type App = Arc<AppInner>;
+
+impl AppInner {
+    /// The device a credential belongs to (not revoked), checked off the async threads.
+    pub async fn authenticate(self: &Arc<Self>, credential: String) -> Option<Principal> {
+        let auth = self.auth.clone();
+        tokio::task::spawn_blocking(move || auth.authenticate(&credential).ok().flatten())
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// The token that ends a device's sync sockets when it is revoked.
+    pub fn cancel_token(&self, device: &DeviceId) -> CancellationToken {
+        match self.cancels.lock() {
+            Ok(mut m) => m.entry(*device).or_default().clone(),
+            Err(_) => CancellationToken::new(),
+        }
+    }
+
+    pub fn is_document(&self, id: &DocId) -> bool {
+        self.acl.borrow().has_document(id)
+    }
+
+    /// Re-reads the active devices; revoked ones lose access at once and their sockets close.
+    pub fn refresh_devices(&self) -> Result<()> {
+        let active = self.auth.active()?;
+        let table = AclTable::new(self.territory.clone(), active.clone());
+        self.acl.send_replace(Arc::new(table));
+        if let Ok(mut cancels) = self.cancels.lock() {
+            let live: std::collections::HashSet<DeviceId> = active.iter().map(|p| p.device).collect();
+            cancels.retain(|device, token| {
+                if live.contains(device) {
+                    true
+                } else {
+                    token.cancel();
+                    false
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs a closure on the store off the async threads.
+    pub async fn with_store<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut Store) -> T + Send + 'static,
+    ) -> Option<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.lock().ok().map(|mut s| f(&mut s)))
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
+/// A server that is running.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: App,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests and storage commits finish, then returns.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+        self.app.repo.stop().await;
+    }
+}
+
+/// Opens the data directory: the store (with its territory) and the auth database.
+pub fn open_data(dir: &Path) -> Result<(Store, AuthDb, Territory)> {
+    let store_file = store_path(dir);
+    if !store_file.exists() {
+        return Err(Error::NotInitialised(dir.to_owned()));
+    }
+    let store = Store::open(&store_file)?;
+    let territory = store.territory().cloned().ok_or_else(|| Error::NotInitialised(dir.to_owned()))?;
+    let auth = AuthDb::open(&auth_path(dir))?;
+    Ok((store, auth, territory))
+}
+
+/// Starts the server on `config.bind` (port 0 picks a free one).
+pub async fn start(config: Config) -> Result<Running> {
+    let (store, auth, territory) = open_data(&config.data_dir)?;
+    let store = Arc::new(Mutex::new(store));
+    let auth = Arc::new(auth);
+    let territory = Arc::new(territory);
+    let metrics = Arc::new(Metrics::default());
+    let (acl_tx, acl_rx) = watch::channel(Arc::new(AclTable::new(territory.clone(), auth.active()?)));
+    let peer_id = "gridvoice-server".to_owned();
+    let repo = samod::Repo::build_tokio()
+        .with_storage(StoreStorage::new(store.clone(), metrics.clone()))
+        .with_peer_id(samod::PeerId::from(peer_id.as_str()))
+        .with_share_policy(Acl::new(acl_rx))
+        .load()
+        .await;
+    let url = samod::Url::parse("ws://gridvoice/sync").map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    let acceptor = repo.make_acceptor(url).map_err(|_| Error::Stopped)?;
+    let app: App = Arc::new(AppInner {
+        config: config.clone(),
+        store,
+        auth,
+        territory,
+        metrics,
+        acl: acl_tx,
+        repo,
+        acceptor,
+        peer_id,
+        cancels: Mutex::new(HashMap::new()),
+    });
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let addr = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    // Revocations made by `gridvoice-server devices revoke` (another process) reach us here.
+    {
+        let app = app.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(app.config.revocation_poll);
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tick.tick() => {
+                        let a = app.clone();
+                        let _ = tokio::task::spawn_blocking(move || a.refresh_devices()).await;
+                    }
+                }
+            }
+        });
+    }
+    let router = http::router(app.clone());
+    let stop = shutdown.clone();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    });
+    tracing::info!(%addr, "gridvoice-server listening");
+    Ok(Running { addr, app, shutdown, task })
+}

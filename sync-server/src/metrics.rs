@@ -1,0 +1,71 @@
+//! Counters for `/metrics` (Prometheus text format).
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+#[derive(Debug, Default)]
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Gauge(AtomicI64);
+
+impl Gauge {
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn dec(&self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub connections_total: Counter,
+    pub connections_open: Gauge,
+    pub connections_refused: Counter,
+    pub messages_in: Counter,
+    pub messages_out: Counter,
+    pub bytes_in: Counter,
+    pub bytes_out: Counter,
+    pub commits: Counter,
+    pub http_requests: Counter,
+    pub errors: Counter,
+    pub rejected_changes: Counter,
+}
+
+impl Metrics {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let mut line = |name: &str, kind: &str, help: &str, v: String| {
+            out.push_str(&format!("# HELP gridvoice_{name} {help}\n"));
+            out.push_str(&format!("# TYPE gridvoice_{name} {kind}\n"));
+            out.push_str(&format!("gridvoice_{name} {v}\n"));
+        };
+        line("sync_connections_total", "counter", "Sync connections accepted.", self.connections_total.get().to_string());
+        line("sync_connections_open", "gauge", "Sync connections open now.", self.connections_open.get().to_string());
+        line("sync_connections_refused_total", "counter", "Sync upgrades refused (bad or revoked credential).", self.connections_refused.get().to_string());
+        line("sync_messages_in_total", "counter", "Sync messages received.", self.messages_in.get().to_string());
+        line("sync_messages_out_total", "counter", "Sync messages sent.", self.messages_out.get().to_string());
+        line("sync_bytes_in_total", "counter", "Sync bytes received.", self.bytes_in.get().to_string());
+        line("sync_bytes_out_total", "counter", "Sync bytes sent.", self.bytes_out.get().to_string());
+        line("store_commits_total", "counter", "Group commits of received changes.", self.commits.get().to_string());
+        line("http_requests_total", "counter", "HTTP API requests.", self.http_requests.get().to_string());
+        line("errors_total", "counter", "Errors (storage, protocol, refused requests).", self.errors.get().to_string());
+        line("rejected_changes_total", "counter", "Changes refused because their actor belongs to another device.", self.rejected_changes.get().to_string());
+        out
+    }
+}
