@@ -752,13 +752,15 @@ impl Batch<'_> {
                 [id.to_string()],
             )?;
         }
+        // Load the document (if it is not cached) before the new changes are in its table, or
+        // they would already be in `before` and their records would never be projected.
+        let before = load_into(&self.sql, self.docs, id, self.actor.as_ref())?.get_heads();
         let before_count = self.stored.len();
         for change in &changes {
             self.store_change(id, change.clone())?;
         }
         report.new_changes = self.stored[before_count..].iter().map(|(_, n)| n).sum();
         let doc = load_into(&self.sql, self.docs, id, self.actor.as_ref())?;
-        let before = doc.get_heads();
         self.dirty.push(*id);
         doc.apply_changes(changes)
             .map_err(gridvoice_core::Error::from)?;

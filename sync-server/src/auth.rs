@@ -112,7 +112,11 @@ fn person_parts(p: &Person) -> (&'static str, &str) {
 }
 
 fn person_from(kind: &str, id: String) -> Person {
-    if kind == "delegate" { Person::Delegate(DelegateId(id)) } else { Person::Staff(StaffId(id)) }
+    if kind == "delegate" {
+        Person::Delegate(DelegateId(id))
+    } else {
+        Person::Staff(StaffId(id))
+    }
 }
 
 impl AuthDb {
@@ -121,11 +125,15 @@ impl AuthDb {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
-        Ok(AuthDb { conn: Mutex::new(conn) })
+        Ok(AuthDb {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, AuthError> {
-        self.conn.lock().map_err(|_| AuthError::Store("auth store lock poisoned".into()))
+        self.conn
+            .lock()
+            .map_err(|_| AuthError::Store("auth store lock poisoned".into()))
     }
 
     /// Makes a one-time enrolment code for a person. Returns the code (shown once; stored hashed).
@@ -138,7 +146,10 @@ impl AuthDb {
         ttl_ms: i64,
     ) -> Result<String, AuthError> {
         let raw = random_bytes::<12>()?;
-        let code: String = raw.iter().map(|b| CODE_ALPHABET[usize::from(b % 32)] as char).collect();
+        let code: String = raw
+            .iter()
+            .map(|b| CODE_ALPHABET[usize::from(b % 32)] as char)
+            .collect();
         let (kind, id) = person_parts(person);
         self.conn()?.execute(
             "INSERT INTO enrolments (code_hash, person_kind, person_id, role, station, created_at, expires_at)
@@ -172,7 +183,16 @@ impl AuthDb {
                 "SELECT person_kind, person_id, role, station, expires_at, used_at
                  FROM enrolments WHERE code_hash = ?1",
                 [&hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()?;
         let Some((kind, id, role, station, expires_at, used_at)) = row else {
@@ -245,14 +265,21 @@ impl AuthDb {
     }
 
     /// Binds an actor to a device if it is new; answers whether it belongs to this device.
-    pub fn bind_actor(&self, actor: &str, device: &DeviceId, now: Timestamp) -> Result<bool, AuthError> {
+    pub fn bind_actor(
+        &self,
+        actor: &str,
+        device: &DeviceId,
+        now: Timestamp,
+    ) -> Result<bool, AuthError> {
         let conn = self.conn()?;
         conn.execute(
             "INSERT OR IGNORE INTO actors (actor, device, first_seen) VALUES (?1, ?2, ?3)",
             params![actor, device.to_string(), now.0],
         )?;
         let owner: String =
-            conn.query_row("SELECT device FROM actors WHERE actor = ?1", [actor], |r| r.get(0))?;
+            conn.query_row("SELECT device FROM actors WHERE actor = ?1", [actor], |r| {
+                r.get(0)
+            })?;
         Ok(owner == device.to_string())
     }
 
@@ -262,7 +289,12 @@ impl AuthDb {
             .devices()?
             .into_iter()
             .filter(|d| d.revoked_at.is_none())
-            .map(|d| Principal { device: d.device, person: d.person, role: d.role, station: d.station })
+            .map(|d| Principal {
+                device: d.device,
+                person: d.person,
+                role: d.role,
+                station: d.station,
+            })
             .collect())
     }
 
@@ -287,7 +319,9 @@ impl AuthDb {
         let mut out = Vec::new();
         for row in rows {
             let (id, kind, pid, role, station, name, enrolled_at, revoked_at) = row?;
-            let (Ok(device), Some(role)) = (id.parse(), Role::parse(&role)) else { continue };
+            let (Ok(device), Some(role)) = (id.parse(), Role::parse(&role)) else {
+                continue;
+            };
             out.push(DeviceRow {
                 device,
                 person: person_from(&kind, pid),
@@ -312,17 +346,43 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = AuthDb::open(&dir.path().join("auth.sqlite")).unwrap();
         let wang = Person::Delegate("D01".into());
-        let code = db.create_enrolment(&wang, Role::Delegate, Some(&"S01".into()), Timestamp(0), 1_000).unwrap();
+        let code = db
+            .create_enrolment(
+                &wang,
+                Role::Delegate,
+                Some(&"S01".into()),
+                Timestamp(0),
+                1_000,
+            )
+            .unwrap();
         assert_eq!(code.len(), 14);
         let dev = DeviceId(Uuid::from_u128(1));
         let typed = code.to_lowercase().replace('-', " ");
-        let (p, cred) = db.redeem(&typed, "王建国的手机", Timestamp(10), dev).unwrap();
+        let (p, cred) = db
+            .redeem(&typed, "王建国的手机", Timestamp(10), dev)
+            .unwrap();
         assert_eq!(p.person, wang);
         assert_eq!(db.authenticate(&cred).unwrap(), Some(p));
-        assert_eq!(db.redeem(&code, "again", Timestamp(11), DeviceId(Uuid::from_u128(2))), Err(AuthError::Used));
-        let late = db.create_enrolment(&wang, Role::Delegate, None, Timestamp(0), 1_000).unwrap();
-        assert_eq!(db.redeem(&late, "x", Timestamp(2_000), DeviceId(Uuid::from_u128(3))), Err(AuthError::Expired));
-        assert_eq!(db.redeem("0000-0000-0000", "x", Timestamp(1), DeviceId(Uuid::from_u128(4))), Err(AuthError::InvalidCode));
+        assert_eq!(
+            db.redeem(&code, "again", Timestamp(11), DeviceId(Uuid::from_u128(2))),
+            Err(AuthError::Used)
+        );
+        let late = db
+            .create_enrolment(&wang, Role::Delegate, None, Timestamp(0), 1_000)
+            .unwrap();
+        assert_eq!(
+            db.redeem(&late, "x", Timestamp(2_000), DeviceId(Uuid::from_u128(3))),
+            Err(AuthError::Expired)
+        );
+        assert_eq!(
+            db.redeem(
+                "0000-0000-0000",
+                "x",
+                Timestamp(1),
+                DeviceId(Uuid::from_u128(4))
+            ),
+            Err(AuthError::InvalidCode)
+        );
         assert!(db.revoke(&dev, Timestamp(20)).unwrap());
         assert_eq!(db.authenticate(&cred).unwrap(), None);
         assert_eq!(db.authenticate("gv1.nonsense").unwrap(), None);

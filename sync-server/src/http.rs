@@ -36,7 +36,10 @@ impl HttpError {
     }
 
     pub fn unauthorized() -> HttpError {
-        HttpError::new(ErrorCode::Unauthorized, "设备凭证无效或已被停用，请重新绑定设备")
+        HttpError::new(
+            ErrorCode::Unauthorized,
+            "设备凭证无效或已被停用，请重新绑定设备",
+        )
     }
 
     fn internal() -> HttpError {
@@ -110,7 +113,10 @@ pub fn router(app: App) -> Router {
         .route("/api/receipts", post(receipts))
         .route("/api/request", post(request))
         .route("/sync", get(crate::ws::sync_ws))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
@@ -123,13 +129,21 @@ pub fn credential(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn caller(app: &App, headers: &HeaderMap) -> Result<Principal, HttpError> {
-    let Some(token) = credential(headers) else { return Err(HttpError::unauthorized()) };
-    app.authenticate(token).await.ok_or_else(HttpError::unauthorized)
+    let Some(token) = credential(headers) else {
+        return Err(HttpError::unauthorized());
+    };
+    app.authenticate(token)
+        .await
+        .ok_or_else(HttpError::unauthorized)
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, HttpError> {
-    serde_json::from_slice(body)
-        .map_err(|e| HttpError::new(ErrorCode::BadRequest, &format!("请求格式不正确：{}", e.classify_name())))
+    serde_json::from_slice(body).map_err(|e| {
+        HttpError::new(
+            ErrorCode::BadRequest,
+            &format!("请求格式不正确：{}", e.classify_name()),
+        )
+    })
 }
 
 trait ClassifyName {
@@ -153,7 +167,11 @@ async fn healthz(State(app): State<App>) -> Response {
 }
 
 async fn metrics(State(app): State<App>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn openapi() -> Response {
@@ -194,9 +212,17 @@ async fn enrol(State(app): State<App>, body: Bytes) -> Result<Response, HttpErro
     let (p, credential) = outcome.map_err(|e| {
         app.metrics.errors.inc();
         match e {
-            crate::auth::AuthError::InvalidCode => HttpError::new(ErrorCode::EnrolmentInvalid, "绑定码无效，请核对后重试"),
-            crate::auth::AuthError::Expired => HttpError::new(ErrorCode::EnrolmentExpired, "绑定码已过期，请向代表工作室重新申请"),
-            crate::auth::AuthError::Used => HttpError::new(ErrorCode::EnrolmentUsed, "绑定码已被使用，请向代表工作室重新申请"),
+            crate::auth::AuthError::InvalidCode => {
+                HttpError::new(ErrorCode::EnrolmentInvalid, "绑定码无效，请核对后重试")
+            }
+            crate::auth::AuthError::Expired => HttpError::new(
+                ErrorCode::EnrolmentExpired,
+                "绑定码已过期，请向代表工作室重新申请",
+            ),
+            crate::auth::AuthError::Used => HttpError::new(
+                ErrorCode::EnrolmentUsed,
+                "绑定码已被使用，请向代表工作室重新申请",
+            ),
             crate::auth::AuthError::Store(_) => HttpError::internal(),
         }
     })?;
@@ -227,27 +253,47 @@ pub struct ReceiptsResponse {
     pub committed: Vec<String>,
 }
 
-async fn receipts(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+async fn receipts(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
     let p = caller(&app, &headers).await?;
     let req: ReceiptsRequest = parse(&body)?;
     if req.hashes.len() > 10_000 {
-        return Err(HttpError::new(ErrorCode::PayloadTooLarge, "一次查询的回执过多"));
+        return Err(HttpError::new(
+            ErrorCode::PayloadTooLarge,
+            "一次查询的回执过多",
+        ));
     }
     // A document the caller may not read answers like one that does not exist.
-    if !app.acl.borrow().access(&req.doc, &crate::policy::peer_id_of(&p)).can_read() {
+    if !app
+        .acl
+        .borrow()
+        .access(&req.doc, &crate::policy::peer_id_of(&p))
+        .can_read()
+    {
         return Err(HttpError::new(ErrorCode::NotFound, "未找到该文档"));
     }
-    let hashes: Vec<automerge::ChangeHash> = req.hashes.iter().filter_map(|h| h.parse().ok()).collect();
+    let hashes: Vec<automerge::ChangeHash> =
+        req.hashes.iter().filter_map(|h| h.parse().ok()).collect();
     let doc = req.doc;
     let committed = app
         .with_store(move |s| s.has_changes(&doc, &hashes))
         .await
         .ok_or_else(HttpError::internal)??;
-    Ok(axum::Json(ReceiptsResponse { committed: committed.iter().map(ToString::to_string).collect() }).into_response())
+    Ok(axum::Json(ReceiptsResponse {
+        committed: committed.iter().map(ToString::to_string).collect(),
+    })
+    .into_response())
 }
 
-async fn request(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+async fn request(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
     let p = caller(&app, &headers).await?;
     let req: Request = parse(&body)?;
@@ -264,10 +310,17 @@ async fn request(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
 pub fn serve_request(app: &App, p: &Principal, req: Request) -> Result<ApiResponse, HttpError> {
     let scope: Option<StationId> = match p.role {
         Role::Office => None,
-        Role::Delegate | Role::StationHead => {
-            Some(p.station.clone().ok_or_else(|| HttpError::new(ErrorCode::Forbidden, "无权查看")) ?)
+        Role::Delegate | Role::StationHead => Some(
+            p.station
+                .clone()
+                .ok_or_else(|| HttpError::new(ErrorCode::Forbidden, "无权查看"))?,
+        ),
+        Role::Admin => {
+            return Err(HttpError::new(
+                ErrorCode::Forbidden,
+                "管理员账号不能查看群众诉求",
+            ));
         }
-        Role::Admin => return Err(HttpError::new(ErrorCode::Forbidden, "管理员账号不能查看群众诉求")),
     };
     let in_scope = |v: &DemandView| scope.as_ref().is_none_or(|s| &v.demand.station == s);
     let mut store = app.store.lock().map_err(|_| HttpError::internal())?;
@@ -306,7 +359,11 @@ pub fn serve_request(app: &App, p: &Principal, req: Request) -> Result<ApiRespon
             let v = projection::get_demand(store.connection(), &demand.to_string())?
                 .filter(in_scope)
                 .ok_or_else(|| HttpError::new(ErrorCode::NotFound, "未找到该诉求"))?;
-            let holders = v.demand.contacts_in.iter().chain(v.state.contacts_in.iter());
+            let holders = v
+                .demand
+                .contacts_in
+                .iter()
+                .chain(v.state.contacts_in.iter());
             let mut items: Vec<Contact> = Vec::new();
             for d in holders {
                 if access(p, DocKind::Contacts, d.as_str(), &app.territory) == Access::None {

@@ -95,7 +95,9 @@ pub struct AppInner {
 
 impl std::fmt::Debug for AppInner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppInner").field("peer_id", &self.peer_id).finish_non_exhaustive()
+        f.debug_struct("AppInner")
+            .field("peer_id", &self.peer_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -129,7 +131,8 @@ impl AppInner {
         let table = AclTable::new(self.territory.clone(), active.clone());
         self.acl.send_replace(Arc::new(table));
         if let Ok(mut cancels) = self.cancels.lock() {
-            let live: std::collections::HashSet<DeviceId> = active.iter().map(|p| p.device).collect();
+            let live: std::collections::HashSet<DeviceId> =
+                active.iter().map(|p| p.device).collect();
             cancels.retain(|device, token| {
                 if live.contains(device) {
                     true
@@ -173,6 +176,26 @@ impl Running {
     }
 }
 
+/// Creates a data directory for a territory: the store with every station's and delegate's
+/// document, and an empty credential database. Refuses a directory that already has a store.
+pub fn init_data(dir: &Path, territory: &Territory) -> Result<usize> {
+    if store_path(dir).exists() {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} is already initialised", dir.display()),
+        )));
+    }
+    territory
+        .check_references()
+        .map_err(gridvoice_store::Error::from)?;
+    std::fs::create_dir_all(dir)?;
+    let mut store = Store::open(store_path(dir))?;
+    store.set_server_territory(territory.clone())?;
+    let seeded = store.seed_documents(territory)?;
+    AuthDb::open(&auth_path(dir))?;
+    Ok(seeded)
+}
+
 /// Opens the data directory: the store (with its territory) and the auth database.
 pub fn open_data(dir: &Path) -> Result<(Store, AuthDb, Territory)> {
     let store_file = store_path(dir);
@@ -180,19 +203,23 @@ pub fn open_data(dir: &Path) -> Result<(Store, AuthDb, Territory)> {
         return Err(Error::NotInitialised(dir.to_owned()));
     }
     let store = Store::open(&store_file)?;
-    let territory = store.territory().cloned().ok_or_else(|| Error::NotInitialised(dir.to_owned()))?;
+    let territory = store
+        .territory()
+        .cloned()
+        .ok_or_else(|| Error::NotInitialised(dir.to_owned()))?;
     let auth = AuthDb::open(&auth_path(dir))?;
     Ok((store, auth, territory))
 }
 
-/// Starts the server on `config.bind` (port 0 picks a free one).
-pub async fn start(config: Config) -> Result<Running> {
+/// Builds the server's state from its data directory: store, credentials, share policy, sync repo.
+pub async fn build(config: Config) -> Result<App> {
     let (store, auth, territory) = open_data(&config.data_dir)?;
     let store = Arc::new(Mutex::new(store));
     let auth = Arc::new(auth);
     let territory = Arc::new(territory);
     let metrics = Arc::new(Metrics::default());
-    let (acl_tx, acl_rx) = watch::channel(Arc::new(AclTable::new(territory.clone(), auth.active()?)));
+    let (acl_tx, acl_rx) =
+        watch::channel(Arc::new(AclTable::new(territory.clone(), auth.active()?)));
     let peer_id = "gridvoice-server".to_owned();
     let repo = samod::Repo::build_tokio()
         .with_storage(StoreStorage::new(store.clone(), metrics.clone()))
@@ -200,10 +227,11 @@ pub async fn start(config: Config) -> Result<Running> {
         .with_share_policy(Acl::new(acl_rx))
         .load()
         .await;
-    let url = samod::Url::parse("ws://gridvoice/sync").map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    let url = samod::Url::parse("ws://gridvoice/sync")
+        .map_err(|e| Error::Io(std::io::Error::other(e)))?;
     let acceptor = repo.make_acceptor(url).map_err(|_| Error::Stopped)?;
-    let app: App = Arc::new(AppInner {
-        config: config.clone(),
+    Ok(Arc::new(AppInner {
+        config,
         store,
         auth,
         territory,
@@ -213,8 +241,14 @@ pub async fn start(config: Config) -> Result<Running> {
         acceptor,
         peer_id,
         cancels: Mutex::new(HashMap::new()),
-    });
-    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    }))
+}
+
+/// Starts the server on `config.bind` (port 0 picks a free one).
+pub async fn start(config: Config) -> Result<Running> {
+    let bind = config.bind;
+    let app = build(config).await?;
+    let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
     // Revocations made by `gridvoice-server devices revoke` (another process) reach us here.
@@ -237,11 +271,17 @@ pub async fn start(config: Config) -> Result<Running> {
     let router = http::router(app.clone());
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await });
+        let serve = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "server stopped with an error");
         }
     });
     tracing::info!(%addr, "gridvoice-server listening");
-    Ok(Running { addr, app, shutdown, task })
+    Ok(Running {
+        addr,
+        app,
+        shutdown,
+        task,
+    })
 }

@@ -22,7 +22,12 @@ use gridvoice_store::system::SystemClock;
 #[command(name = "gridvoice-server", version, about = "网格民声 — 同步服务器")]
 struct Cli {
     /// The data directory (store, credentials).
-    #[arg(long, env = "GRIDVOICE_DATA", default_value = "server-data", global = true)]
+    #[arg(
+        long,
+        env = "GRIDVOICE_DATA",
+        default_value = "server-data",
+        global = true
+    )]
     data: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -98,7 +103,8 @@ fn load_territory(dir: Option<&Path>, gcj02: bool) -> anyhow::Result<Territory> 
         return gridvoice_core::demo::gulou().context("the demo territory does not load");
     };
     let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name)).with_context(|| format!("cannot read {}", dir.join(name).display()))
+        std::fs::read_to_string(dir.join(name))
+            .with_context(|| format!("cannot read {}", dir.join(name).display()))
     };
     let (street, communities, grids, stations, organisation) = (
         read("street.geojson")?,
@@ -124,22 +130,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let now = SystemClock.now();
     match cli.command {
         Command::Init { territory, gcj02 } => {
-            if store_path(&cli.data).exists() {
-                bail!("{} is already initialised", cli.data.display());
-            }
             let t = load_territory(territory.as_deref(), gcj02)?;
-            std::fs::create_dir_all(&cli.data)?;
-            let mut store = Store::open(store_path(&cli.data))?;
-            store.set_server_territory(t.clone())?;
-            let seeded = store.seed_documents(&t)?;
+            let seeded = gridvoice_server::init_data(&cli.data, &t)?;
             let auth = AuthDb::open(&auth_path(&cli.data))?;
-            let code = auth.create_enrolment(&Person::Staff(StaffId::new("office-1")), Role::Office, None, now, 72 * 3_600_000)?;
-            println!("已初始化 {}：{} 个代表工作站、{} 个网格、{} 名代表；{seeded} 个文档", cli.data.display(), t.stations.len(), t.grids.len(), t.delegates.len());
+            let code = auth.create_enrolment(
+                &Person::Staff(StaffId::new("office-1")),
+                Role::Office,
+                None,
+                now,
+                72 * 3_600_000,
+            )?;
+            println!(
+                "已初始化 {}：{} 个代表工作站、{} 个网格、{} 名代表；{seeded} 个文档",
+                cli.data.display(),
+                t.stations.len(),
+                t.grids.len(),
+                t.delegates.len()
+            );
             println!("代表工作室首个绑定码（72 小时内有效）：{code}");
         }
-        Command::Serve { bind, log, max_message_bytes } => {
+        Command::Serve {
+            bind,
+            log,
+            max_message_bytes,
+        } => {
             tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::try_new(&log).unwrap_or_else(|_| "info".into()))
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_new(&log).unwrap_or_else(|_| "info".into()),
+                )
                 .init();
             let mut config = Config::new(&cli.data, bind);
             config.max_message_bytes = max_message_bytes;
@@ -150,7 +168,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let ctrl_c = tokio::signal::ctrl_c();
                 #[cfg(unix)]
                 {
-                    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                    let mut term =
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
                     tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
                 }
                 #[cfg(not(unix))]
@@ -165,16 +184,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut store = Store::open(store_path(&cli.data))?;
             store.set_server_territory(t.clone())?;
             let seeded = store.seed_documents(&t)?;
-            println!("辖区已更新：{} 个网格；新增 {seeded} 个文档（运行中的服务器需重启以生效）", t.grids.len());
+            println!(
+                "辖区已更新：{} 个网格；新增 {seeded} 个文档（运行中的服务器需重启以生效）",
+                t.grids.len()
+            );
         }
-        Command::Enrol { delegate, staff, role, ttl_hours } => {
-            let role = Role::parse(&role).context("role must be delegate, station_head, office or admin")?;
+        Command::Enrol {
+            delegate,
+            staff,
+            role,
+            ttl_hours,
+        } => {
+            let role = Role::parse(&role)
+                .context("role must be delegate, station_head, office or admin")?;
             let store = Store::open(store_path(&cli.data))?;
             let t = store.territory().context("not initialised")?;
             let (person, station) = match (delegate, staff) {
                 (Some(d), None) => {
                     let d = DelegateId::new(d);
-                    let del = t.delegate(&d).with_context(|| format!("unknown delegate {d}"))?;
+                    let del = t
+                        .delegate(&d)
+                        .with_context(|| format!("unknown delegate {d}"))?;
                     if !matches!(role, Role::Delegate | Role::StationHead) {
                         bail!("a delegate enrols as delegate or station_head");
                     }
@@ -189,7 +219,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => bail!("give --delegate CODE or --staff CODE"),
             };
             let auth = AuthDb::open(&auth_path(&cli.data))?;
-            let code = auth.create_enrolment(&person, role, station.as_ref(), now, ttl_hours * 3_600_000)?;
+            let code =
+                auth.create_enrolment(&person, role, station.as_ref(), now, ttl_hours * 3_600_000)?;
             println!("{code}");
         }
         Command::Devices(DevicesCommand::List) => {
@@ -199,8 +230,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     Person::Delegate(x) => x.to_string(),
                     Person::Staff(x) => x.to_string(),
                 };
-                let state = d.revoked_at.map_or("在用".to_owned(), |t| format!("已停用 {}", t.beijing()));
-                println!("{}  {}  {}  {}  {}  {}", d.device, who, d.role.zh(), d.station.map(|s| s.to_string()).unwrap_or_default(), d.enrolled_at.beijing(), state);
+                let state = d
+                    .revoked_at
+                    .map_or("在用".to_owned(), |t| format!("已停用 {}", t.beijing()));
+                println!(
+                    "{}  {}  {}  {}  {}  {}",
+                    d.device,
+                    who,
+                    d.role.zh(),
+                    d.station.map(|s| s.to_string()).unwrap_or_default(),
+                    d.enrolled_at.beijing(),
+                    state
+                );
             }
         }
         Command::Devices(DevicesCommand::Revoke { device }) => {

@@ -55,17 +55,72 @@ impl Metrics {
             out.push_str(&format!("# TYPE gridvoice_{name} {kind}\n"));
             out.push_str(&format!("gridvoice_{name} {v}\n"));
         };
-        line("sync_connections_total", "counter", "Sync connections accepted.", self.connections_total.get().to_string());
-        line("sync_connections_open", "gauge", "Sync connections open now.", self.connections_open.get().to_string());
-        line("sync_connections_refused_total", "counter", "Sync upgrades refused (bad or revoked credential).", self.connections_refused.get().to_string());
-        line("sync_messages_in_total", "counter", "Sync messages received.", self.messages_in.get().to_string());
-        line("sync_messages_out_total", "counter", "Sync messages sent.", self.messages_out.get().to_string());
-        line("sync_bytes_in_total", "counter", "Sync bytes received.", self.bytes_in.get().to_string());
-        line("sync_bytes_out_total", "counter", "Sync bytes sent.", self.bytes_out.get().to_string());
-        line("store_commits_total", "counter", "Group commits of received changes.", self.commits.get().to_string());
-        line("http_requests_total", "counter", "HTTP API requests.", self.http_requests.get().to_string());
-        line("errors_total", "counter", "Errors (storage, protocol, refused requests).", self.errors.get().to_string());
-        line("rejected_changes_total", "counter", "Changes refused because their actor belongs to another device.", self.rejected_changes.get().to_string());
+        line(
+            "sync_connections_total",
+            "counter",
+            "Sync connections accepted.",
+            self.connections_total.get().to_string(),
+        );
+        line(
+            "sync_connections_open",
+            "gauge",
+            "Sync connections open now.",
+            self.connections_open.get().to_string(),
+        );
+        line(
+            "sync_connections_refused_total",
+            "counter",
+            "Sync upgrades refused (bad or revoked credential).",
+            self.connections_refused.get().to_string(),
+        );
+        line(
+            "sync_messages_in_total",
+            "counter",
+            "Sync messages received.",
+            self.messages_in.get().to_string(),
+        );
+        line(
+            "sync_messages_out_total",
+            "counter",
+            "Sync messages sent.",
+            self.messages_out.get().to_string(),
+        );
+        line(
+            "sync_bytes_in_total",
+            "counter",
+            "Sync bytes received.",
+            self.bytes_in.get().to_string(),
+        );
+        line(
+            "sync_bytes_out_total",
+            "counter",
+            "Sync bytes sent.",
+            self.bytes_out.get().to_string(),
+        );
+        line(
+            "store_commits_total",
+            "counter",
+            "Group commits of received changes.",
+            self.commits.get().to_string(),
+        );
+        line(
+            "http_requests_total",
+            "counter",
+            "HTTP API requests.",
+            self.http_requests.get().to_string(),
+        );
+        line(
+            "errors_total",
+            "counter",
+            "Errors (storage, protocol, refused requests).",
+            self.errors.get().to_string(),
+        );
+        line(
+            "rejected_changes_total",
+            "counter",
+            "Changes refused because their actor belongs to another device.",
+            self.rejected_changes.get().to_string(),
+        );
         out
     }
 }

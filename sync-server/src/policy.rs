@@ -32,21 +32,33 @@ impl AclTable {
     pub fn new(territory: Arc<Territory>, devices: Vec<Principal>) -> AclTable {
         let mut docs = HashMap::new();
         for s in &territory.stations {
-            docs.insert(DocId::for_station(&s.id), (DocKind::Station, s.id.to_string()));
+            docs.insert(
+                DocId::for_station(&s.id),
+                (DocKind::Station, s.id.to_string()),
+            );
         }
         for d in &territory.delegates {
-            docs.insert(DocId::for_contacts(&d.id), (DocKind::Contacts, d.id.to_string()));
+            docs.insert(
+                DocId::for_contacts(&d.id),
+                (DocKind::Contacts, d.id.to_string()),
+            );
         }
         let peers = devices.into_iter().map(|p| (peer_id_of(&p), p)).collect();
-        AclTable { peers, docs, territory: Some(territory) }
+        AclTable {
+            peers,
+            docs,
+            territory: Some(territory),
+        }
     }
 
     /// The access a peer has to a document. Unknown peers and unknown documents get nothing,
     /// which samod answers exactly like a document that does not exist.
     pub fn access(&self, doc: &DocId, peer: &str) -> Access {
-        let (Some(p), Some((kind, owner)), Some(t)) =
-            (self.peers.get(peer), self.docs.get(doc), self.territory.as_ref())
-        else {
+        let (Some(p), Some((kind, owner)), Some(t)) = (
+            self.peers.get(peer),
+            self.docs.get(doc),
+            self.territory.as_ref(),
+        ) else {
             return Access::None;
         };
         access(p, *kind, owner, t)
@@ -62,7 +74,9 @@ impl AclTable {
 
     /// The documents a principal may read, with their kind and owner.
     pub fn readable(&self, p: &Principal) -> Vec<(DocId, DocKind, String)> {
-        let Some(t) = self.territory.as_ref() else { return Vec::new() };
+        let Some(t) = self.territory.as_ref() else {
+            return Vec::new();
+        };
         let mut out: Vec<(DocId, DocKind, String)> = self
             .docs
             .iter()
@@ -105,7 +119,11 @@ fn config(a: Access) -> ShareConfig {
 }
 
 impl SharePolicy for Acl {
-    fn share(&self, doc: DocumentId, peer: PeerId) -> impl Stream<Item = ShareConfig> + Send + 'static {
+    fn share(
+        &self,
+        doc: DocumentId,
+        peer: PeerId,
+    ) -> impl Stream<Item = ShareConfig> + Send + 'static {
         let id = doc_id(&doc);
         WatchStream::new(self.rx.clone()).map(move |t| match &id {
             Some(id) => config(t.access(id, peer.as_str())),

@@ -106,7 +106,10 @@ fn write_loop(store: &Mutex<Store>, rx: &mpsc::Receiver<Put>, metrics: &Metrics)
                 }
                 Err(gridvoice_store::Error::Core(e)) => {
                     // One undecodable chunk must not block the others: apply them one by one.
-                    tracing::error!(code = e.code().as_str(), "a stored chunk does not decode; applying one by one");
+                    tracing::error!(
+                        code = e.code().as_str(),
+                        "a stored chunk does not decode; applying one by one"
+                    );
                     if let Ok(mut s) = store.lock() {
                         for item in &batch {
                             if let Err(e) = s.apply_many(std::slice::from_ref(item)) {
@@ -173,18 +176,29 @@ fn key(parts: &[String]) -> Option<StorageKey> {
 impl Storage for StoreStorage {
     async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
         match parse(&key) {
-            Key::StorageId => self.read(|s| s.meta(STORAGE_ID_KEY).ok().flatten()).await.flatten().map(String::into_bytes),
-            Key::Doc(id, Some(Part::Snapshot)) => self.read(move |s| s.snapshot(&id).ok().flatten()).await.flatten(),
+            Key::StorageId => self
+                .read(|s| s.meta(STORAGE_ID_KEY).ok().flatten())
+                .await
+                .flatten()
+                .map(String::into_bytes),
+            Key::Doc(id, Some(Part::Snapshot)) => self
+                .read(move |s| s.snapshot(&id).ok().flatten())
+                .await
+                .flatten(),
             Key::Doc(id, Some(Part::Incremental(Some(h)))) => {
                 let hash: automerge::ChangeHash = h.parse().ok()?;
-                self.read(move |s| s.change_row(&id, &hash).ok().flatten()).await.flatten()
+                self.read(move |s| s.change_row(&id, &hash).ok().flatten())
+                    .await
+                    .flatten()
             }
             _ => None,
         }
     }
 
     async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
-        let Key::Doc(id, part) = parse(&prefix) else { return HashMap::new() };
+        let Key::Doc(id, part) = parse(&prefix) else {
+            return HashMap::new();
+        };
         let bs58 = document_id(&id).map(|d| d.to_string()).unwrap_or_default();
         self.read(move |s| {
             let mut out = HashMap::new();

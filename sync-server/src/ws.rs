@@ -128,12 +128,20 @@ fn type_and_data(frame: &[u8]) -> Option<(String, Option<Vec<u8>>)> {
 /// Refuses a frame carrying a change whose author (actor) is bound to another device. Changes the
 /// server already holds (relayed copies) pass; the deterministic genesis change of a document passes.
 /// Frames that are not sync messages, or do not decode, pass here and are judged by samod.
-pub fn check_actors(app: &Arc<crate::AppInner>, device: &DeviceId, frame: &[u8]) -> Result<(), String> {
-    let Some((ty, Some(data))) = type_and_data(frame) else { return Ok(()) };
+pub fn check_actors(
+    app: &Arc<crate::AppInner>,
+    device: &DeviceId,
+    frame: &[u8],
+) -> Result<(), String> {
+    let Some((ty, Some(data))) = type_and_data(frame) else {
+        return Ok(());
+    };
     if ty != "sync" && ty != "request" {
         return Ok(());
     }
-    let Ok(msg) = automerge::sync::Message::decode(&data) else { return Ok(()) };
+    let Ok(msg) = automerge::sync::Message::decode(&data) else {
+        return Ok(());
+    };
     let mut changes = Vec::new();
     for chunk in msg.changes.iter() {
         match Change::from_bytes(chunk.to_vec()) {
@@ -156,7 +164,12 @@ pub fn check_actors(app: &Arc<crate::AppInner>, device: &DeviceId, frame: &[u8])
         if genesis {
             continue;
         }
-        let held = app.store.lock().map_err(|_| "store lock")?.holds_change(&c.hash()).unwrap_or(false);
+        let held = app
+            .store
+            .lock()
+            .map_err(|_| "store lock")?
+            .holds_change(&c.hash())
+            .unwrap_or(false);
         if held {
             continue;
         }

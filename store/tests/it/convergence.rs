@@ -351,3 +351,31 @@ fn concurrent_decisions_on_two_devices_are_flagged_after_merge() {
         assert!(doc.get(automerge::ROOT, "demands").unwrap().is_some());
     }
 }
+
+#[test]
+fn changes_received_by_a_freshly_opened_store_reach_its_projections() {
+    // A server restarts (nothing cached) and then receives a device's demands.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.sqlite");
+    let mut device = Device::in_memory("D01", 80);
+    device.record("雨后小区积水严重", "宜居性", GRID_A1);
+    {
+        let mut server = gridvoice_store::Store::open(&path).unwrap();
+        server
+            .seed_documents(&gridvoice_core::territory::sample::small())
+            .unwrap();
+    }
+    let mut server = gridvoice_store::Store::open(&path).unwrap();
+    let changes = device.store.changes_since(&station(), &[]).unwrap();
+    let report = server.apply_changes(&station(), &changes).unwrap();
+    assert_eq!(report.records, 1, "{report:?}");
+    let (items, total) = projection::list_demands(
+        server.connection(),
+        &gridvoice_core::api::DemandFilter::default()
+            .parse()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(items[0].demand.text, "雨后小区积水严重");
+}
