@@ -7,6 +7,7 @@
 )]
 
 mod matrix;
+mod socket;
 
 use std::path::Path;
 
