@@ -29,3 +29,11 @@ command -v cc >/dev/null || apt_need build-essential
 # The toolchain is pinned in rust-toolchain.toml; rustup installs it on first use.
 command -v cargo >/dev/null || { echo "Rust (rustup) is required: https://rustup.rs" >&2; exit 1; }
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+# Node.js for the interop test (a stock automerge-repo client), with the packages pinned in
+# tests/js/package-lock.json.
+command -v node >/dev/null || apt_need nodejs npm
+if [ ! -d tests/js/node_modules/@automerge/automerge-repo ]; then
+  say "installing the JavaScript interop client (npm ci)"
+  (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -168,9 +168,12 @@ pub fn info(doc: &impl ReadDoc) -> Result<DocInfo> {
     })
 }
 
+/// A string value. Peers written in JavaScript (Automerge 3) make strings collaborative text by
+/// default, so a text object reads as its content too.
 fn get_str(doc: &impl ReadDoc, obj: &ObjId, key: &str) -> Result<Option<String>> {
     Ok(match doc.get(obj, key)? {
         Some((Value::Scalar(v), _)) => v.as_str().map(str::to_owned),
+        Some((Value::Object(ObjType::Text), id)) => Some(doc.text(&id)?),
         _ => None,
     })
 }

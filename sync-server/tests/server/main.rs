@@ -6,6 +6,7 @@
     reason = "a test that cannot go on fails loudly"
 )]
 
+mod interop;
 mod matrix;
 mod socket;
 
