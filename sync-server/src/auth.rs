@@ -178,7 +178,8 @@ impl AuthDb {
         let hash = sha256_hex(&normalise_code(code));
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        let row: Option<(String, String, String, Option<String>, i64, Option<i64>)> = tx
+        type Row = (String, String, String, Option<String>, i64, Option<i64>);
+        let row: Option<Row> = tx
             .query_row(
                 "SELECT person_kind, person_id, role, station, expires_at, used_at
                  FROM enrolments WHERE code_hash = ?1",

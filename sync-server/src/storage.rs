@@ -160,7 +160,7 @@ fn parse(key: &StorageKey) -> Key {
                 [s, ..] if s.as_str() == "snapshot" => Key::Doc(id, Some(Part::Snapshot)),
                 [i] if i.as_str() == "incremental" => Key::Doc(id, Some(Part::Incremental(None))),
                 [i, h] if i.as_str() == "incremental" => {
-                    Key::Doc(id, Some(Part::Incremental(Some(h.to_string()))))
+                    Key::Doc(id, Some(Part::Incremental(Some((*h).clone()))))
                 }
                 _ => Key::Other,
             }
@@ -202,12 +202,11 @@ impl Storage for StoreStorage {
         let bs58 = document_id(&id).map(|d| d.to_string()).unwrap_or_default();
         self.read(move |s| {
             let mut out = HashMap::new();
-            if part.is_none() || part == Some(Part::Snapshot) {
-                if let Ok(Some(bytes)) = s.snapshot(&id)
-                    && let Some(k) = key(&[bs58.clone(), "snapshot".into(), "store".into()])
-                {
-                    out.insert(k, bytes);
-                }
+            if (part.is_none() || part == Some(Part::Snapshot))
+                && let Ok(Some(bytes)) = s.snapshot(&id)
+                && let Some(k) = key(&[bs58.clone(), "snapshot".into(), "store".into()])
+            {
+                out.insert(k, bytes);
             }
             if part.is_none() || matches!(part, Some(Part::Incremental(None))) {
                 for (h, bytes) in s.change_rows(&id).unwrap_or_default() {

@@ -159,7 +159,7 @@ pub fn check_actors(
         // A document's genesis change is made by every device alike under the document's own id.
         let genesis = c.seq() == 1
             && c.deps().is_empty()
-            && uuid::Uuid::from_slice(&c.actor_id().to_bytes())
+            && uuid::Uuid::from_slice(c.actor_id().to_bytes())
                 .is_ok_and(|u| app.is_document(&gridvoice_core::ids::DocId(u)));
         if genesis {
             continue;

@@ -1,5 +1,7 @@
 //! The sync server, in process and on real sockets.
 #![allow(
+    clippy::needless_pass_by_value,
+    clippy::type_complexity,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
