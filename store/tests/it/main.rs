@@ -10,6 +10,7 @@ mod bad_input;
 mod convergence;
 mod privacy;
 mod stories;
+mod sync;
 
 use gridvoice_core::api::{RecordDemand, Request, Response};
 use gridvoice_core::clock::{FixedClock, SeededIds, Timestamp};
