@@ -198,7 +198,7 @@ pub(crate) async fn confirm_receipts(
     credential: &str,
     docs: &[DocId],
     timeout: Duration,
-    clock: &dyn Clock,
+    clock: &(dyn Clock + Sync),
 ) -> Result<(usize, usize)> {
     let mut by_doc: BTreeMap<DocId, Vec<ChangeHash>> = BTreeMap::new();
     for r in store.pending_receipts()? {

@@ -375,7 +375,17 @@ pub async fn run(
     events: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<SyncReport> {
     let mut stop = std::pin::pin!(stop);
-    let mut rng = rand::rng();
+    // A Send rng (the thread-local one is not), so `run` can be spawned on a multi-thread runtime.
+    let mut rng = {
+        use rand::SeedableRng;
+        // Jitter needs spread, not secrecy: without OS randomness, the clock's nanoseconds do.
+        rand::rngs::StdRng::try_from_os_rng().unwrap_or_else(|_| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            rand::rngs::StdRng::seed_from_u64(u64::from(nanos))
+        })
+    };
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
