@@ -94,6 +94,32 @@ enum Command {
     Request { json: String },
     /// Recompute every projection from the documents and compact them.
     Rebuild,
+    /// Enrol this device with a sync server (绑定设备): trades a one-time code for a credential.
+    Enrol {
+        /// The server's base URL, e.g. https://sync.example.cn
+        #[arg(long)]
+        server: String,
+        /// The one-time enrolment code from the delegate office.
+        #[arg(long)]
+        code: String,
+        /// How this device is listed on the server.
+        #[arg(long, default_value = "gridvoice-cli")]
+        name: String,
+    },
+    /// Sync every document with the server (同步); retries with backoff while it is unreachable.
+    Sync {
+        /// Another server address than the enrolled one.
+        #[arg(long)]
+        server: Option<String>,
+        /// Give up after this many attempts.
+        #[arg(long, default_value_t = 5)]
+        attempts: u32,
+    },
+    /// Records the server has not yet confirmed (未同步的记录).
+    Pending {
+        #[arg(long)]
+        json: bool,
+    },
     /// Test support: record demands forever, printing `ACK <id>` after each durable commit.
     #[command(hide = true)]
     CaptureLoop {
@@ -203,8 +229,50 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(e) => {
+            if let Some(e) = e.downcast_ref::<gridvoice_sync::Error>() {
+                // Sync errors carry a stable code; those a person must act on exit 2 like refusals.
+                eprintln!("错误 [{}]: {}", e.code(), e.zh());
+                tracing_free_detail(e);
+                return if e.is_retryable() {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::from(2)
+                };
+            }
             eprintln!("gridvoice: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The detail behind a sync error's code (never contains the credential), for whoever reads stderr.
+fn tracing_free_detail(e: &gridvoice_sync::Error) {
+    if let gridvoice_sync::Error::EnrolRefused { code, message } = e {
+        eprintln!("  服务器: [{code}] {message}");
+    } else {
+        eprintln!("  ({e})");
+    }
+}
+
+/// The sync engine is async; the CLI drives it on a small runtime of its own.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn print_sync_event(e: &gridvoice_sync::Event) {
+    use gridvoice_sync::Event;
+    match e {
+        Event::Connecting { attempt } if *attempt > 1 => println!("第 {attempt} 次连接……"),
+        Event::Connecting { .. } => println!("正在连接服务器……"),
+        Event::Progress(p) => println!(
+            "已同步 {}/{} 个文档（发送 {} 字节，接收 {} 字节）",
+            p.documents_done, p.documents_total, p.bytes_sent, p.bytes_received
+        ),
+        Event::Receipts => println!("正在确认记录……"),
+        Event::Retrying { delay, code, .. } => {
+            println!("连接失败 [{code}]，{:.1} 秒后重试", delay.as_secs_f64());
         }
     }
 }
@@ -422,6 +490,71 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
                 let _ = writeln!(out, "{}", serde_json::to_string(&r).unwrap_or_default());
             }),
         },
+        Command::Enrol { server, code, name } => {
+            let enrolled =
+                runtime()?.block_on(gridvoice_sync::enrol(&mut store, &server, &code, &name))?;
+            writeln!(
+                out,
+                "已绑定：设备 {}，身份 {}，站点 {}",
+                enrolled.device,
+                enrolled.role.zh(),
+                enrolled.station.as_ref().map_or("—", |s| s.as_str())
+            )?;
+            Ok(())
+        }
+        Command::Sync { server, attempts } => {
+            let mut cfg = gridvoice_sync::SyncConfig::from_store(&store)?;
+            if let Some(server) = server {
+                cfg = cfg.with_server(server);
+            }
+            cfg.backoff.max_attempts = Some(attempts.max(1));
+            let mut events = |e: &gridvoice_sync::Event| print_sync_event(e);
+            let report = runtime()?.block_on(gridvoice_sync::run(
+                &mut store,
+                &cfg,
+                std::future::pending(),
+                &mut events,
+            ))?;
+            writeln!(
+                out,
+                "同步完成：{} 个文档，收到 {} 个更改（{} 条记录更新），发送 {} 字节，接收 {} 字节；\
+                 服务器确认 {} 条记录，尚有 {} 条未确认",
+                report.documents,
+                report.changes_received,
+                report.records_updated,
+                report.bytes_sent,
+                report.bytes_received,
+                report.receipts_confirmed,
+                report.pending_left
+            )?;
+            if !report.unavailable.is_empty() {
+                writeln!(out, "服务器未提供 {} 个文档", report.unavailable.len())?;
+            }
+            Ok(())
+        }
+        Command::Pending { json } => {
+            let pending = store.pending_receipts()?;
+            if json {
+                let rows: Vec<serde_json::Value> = pending
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "record": r.record,
+                            "doc": r.doc,
+                            "change": r.hash.to_string(),
+                            "created_at": r.created_at.millis(),
+                        })
+                    })
+                    .collect();
+                writeln!(out, "{}", serde_json::Value::Array(rows))?;
+            } else {
+                for r in &pending {
+                    writeln!(out, "{}  {}  未确认", r.created_at.beijing(), r.record)?;
+                }
+                writeln!(out, "共 {} 条记录尚未得到服务器确认", pending.len())?;
+            }
+            Ok(())
+        }
         Command::Rebuild => {
             for (id, _, _) in store.documents()? {
                 store.rebuild_projections(&id)?;

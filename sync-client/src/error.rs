@@ -1,0 +1,101 @@
+//! The sync engine's errors, each with a stable code the app and CLI show and branch on.
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong with enrolment or a sync session.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("this device is not enrolled with a sync server")]
+    NotEnrolled,
+    #[error("this device is already enrolled")]
+    AlreadyEnrolled,
+    /// The server refused the credential (401/403 at the upgrade or on an API call): revoked or
+    /// wrong. Retrying cannot help; the app offers re-enrolment.
+    #[error("credential refused by the server")]
+    CredentialRefused,
+    /// The server refused the enrolment code (expired, used, unknown). Carries the server's
+    /// stable code and its (plain, user-facing) message.
+    #[error("enrolment refused: {code}")]
+    EnrolRefused { code: String, message: String },
+    #[error("this program cannot act for a {0} credential")]
+    RoleUnsupported(String),
+    #[error("bad server address: {0}")]
+    BadServerUrl(String),
+    /// The server could not be reached, or the connection broke: retried with backoff.
+    #[error("network: {0}")]
+    Network(String),
+    #[error("the server went quiet for too long")]
+    Timeout,
+    /// The server answered with an HTTP status we cannot use (5xx, 429 and 408 are retried).
+    #[error("server answered http {0}")]
+    HttpStatus(u16),
+    /// The server sent something that is not the protocol: the session ends.
+    #[error("protocol: {0}")]
+    Protocol(String),
+    /// The server sent a protocol `error` message (e.g. our peer id does not match the credential).
+    #[error("server reported a protocol error: {0}")]
+    ServerError(String),
+    #[error("a message exceeded the size limit")]
+    MessageTooLarge,
+    #[error(transparent)]
+    Store(#[from] gridvoice_store::Error),
+    #[error("stopped")]
+    Stopped,
+}
+
+impl Error {
+    /// A stable, machine-readable code (never changes meaning once shipped).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotEnrolled => "not_enrolled",
+            Error::AlreadyEnrolled => "already_enrolled",
+            Error::CredentialRefused => "credential_refused",
+            Error::EnrolRefused { .. } => "enrol_refused",
+            Error::RoleUnsupported(_) => "role_unsupported",
+            Error::BadServerUrl(_) => "bad_server_url",
+            Error::Network(_) => "network",
+            Error::Timeout => "timeout",
+            Error::HttpStatus(_) => "http_status",
+            Error::Protocol(_) => "protocol",
+            Error::ServerError(_) => "server_error",
+            Error::MessageTooLarge => "message_too_large",
+            Error::Store(_) => "store",
+            Error::Stopped => "stopped",
+        }
+    }
+
+    /// Whether trying again later may succeed. Everything else needs a person: a refused
+    /// credential, a server that does not speak the protocol, a full disk.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Network(_) | Error::Timeout => true,
+            Error::HttpStatus(s) => *s >= 500 || *s == 429 || *s == 408,
+            _ => false,
+        }
+    }
+
+    /// A short Chinese explanation for people (built from the code only; no server text).
+    pub fn zh(&self) -> &'static str {
+        match self {
+            Error::NotEnrolled => "本设备尚未绑定同步服务器，请先输入绑定码",
+            Error::AlreadyEnrolled => "本设备已经绑定过",
+            Error::CredentialRefused => "服务器拒绝了本设备的凭据（可能已被注销），请重新绑定",
+            Error::EnrolRefused { .. } => "绑定码无效、已使用或已过期",
+            Error::RoleUnsupported(_) => "此身份不能在本设备上使用",
+            Error::BadServerUrl(_) => "服务器地址有误",
+            Error::Network(_) => "无法连接服务器，稍后自动重试",
+            Error::Timeout => "服务器长时间无响应，稍后自动重试",
+            Error::HttpStatus(_) => "服务器暂时不可用",
+            Error::Protocol(_) | Error::ServerError(_) => "服务器的应答不符合同步协议",
+            Error::MessageTooLarge => "同步消息超过大小上限",
+            Error::Store(_) => "本机数据保存失败",
+            Error::Stopped => "同步已停止",
+        }
+    }
+}
+
+impl From<crate::wire::WireError> for Error {
+    fn from(e: crate::wire::WireError) -> Self {
+        Error::Protocol(e.to_string())
+    }
+}

@@ -1,0 +1,245 @@
+//! The two HTTP calls beside the sync socket: enrolment and the receipt query.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use automerge::ChangeHash;
+use gridvoice_core::access::{Person, Role};
+use gridvoice_core::clock::Clock;
+use gridvoice_core::ids::{DeviceId, DocId, StationId};
+use gridvoice_core::territory::Territory;
+use gridvoice_store::{DeviceIdentity, ServerLink, Store};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How many change hashes go in one receipt query.
+const RECEIPT_BATCH: usize = 500;
+
+/// Largest JSON body we read from the server.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client> {
+    crate::install_crypto_provider();
+    reqwest::Client::builder()
+        .connect_timeout(timeout)
+        .timeout(timeout * 4)
+        .build()
+        .map_err(|e| Error::Network(e.to_string()))
+}
+
+fn net(e: &reqwest::Error) -> Error {
+    if e.is_timeout() {
+        Error::Timeout
+    } else {
+        Error::Network(e.without_url_string())
+    }
+}
+
+trait WithoutUrl {
+    fn without_url_string(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    /// Error text without the URL, which may carry a `?token=`.
+    fn without_url_string(&self) -> String {
+        let mut s = String::from("http request failed");
+        if self.is_connect() {
+            s = "cannot connect".into();
+        } else if self.is_body() || self.is_decode() {
+            s = "bad response body".into();
+        }
+        s
+    }
+}
+
+async fn read_json<T: for<'de> Deserialize<'de>>(resp: reqwest::Response) -> Result<T> {
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(Error::MessageTooLarge);
+    }
+    let bytes = resp.bytes().await.map_err(|e| net(&e))?;
+    if bytes.len() > MAX_BODY {
+        return Err(Error::MessageTooLarge);
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Protocol(format!("response is not the expected JSON: {e}")))
+}
+
+#[derive(Serialize)]
+struct EnrolBody<'a> {
+    code: &'a str,
+    device_name: &'a str,
+}
+
+/// What the server says at enrolment.
+#[derive(Deserialize)]
+struct EnrolResponse {
+    device: DeviceId,
+    peer_id: String,
+    credential: String,
+    person: Person,
+    role: Role,
+    station: Option<StationId>,
+    territory: Territory,
+    server_peer_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiErrorBody {
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// The outcome of a successful enrolment (no credential in it: that stays in the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolled {
+    pub device: DeviceId,
+    pub peer_id: String,
+    pub person: Person,
+    pub role: Role,
+    pub station: Option<StationId>,
+}
+
+/// The base URL without a trailing slash, checked to be http(s).
+pub(crate) fn base_url(server: &str) -> Result<String> {
+    let s = server.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(s).map_err(|_| Error::BadServerUrl(s.to_owned()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::BadServerUrl(s.to_owned()));
+    }
+    Ok(s.to_owned())
+}
+
+pub(crate) async fn enrol(
+    store: &mut Store,
+    server: &str,
+    code: &str,
+    device_name: &str,
+    timeout: Duration,
+) -> Result<Enrolled> {
+    // Checked before the call so an already-enrolled device does not burn a one-time code.
+    if store.identity().is_some() {
+        return Err(Error::AlreadyEnrolled);
+    }
+    let base = base_url(server)?;
+    let resp = client(timeout)?
+        .post(format!("{base}/api/enrol"))
+        .json(&EnrolBody { code, device_name })
+        .send()
+        .await
+        .map_err(|e| net(&e))?;
+    let status = resp.status().as_u16();
+    if !(200..300).contains(&status) {
+        if (400..500).contains(&status) && status != 408 && status != 429 {
+            let body: ApiErrorBody = read_json(resp).await.unwrap_or(ApiErrorBody {
+                code: format!("http_{status}"),
+                message: String::new(),
+            });
+            return Err(Error::EnrolRefused {
+                code: body.code.chars().take(64).collect(),
+                message: body.message.chars().take(200).collect(),
+            });
+        }
+        return Err(Error::HttpStatus(status));
+    }
+    let r: EnrolResponse = read_json(resp).await?;
+    if r.peer_id != crate::peer_id(&r.device) {
+        return Err(Error::Protocol(
+            "enrolment peer id does not match the device".into(),
+        ));
+    }
+    // A device store is bound to a delegate (their station and contacts documents). Office and
+    // admin credentials belong to the web clients, not to this engine.
+    let (Person::Delegate(delegate), Role::Delegate | Role::StationHead, Some(station)) =
+        (&r.person, r.role, &r.station)
+    else {
+        return Err(Error::RoleUnsupported(r.role.code().to_owned()));
+    };
+    store.init_device(
+        DeviceIdentity {
+            device: r.device,
+            delegate: delegate.clone(),
+            station: station.clone(),
+        },
+        r.territory,
+    )?;
+    store.set_server_link(&ServerLink {
+        server: base,
+        credential: r.credential,
+        server_peer_id: r.server_peer_id,
+        role: r.role.code().to_owned(),
+    })?;
+    Ok(Enrolled {
+        device: r.device,
+        peer_id: r.peer_id,
+        person: r.person,
+        role: r.role,
+        station: r.station,
+    })
+}
+
+#[derive(Serialize)]
+struct ReceiptQuery {
+    doc: DocId,
+    hashes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ReceiptAnswer {
+    committed: Vec<String>,
+}
+
+/// Asks the server which pending receipts of `docs` it has committed and marks them.
+/// Returns (confirmed now, still pending on this device overall).
+pub(crate) async fn confirm_receipts(
+    store: &mut Store,
+    base: &str,
+    credential: &str,
+    docs: &[DocId],
+    timeout: Duration,
+    clock: &(dyn Clock + Sync),
+) -> Result<(usize, usize)> {
+    let mut by_doc: BTreeMap<DocId, Vec<ChangeHash>> = BTreeMap::new();
+    for r in store.pending_receipts()? {
+        if docs.contains(&r.doc) {
+            by_doc.entry(r.doc).or_default().push(r.hash);
+        }
+    }
+    let mut confirmed = 0;
+    if !by_doc.is_empty() {
+        let http = client(timeout)?;
+        for (doc, mut hashes) in by_doc {
+            hashes.sort_unstable();
+            hashes.dedup();
+            for batch in hashes.chunks(RECEIPT_BATCH) {
+                let resp = http
+                    .post(format!("{base}/api/receipts"))
+                    .bearer_auth(credential)
+                    .json(&ReceiptQuery {
+                        doc,
+                        hashes: batch.iter().map(ToString::to_string).collect(),
+                    })
+                    .send()
+                    .await
+                    .map_err(|e| net(&e))?;
+                match resp.status().as_u16() {
+                    200..=299 => {}
+                    401 | 403 => return Err(Error::CredentialRefused),
+                    s => return Err(Error::HttpStatus(s)),
+                }
+                let answer: ReceiptAnswer = read_json(resp).await?;
+                // Only what we asked about counts; the server cannot confirm anything else.
+                let committed: Vec<ChangeHash> = answer
+                    .committed
+                    .iter()
+                    .filter_map(|h| h.parse::<ChangeHash>().ok())
+                    .filter(|h| batch.contains(h))
+                    .collect();
+                confirmed += store.confirm_receipts(&doc, &committed, clock.now())?;
+            }
+        }
+    }
+    let pending = store.pending_receipts()?.len();
+    Ok((confirmed, pending))
+}
