@@ -10,6 +10,7 @@ pub mod capture;
 pub mod category;
 pub mod clock;
 pub mod demo;
+pub mod device;
 pub mod doc;
 pub mod error;
 pub mod geography;

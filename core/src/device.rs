@@ -1,0 +1,77 @@
+//! What the app shell answers besides the request vocabulary: the device's status, enrolment,
+//! sync, pending receipts and the territory. The Tauri shell serves these as commands
+//! (`status`, `enrol`, `sync_now`, `pending`, `territory`, `request`); the device bridge
+//! (`gridvoice ui`, for browsers and tests) serves the same as `POST /device/<command>` with the
+//! same JSON. The UI reaches both through one typed module.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::ids::{DelegateId, GridId, StationId};
+
+/// `POST /device/enrol` / command `enrol`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrolInput {
+    /// The server's base URL, e.g. `http://127.0.0.1:8080`.
+    pub server: String,
+    /// The one-time enrolment code the office handed out.
+    pub code: String,
+    #[serde(default)]
+    pub device_name: String,
+}
+
+/// Where this device stands: shown on the home screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceStatus {
+    pub enrolled: bool,
+    pub delegate: Option<DelegateId>,
+    pub delegate_name: Option<String>,
+    pub station: Option<StationId>,
+    pub station_name: Option<String>,
+    /// The delegate's grids (入格).
+    pub grids: Vec<GridId>,
+    pub server: Option<String>,
+    /// The last sync reached the server.
+    pub online: bool,
+    /// Records the server has not yet confirmed.
+    pub pending: u32,
+    pub last_sync: Option<Timestamp>,
+    /// Why the last sync failed, for people (Chinese), with its stable code.
+    pub last_error: Option<SyncFailure>,
+    /// A sync is running now, with its progress.
+    pub syncing: Option<SyncProgress>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncFailure {
+    pub code: String,
+    pub message: String,
+    /// The credential was refused: offer re-enrolment rather than retry.
+    pub reenrol: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    pub documents_done: u32,
+    pub documents_total: u32,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+/// The outcome of `sync_now`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncSummary {
+    pub ok: bool,
+    pub documents: u32,
+    pub changes_received: u32,
+    pub receipts_confirmed: u32,
+    pub pending_left: u32,
+    pub error: Option<SyncFailure>,
+}
+
+/// A record not yet confirmed by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingItem {
+    pub record: String,
+    pub created_at: Timestamp,
+}
