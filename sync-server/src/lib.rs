@@ -270,6 +270,11 @@ pub async fn start(config: Config) -> Result<Running> {
     }
     let router = http::router(app.clone());
     let stop = shutdown.clone();
+    // Sync is many small request/response messages: Nagle's algorithm would hold each reply back
+    // for the peer's delayed ACK (~40 ms a round).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router)
             .with_graceful_shutdown(async move { stop.cancelled().await });
