@@ -11,6 +11,7 @@
 //! transaction.
 
 mod error;
+pub mod import;
 pub mod projection;
 mod schema;
 pub mod service;

@@ -341,6 +341,20 @@ pub fn search(
         .collect()
 }
 
+/// Demand counts per station and status (the office's overview).
+pub fn counts_by_station(conn: &Connection) -> Result<Vec<(String, String, u64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT station, status, count(*) FROM demands GROUP BY station, status ORDER BY station, status",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (s, st, n) = row?;
+        out.push((s, st, u64::try_from(n).unwrap_or(0)));
+    }
+    Ok(out)
+}
+
 /// Every projection row of a document, as `(table, id, view)` sorted: what convergence tests and
 /// the rebuild check compare.
 pub fn dump(conn: &Connection, doc_id: &DocId) -> Result<Vec<(String, String, String)>> {

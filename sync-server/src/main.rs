@@ -43,7 +43,12 @@ enum Command {
         /// The files are in GCJ-02 (converted to WGS-84 on import).
         #[arg(long)]
         gcj02: bool,
+        /// Also import the seeded demo history (2019–2021 visits, demands, suggestions).
+        #[arg(long)]
+        demo_history: bool,
     },
+    /// Demand counts per station and status (the office's overview).
+    Stats,
     /// Serve sync and the HTTP API.
     Serve {
         #[arg(long, env = "GRIDVOICE_BIND", default_value = "127.0.0.1:8080")]
@@ -129,9 +134,17 @@ fn load_territory(dir: Option<&Path>, gcj02: bool) -> anyhow::Result<Territory> 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let now = SystemClock.now();
     match cli.command {
-        Command::Init { territory, gcj02 } => {
+        Command::Init { territory, gcj02, demo_history } => {
             let t = load_territory(territory.as_deref(), gcj02)?;
             let seeded = gridvoice_server::init_data(&cli.data, &t)?;
+            if demo_history {
+                let h = gridvoice_core::demo::generate_history(&t, gridvoice_core::demo::HISTORY_SEED)?;
+                let mut store = Store::open(store_path(&cli.data))?;
+                // The import writes under a fixed actor of its own, bound to no device.
+                let actor = automerge::ActorId::from(&b"gridvoice-import"[..]);
+                let r = gridvoice_store::import::import_history(&mut store, &h, &actor)?;
+                println!("已导入演示数据：{} 次联系选民活动、{} 条诉求、{} 件代表建议", r.visits, r.demands, r.suggestions);
+            }
             let auth = AuthDb::open(&auth_path(&cli.data))?;
             let code = auth.create_enrolment(
                 &Person::Staff(StaffId::new("office-1")),
@@ -222,6 +235,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let code =
                 auth.create_enrolment(&person, role, station.as_ref(), now, ttl_hours * 3_600_000)?;
             println!("{code}");
+        }
+        Command::Stats => {
+            let store = Store::open(store_path(&cli.data))?;
+            let t = store.territory().context("not initialised")?.clone();
+            let rows = gridvoice_store::projection::counts_by_station(store.connection())?;
+            let mut current = String::new();
+            for (station, status, n) in rows {
+                if station != current {
+                    let name = t.station(&station.as_str().into()).map(|s| s.name.clone()).unwrap_or_default();
+                    println!("{station} {name}");
+                    current = station;
+                }
+                let zh = gridvoice_core::workflow::DemandStatus::parse(&status).map_or(status.as_str(), |s| s.zh());
+                println!("    {zh}：{n}");
+            }
         }
         Command::Devices(DevicesCommand::List) => {
             let auth = AuthDb::open(&auth_path(&cli.data))?;
