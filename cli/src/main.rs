@@ -4,6 +4,8 @@
 //! Exit codes: 0 done; 2 the request was refused (bad input, not found), with a stable code and a
 //! Chinese message on stderr; 1 anything else (the store could not be opened or written).
 
+mod bridge;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,6 +121,18 @@ enum Command {
     Pending {
         #[arg(long)]
         json: bool,
+    },
+    /// Serve the app's UI and this device to a browser on localhost (the device bridge): the
+    /// built UI from --dist and `POST /device/<command>`; syncs in the background.
+    Ui {
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+        /// The built UI (scripts/build-ui writes dist/).
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+        /// Seconds between background syncs.
+        #[arg(long, default_value_t = 60)]
+        sync_every: u64,
     },
     /// Test support: record demands forever, printing `ACK <id>` after each durable commit.
     #[command(hide = true)]
@@ -295,6 +309,26 @@ fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T, Refused> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
+    if let Command::Ui {
+        port,
+        dist,
+        sync_every,
+    } = &cli.command
+    {
+        // The bridge owns the store (one owner per document on a device).
+        let service = match gridvoice_sync::device::DeviceService::open(&cli.store) {
+            Ok(s) => std::sync::Arc::new(s),
+            Err(e) => return Ok(Err(Refused(e))),
+        };
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(bridge::serve(
+            service,
+            *port,
+            dist.clone(),
+            std::time::Duration::from_secs(*sync_every),
+        ))?;
+        return Ok(Ok(()));
+    }
     let mut store = match open(&cli.store)? {
         Ok(s) => s,
         Err(r) => return Ok(Err(r)),
@@ -563,6 +597,7 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
             writeln!(out, "已重建")?;
             Ok(())
         }
+        Command::Ui { .. } => Ok(()),
         Command::CaptureLoop { grid } => {
             let mut n: u64 = 0;
             loop {

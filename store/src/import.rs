@@ -22,22 +22,90 @@ pub struct ImportReport {
 /// Imports a history under `actor`. Records already present are left alone, so importing twice
 /// changes nothing.
 pub fn import_history(store: &mut Store, h: &DemoHistory, actor: &ActorId) -> Result<ImportReport> {
-    let mut report = ImportReport::default();
-    report.visits = import(store, actor, Collection::Visits, h.visits.iter().map(|(v, e)| (DocId::for_station(&v.station), v.station.to_string(), v.id.to_string(), v, e.as_slice())))?;
-    report.demands = import(store, actor, Collection::Demands, h.demands.iter().map(|(d, e)| (DocId::for_station(&d.station), d.station.to_string(), d.id.to_string(), d, e.as_slice())))?;
-    report.suggestions = import(store, actor, Collection::Suggestions, h.suggestions.iter().map(|(s, e)| (DocId::for_station(&s.station), s.station.to_string(), s.id.to_string(), s, e.as_slice())))?;
-    report.contacts = import(store, actor, Collection::Contacts, h.contacts.iter().map(|c| (DocId::for_contacts(&c.recorded_by), c.recorded_by.to_string(), c.id.to_string(), c, &[][..])))?;
-    Ok(report)
+    let visits = import(
+        store,
+        actor,
+        Collection::Visits,
+        h.visits.iter().map(|(v, e)| {
+            (
+                DocId::for_station(&v.station),
+                v.station.to_string(),
+                v.id.to_string(),
+                v,
+                e.as_slice(),
+            )
+        }),
+    )?;
+    let demands = import(
+        store,
+        actor,
+        Collection::Demands,
+        h.demands.iter().map(|(d, e)| {
+            (
+                DocId::for_station(&d.station),
+                d.station.to_string(),
+                d.id.to_string(),
+                d,
+                e.as_slice(),
+            )
+        }),
+    )?;
+    let suggestions = import(
+        store,
+        actor,
+        Collection::Suggestions,
+        h.suggestions.iter().map(|(s, e)| {
+            (
+                DocId::for_station(&s.station),
+                s.station.to_string(),
+                s.id.to_string(),
+                s,
+                e.as_slice(),
+            )
+        }),
+    )?;
+    let contacts = import(
+        store,
+        actor,
+        Collection::Contacts,
+        h.contacts.iter().map(|c| {
+            (
+                DocId::for_contacts(&c.recorded_by),
+                c.recorded_by.to_string(),
+                c.id.to_string(),
+                c,
+                &[][..],
+            )
+        }),
+    )?;
+    Ok(ImportReport {
+        visits,
+        demands,
+        suggestions,
+        contacts,
+    })
 }
 
 fn import<'a, T: serde::Serialize + 'a>(
     store: &mut Store,
     actor: &ActorId,
     c: Collection,
-    records: impl Iterator<Item = (DocId, String, String, &'a T, &'a [gridvoice_core::workflow::Event])>,
+    records: impl Iterator<
+        Item = (
+            DocId,
+            String,
+            String,
+            &'a T,
+            &'a [gridvoice_core::workflow::Event],
+        ),
+    >,
 ) -> Result<usize> {
     let records: Vec<_> = records.collect();
-    let kind = if c == Collection::Contacts { DocKind::Contacts } else { DocKind::Station };
+    let kind = if c == Collection::Contacts {
+        DocKind::Contacts
+    } else {
+        DocKind::Station
+    };
     let mut written = 0;
     for chunk in records.chunks(BATCH) {
         written += store.write(Some(actor.clone()), |b| {
@@ -70,7 +138,8 @@ mod tests {
     #[test]
     fn the_demo_history_imports_once_and_its_figures_show_in_the_projections() {
         let t = gridvoice_core::demo::gulou().unwrap();
-        let h = gridvoice_core::demo::generate_history(&t, gridvoice_core::demo::HISTORY_SEED).unwrap();
+        let h =
+            gridvoice_core::demo::generate_history(&t, gridvoice_core::demo::HISTORY_SEED).unwrap();
         let mut s = Store::open_in_memory().unwrap();
         s.set_territory(t.clone()).unwrap();
         s.seed_documents(&t).unwrap();
@@ -79,15 +148,33 @@ mod tests {
         assert_eq!(r.demands, h.demands.len());
         assert_eq!(r.visits, h.visits.len());
         let again = import_history(&mut s, &h, &actor).unwrap();
-        assert_eq!(again, ImportReport::default(), "a second import adds nothing");
-        let all = crate::projection::list_demands(s.connection(), &gridvoice_core::api::DemandFilter::default().parse().unwrap()).unwrap();
+        assert_eq!(
+            again,
+            ImportReport::default(),
+            "a second import adds nothing"
+        );
+        let all = crate::projection::list_demands(
+            s.connection(),
+            &gridvoice_core::api::DemandFilter::default()
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(all.1 as usize, h.demands.len());
         let closed = crate::projection::list_demands(
             s.connection(),
-            &gridvoice_core::api::DemandFilter { status: Some("closed".into()), ..Default::default() }.parse().unwrap(),
+            &gridvoice_core::api::DemandFilter {
+                status: Some("closed".into()),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .unwrap()
         .1;
-        assert!(closed > 0, "the history's workflow shows in the derived states");
+        assert!(
+            closed > 0,
+            "the history's workflow shows in the derived states"
+        );
     }
 }

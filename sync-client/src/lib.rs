@@ -22,6 +22,7 @@
 //! ```
 
 pub mod backoff;
+pub mod device;
 mod error;
 mod http;
 pub mod session;

@@ -134,16 +134,24 @@ fn load_territory(dir: Option<&Path>, gcj02: bool) -> anyhow::Result<Territory> 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let now = SystemClock.now();
     match cli.command {
-        Command::Init { territory, gcj02, demo_history } => {
+        Command::Init {
+            territory,
+            gcj02,
+            demo_history,
+        } => {
             let t = load_territory(territory.as_deref(), gcj02)?;
             let seeded = gridvoice_server::init_data(&cli.data, &t)?;
             if demo_history {
-                let h = gridvoice_core::demo::generate_history(&t, gridvoice_core::demo::HISTORY_SEED)?;
+                let h =
+                    gridvoice_core::demo::generate_history(&t, gridvoice_core::demo::HISTORY_SEED)?;
                 let mut store = Store::open(store_path(&cli.data))?;
                 // The import writes under a fixed actor of its own, bound to no device.
                 let actor = automerge::ActorId::from(&b"gridvoice-import"[..]);
                 let r = gridvoice_store::import::import_history(&mut store, &h, &actor)?;
-                println!("已导入演示数据：{} 次联系选民活动、{} 条诉求、{} 件代表建议", r.visits, r.demands, r.suggestions);
+                println!(
+                    "已导入演示数据：{} 次联系选民活动、{} 条诉求、{} 件代表建议",
+                    r.visits, r.demands, r.suggestions
+                );
             }
             let auth = AuthDb::open(&auth_path(&cli.data))?;
             let code = auth.create_enrolment(
@@ -243,11 +251,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut current = String::new();
             for (station, status, n) in rows {
                 if station != current {
-                    let name = t.station(&station.as_str().into()).map(|s| s.name.clone()).unwrap_or_default();
+                    let name = t
+                        .station(&station.as_str().into())
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default();
                     println!("{station} {name}");
                     current = station;
                 }
-                let zh = gridvoice_core::workflow::DemandStatus::parse(&status).map_or(status.as_str(), |s| s.zh());
+                let zh = gridvoice_core::workflow::DemandStatus::parse(&status)
+                    .map_or(status.as_str(), |s| s.zh());
                 println!("    {zh}：{n}");
             }
         }

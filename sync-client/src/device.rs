@@ -1,0 +1,314 @@
+//! The device's runtime behind the app shell: one store, its sync, its status. The Tauri commands
+//! and the device bridge (`gridvoice ui`) are one-line adapters over [`DeviceService`].
+//!
+//! The store sits behind an async mutex: a sync session holds it for its duration (the engine
+//! reads and writes documents throughout), so a capture made during a sync waits for the session;
+//! status and progress are kept apart and answer at once.
+
+use std::path::Path;
+use std::sync::Mutex as StdMutex;
+
+use gridvoice_core::ErrorCode;
+use gridvoice_core::api::{ApiError, Request, Response};
+use gridvoice_core::clock::{Clock, Timestamp};
+use gridvoice_core::device::{
+    DeviceStatus, EnrolInput, PendingItem, SyncFailure, SyncProgress, SyncSummary,
+};
+use gridvoice_core::territory::Territory;
+use gridvoice_store::Store;
+use gridvoice_store::service::{Ctx, handle};
+use gridvoice_store::system::{OsIds, SystemClock};
+use tokio::sync::Mutex;
+
+use crate::{Error, Event, SyncConfig, enrol, sync_once};
+
+#[derive(Debug, Default)]
+struct SyncInfo {
+    last_sync: Option<Timestamp>,
+    last_error: Option<SyncFailure>,
+    syncing: Option<SyncProgress>,
+    online: bool,
+    pending: u32,
+}
+
+/// A device: its store and what its syncs have said.
+#[derive(Debug)]
+pub struct DeviceService {
+    store: Mutex<Store>,
+    info: StdMutex<SyncInfo>,
+}
+
+fn failure(e: &Error) -> SyncFailure {
+    SyncFailure {
+        code: e.code().to_owned(),
+        message: e.zh().to_owned(),
+        reenrol: e.code() == "credential_refused",
+    }
+}
+
+impl DeviceService {
+    /// Opens (creating if needed) the device store at `path`.
+    pub fn open(path: &Path) -> Result<DeviceService, ApiError> {
+        let store = Store::open(path).map_err(ApiError::from)?;
+        let pending = store
+            .pending_receipts()
+            .map(|p| p.len() as u32)
+            .unwrap_or(0);
+        Ok(DeviceService {
+            store: Mutex::new(store),
+            info: StdMutex::new(SyncInfo {
+                pending,
+                ..SyncInfo::default()
+            }),
+        })
+    }
+
+    fn info(&self) -> std::sync::MutexGuard<'_, SyncInfo> {
+        // A poisoned lock only means a panic elsewhere; the info itself is plain data.
+        self.info
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Where the device stands (answers at once, even during a sync).
+    pub async fn status(&self) -> DeviceStatus {
+        let info = {
+            let i = self.info();
+            (
+                i.last_sync,
+                i.last_error.clone(),
+                i.syncing.clone(),
+                i.online,
+                i.pending,
+            )
+        };
+        let (last_sync, last_error, syncing, online, mut pending) = info;
+        let mut status = DeviceStatus {
+            enrolled: false,
+            delegate: None,
+            delegate_name: None,
+            station: None,
+            station_name: None,
+            grids: Vec::new(),
+            server: None,
+            online,
+            pending,
+            last_sync,
+            last_error,
+            syncing,
+        };
+        // During a sync the store is busy; the cached figures answer.
+        let Ok(store) = self.store.try_lock() else {
+            return status;
+        };
+        if let (Some(me), Some(t)) = (store.identity(), store.territory()) {
+            status.enrolled = true;
+            status.delegate = Some(me.delegate.clone());
+            status.station = Some(me.station.clone());
+            if let Some(d) = t.delegate(&me.delegate) {
+                status.delegate_name = Some(d.name.clone());
+                status.grids = d.grids.clone();
+            }
+            status.station_name = t.station(&me.station).map(|s| s.name.clone());
+        }
+        status.server = store.server_link().ok().flatten().map(|l| l.server);
+        if let Ok(p) = store.pending_receipts() {
+            pending = p.len() as u32;
+            self.info().pending = pending;
+        }
+        status.pending = pending;
+        status
+    }
+
+    /// Binds the device to a delegate with a one-time code from the office.
+    pub async fn enrol(&self, input: EnrolInput) -> Result<DeviceStatus, ApiError> {
+        {
+            let mut store = self.store.lock().await;
+            let name = if input.device_name.trim().is_empty() {
+                "网格民声终端"
+            } else {
+                input.device_name.trim()
+            };
+            enrol(&mut store, input.server.trim(), input.code.trim(), name)
+                .await
+                .map_err(|e| {
+                    let code = match &e {
+                        Error::EnrolRefused { code, .. } if code == "ENROLMENT_EXPIRED" => {
+                            ErrorCode::EnrolmentExpired
+                        }
+                        Error::EnrolRefused { code, .. } if code == "ENROLMENT_USED" => {
+                            ErrorCode::EnrolmentUsed
+                        }
+                        Error::EnrolRefused { .. } => ErrorCode::EnrolmentInvalid,
+                        Error::AlreadyEnrolled => ErrorCode::AlreadyInitialised,
+                        Error::BadServerUrl(_) => ErrorCode::BadRequest,
+                        _ => ErrorCode::Internal,
+                    };
+                    let message = match &e {
+                        Error::EnrolRefused { message, .. } => message.clone(),
+                        other => other.zh().to_owned(),
+                    };
+                    ApiError::new(code, message)
+                })?;
+        }
+        self.info().last_error = None;
+        Ok(self.status().await)
+    }
+
+    /// Syncs every document now; the answer says what happened, in plain words when it failed.
+    pub async fn sync_now(&self) -> SyncSummary {
+        let mut store = self.store.lock().await;
+        let cfg = match SyncConfig::from_store(&store) {
+            Ok(c) => c,
+            Err(e) => {
+                return SyncSummary {
+                    ok: false,
+                    documents: 0,
+                    changes_received: 0,
+                    receipts_confirmed: 0,
+                    pending_left: 0,
+                    error: Some(failure(&e)),
+                };
+            }
+        };
+        self.info().syncing = Some(SyncProgress {
+            documents_done: 0,
+            documents_total: 0,
+            bytes_sent: 0,
+            bytes_received: 0,
+        });
+        let info = &self.info;
+        let mut on_event = |e: &Event| {
+            if let Event::Progress(p) = e {
+                let mut i = info
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                i.syncing = Some(SyncProgress {
+                    documents_done: p.documents_done as u32,
+                    documents_total: p.documents_total as u32,
+                    bytes_sent: p.bytes_sent,
+                    bytes_received: p.bytes_received,
+                });
+            }
+        };
+        let result = sync_once(&mut store, &cfg, &mut on_event).await;
+        let pending = store
+            .pending_receipts()
+            .map(|p| p.len() as u32)
+            .unwrap_or(0);
+        drop(store);
+        let mut i = self.info();
+        i.syncing = None;
+        i.pending = pending;
+        match result {
+            Ok(r) => {
+                i.online = true;
+                i.last_sync = Some(SystemClock.now());
+                i.last_error = None;
+                SyncSummary {
+                    ok: true,
+                    documents: r.documents as u32,
+                    changes_received: r.changes_received as u32,
+                    receipts_confirmed: r.receipts_confirmed as u32,
+                    pending_left: r.pending_left as u32,
+                    error: None,
+                }
+            }
+            Err(e) => {
+                i.online = false;
+                let f = failure(&e);
+                i.last_error = Some(f.clone());
+                SyncSummary {
+                    ok: false,
+                    documents: 0,
+                    changes_received: 0,
+                    receipts_confirmed: 0,
+                    pending_left: pending,
+                    error: Some(f),
+                }
+            }
+        }
+    }
+
+    /// Records the server has not yet confirmed.
+    pub async fn pending(&self) -> Result<Vec<PendingItem>, ApiError> {
+        let store = self.store.lock().await;
+        let items = store.pending_receipts().map_err(ApiError::from)?;
+        Ok(items
+            .into_iter()
+            .map(|r| PendingItem {
+                record: r.record,
+                created_at: r.created_at,
+            })
+            .collect())
+    }
+
+    /// The territory this device works in (for the map and point → grid).
+    pub async fn territory(&self) -> Result<Territory, ApiError> {
+        let store = self.store.lock().await;
+        store
+            .territory()
+            .cloned()
+            .ok_or_else(|| ApiError::new(ErrorCode::NotInitialised, "本设备尚未绑定代表身份"))
+    }
+
+    /// One request of the vocabulary, against the device's own store.
+    pub async fn request(&self, req: Request) -> Result<Response, ApiError> {
+        let mut store = self.store.lock().await;
+        let clock = SystemClock;
+        let mut ids = OsIds;
+        let mut ctx = Ctx {
+            clock: &clock,
+            ids: &mut ids,
+        };
+        let out = handle(&mut store, &mut ctx, req);
+        if out.is_ok() {
+            self.info().pending = store
+                .pending_receipts()
+                .map(|p| p.len() as u32)
+                .unwrap_or(0);
+        }
+        out
+    }
+
+    /// Syncs in the background every `every` while `stop` is not done; failures wait for the next
+    /// round (the status says why).
+    pub async fn background(&self, every: std::time::Duration, stop: impl Future<Output = ()>) {
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            let enrolled = self
+                .store
+                .lock()
+                .await
+                .server_link()
+                .ok()
+                .flatten()
+                .is_some();
+            if enrolled {
+                let _ = self.sync_now().await;
+            }
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod send_check {
+    fn is_send<T: Send>(_: &T) {}
+    #[allow(dead_code, reason = "compile-time check only")]
+    fn futures_are_send(s: &super::DeviceService) {
+        is_send(&s.status());
+        is_send(&s.sync_now());
+        is_send(&s.request(gridvoice_core::api::Request::ListVisits));
+        is_send(&s.pending());
+        is_send(&s.territory());
+        is_send(&s.enrol(gridvoice_core::device::EnrolInput {
+            server: String::new(),
+            code: String::new(),
+            device_name: String::new(),
+        }));
+    }
+}
