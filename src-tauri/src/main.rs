@@ -1,1 +1,66 @@
-fn main() {}
+//! The delegate app: a Tauri 2 shell. Each command is one line over the device service
+//! (`gridvoice_sync::device::DeviceService`), which owns the device store in the app-data
+//! directory and syncs in the background when the server is reachable. Nothing here is
+//! desktop-only, so the same shell builds for Android and iOS.
+
+// On Windows release builds, no console window behind the app.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gridvoice_sync::device::DeviceService;
+use tauri::Manager;
+
+/// How often the app tries to sync in the background.
+const SYNC_EVERY: Duration = Duration::from_secs(60);
+
+fn main() {
+    let app = tauri::Builder::default()
+        .setup(|app| {
+            let dir = match std::env::var_os("GRIDVOICE_APP_DATA") {
+                Some(d) => std::path::PathBuf::from(d),
+                None => app.path().app_data_dir()?,
+            };
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("device.sqlite");
+            let service = DeviceService::open(&path).map_err(|e| e.message)?;
+            restrict_to_owner(&path);
+            let service = Arc::new(service);
+            app.manage(service.clone());
+            tauri::async_runtime::spawn(async move {
+                service.background(SYNC_EVERY, std::future::pending::<()>()).await;
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::status,
+            commands::enrol,
+            commands::sync_now,
+            commands::pending,
+            commands::territory,
+            commands::request
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = app {
+        eprintln!("gridvoice-app: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// The store holds the device credential: readable by this user only (see SECURITY.md).
+fn restrict_to_owner(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for p in [path.to_path_buf(), path.with_extension("sqlite-wal"), path.with_extension("sqlite-shm")] {
+            if p.exists() {
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
