@@ -79,8 +79,7 @@ fn js_to_json(v: &JsValue) -> Option<String> {
 }
 
 async fn call<I: Serialize, O: DeserializeOwned>(command: &str, input: &I) -> Result<O> {
-    let body = serde_json::to_string(input)
-        .map_err(|_| transport_error("请求无法编码"))?;
+    let body = serde_json::to_string(input).map_err(|_| transport_error("请求无法编码"))?;
     let text = match tauri_invoke() {
         Some(invoke) => invoke_tauri(&invoke, command, &body).await?,
         None => fetch_bridge(command, body).await?,
@@ -89,8 +88,7 @@ async fn call<I: Serialize, O: DeserializeOwned>(command: &str, input: &I) -> Re
 }
 
 async fn invoke_tauri(invoke: &js_sys::Function, command: &str, body: &str) -> Result<String> {
-    let input =
-        js_sys::JSON::parse(body).map_err(|_| transport_error("请求无法编码"))?;
+    let input = js_sys::JSON::parse(body).map_err(|_| transport_error("请求无法编码"))?;
     let args = js_sys::Object::new();
     js_sys::Reflect::set(&args, &JsValue::from_str("input"), &input)
         .map_err(|_| transport_error("请求无法编码"))?;
@@ -112,8 +110,7 @@ async fn fetch_bridge(command: &str, body: String) -> Result<String> {
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(&body));
-    let headers =
-        web_sys::Headers::new().map_err(|_| transport_error("请求无法编码"))?;
+    let headers = web_sys::Headers::new().map_err(|_| transport_error("请求无法编码"))?;
     headers
         .set("content-type", "application/json")
         .map_err(|_| transport_error("请求无法编码"))?;
@@ -136,7 +133,10 @@ async fn fetch_bridge(command: &str, body: String) -> Result<String> {
         Ok(text)
     } else {
         let status = resp.status();
-        Err(parse_error(&text, &format!("本机服务出错（HTTP {status}）")))
+        Err(parse_error(
+            &text,
+            &format!("本机服务出错（HTTP {status}）"),
+        ))
     }
 }
 

@@ -81,7 +81,9 @@ pub struct Ctx {
 
 impl std::fmt::Debug for Ctx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ctx").field("i18n", &self.i18n).finish_non_exhaustive()
+        f.debug_struct("Ctx")
+            .field("i18n", &self.i18n)
+            .finish_non_exhaustive()
     }
 }
 

@@ -10,8 +10,8 @@
 use gridvoice_core::model::{Location, LocationSource};
 use serde::Deserialize;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::local;
@@ -86,7 +86,8 @@ async fn geolocation() -> Result<Location, NoFix> {
     });
     // The options' timeout starts only once permission is given; this one covers the prompt.
     let timer = js_sys::Promise::new(&mut |_resolve, reject| {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&reject, TIMEOUT_MS + 500);
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(&reject, TIMEOUT_MS + 500);
     });
     let raced = js_sys::Promise::race(&js_sys::Array::of2(&position, &timer));
     match JsFuture::from(raced).await {
@@ -100,11 +101,19 @@ async fn geolocation() -> Result<Location, NoFix> {
                 source: LocationSource::Gps,
             })
         }
-        Err(e) => Err(match e.dyn_into::<web_sys::PositionError>() {
-            Ok(pe) if pe.code() == web_sys::PositionError::PERMISSION_DENIED => NoFix::Denied,
-            Ok(pe) if pe.code() == web_sys::PositionError::TIMEOUT => NoFix::Timeout,
-            Ok(_) => NoFix::Failed,
-            Err(_) => NoFix::Timeout,
-        }),
+        // Read `code` by name: a GeolocationPositionError, or the timer's rejection (no code).
+        Err(e) => {
+            let code = js_sys::Reflect::get(&e, &JsValue::from_str("code"))
+                .ok()
+                .and_then(|c| c.as_f64());
+            Err(match code {
+                Some(c) if c == f64::from(web_sys::PositionError::PERMISSION_DENIED) => {
+                    NoFix::Denied
+                }
+                Some(c) if c == f64::from(web_sys::PositionError::TIMEOUT) => NoFix::Timeout,
+                Some(_) => NoFix::Failed,
+                None => NoFix::Timeout,
+            })
+        }
     }
 }

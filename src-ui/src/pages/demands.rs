@@ -31,7 +31,9 @@ fn event_label(e: &Event, i18n: I18n) -> String {
     };
     let detail = match &e.what {
         EventKind::Answered { text, .. } | EventKind::Note { text } => Some(text.clone()),
-        EventKind::Routed { deadline, .. } => Some(format!("{} {}", i18n.t("ev.deadline"), when(*deadline))),
+        EventKind::Routed { deadline, .. } => {
+            Some(format!("{} {}", i18n.t("ev.deadline"), when(*deadline)))
+        }
         EventKind::Withdrawn { reason } | EventKind::Reopened { reason } => Some(reason.clone()),
         _ => None,
     };

@@ -27,8 +27,16 @@ pub fn Home() -> impl IntoView {
         }
         let grids = s.grids.clone();
         let grid_names = move || match c.geo.get() {
-            Some(Ok(g)) => grids.iter().map(|id| g.grid_name(id)).collect::<Vec<_>>().join("、"),
-            _ => grids.iter().map(ToString::to_string).collect::<Vec<_>>().join("、"),
+            Some(Ok(g)) => grids
+                .iter()
+                .map(|id| g.grid_name(id))
+                .collect::<Vec<_>>()
+                .join("、"),
+            _ => grids
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("、"),
         };
         let online = s.online;
         let failure = s.last_error.clone();

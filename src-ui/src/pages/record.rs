@@ -245,7 +245,14 @@ pub fn Record() -> impl IntoView {
                 }
             }
         }
-        contact_errors(&mut e, i18n, &name.get_untracked(), &phone.get_untracked(), consent.get_untracked(), false);
+        contact_errors(
+            &mut e,
+            i18n,
+            &name.get_untracked(),
+            &phone.get_untracked(),
+            consent.get_untracked(),
+            false,
+        );
         e
     };
 
@@ -268,6 +275,23 @@ pub fn Record() -> impl IntoView {
         consent.set(false);
     };
 
+    // Similar demands already in this grid, from the device's own data.
+    let grid_of_fix = Memo::new(move |_| fix.get().placement().map(|p| p.grid.clone()));
+    let in_grid = LocalResource::new(move || {
+        let grid = grid_of_fix.get();
+        async move {
+            match grid {
+                None => Ok(Vec::new()),
+                Some(grid) => api::list_demands(DemandFilter {
+                    grid: Some(grid),
+                    limit: Some(200),
+                    ..DemandFilter::default()
+                })
+                .await
+                .map(|(items, _)| items),
+            }
+        }
+    });
     let on_save = move |_| {
         if save.get_untracked() == Save::Saving {
             return;
@@ -313,38 +337,29 @@ pub fn Record() -> impl IntoView {
                         demand: d.demand.id.to_string(),
                     });
                     reset();
+                    in_grid.refetch();
                 }
                 Err(e) => save.set(Save::Failed(e.message)),
             }
         });
     };
 
-    // Similar demands already in this grid, from the device's own data.
-    let grid_of_fix = Memo::new(move |_| fix.get().placement().map(|p| p.grid.clone()));
-    let in_grid = LocalResource::new(move || {
-        let grid = grid_of_fix.get();
-        async move {
-            match grid {
-                None => Ok(Vec::new()),
-                Some(grid) => {
-                    api::list_demands(DemandFilter {
-                        grid: Some(grid),
-                        limit: Some(200),
-                        ..DemandFilter::default()
-                    })
-                    .await
-                    .map(|(items, _)| items)
-                }
-            }
-        }
-    });
     let attach = move |demand: DemandId| {
         let mut e = Errors::default();
-        contact_errors(&mut e, i18n, &name.get_untracked(), &phone.get_untracked(), consent.get_untracked(), true);
+        contact_errors(
+            &mut e,
+            i18n,
+            &name.get_untracked(),
+            &phone.get_untracked(),
+            consent.get_untracked(),
+            true,
+        );
         let failed = e.any();
         errors.set(e);
         if failed {
-            save.set(Save::Failed(i18n.t("record.err.attach_needs_contact").into()));
+            save.set(Save::Failed(
+                i18n.t("record.err.attach_needs_contact").into(),
+            ));
             return;
         }
         let Some(contact) = contact() else { return };
@@ -357,6 +372,7 @@ pub fn Record() -> impl IntoView {
                         demand: d.to_string(),
                     });
                     reset();
+                    in_grid.refetch();
                 }
                 Err(e) => save.set(Save::Failed(e.message)),
             }
@@ -402,7 +418,10 @@ pub fn Record() -> impl IntoView {
             None => return view! { <p class="muted">{t("loading")}</p> }.into_any(),
         };
         match fix.get() {
-            Fix::Locating => view! { <p class="muted" data-testid="locating">{t("record.locating")}</p> }.into_any(),
+            Fix::Locating => {
+                view! { <p class="muted" data-testid="locating">{t("record.locating")}</p> }
+                    .into_any()
+            }
             Fix::None(why) => {
                 let reason = match why {
                     NoFix::Unsupported => "record.nofix.unsupported",
@@ -412,10 +431,14 @@ pub fn Record() -> impl IntoView {
                 };
                 view! { <p class="warn" data-testid="no-fix">{t(reason)}" "{t("record.pick_hint")}</p> }.into_any()
             }
-            Fix::Located(loc, p) | Fix::Picked(Some(loc), p) if p.source != LocationSource::GridPick || loc.accuracy_m.is_some() => {
+            Fix::Located(loc, p) | Fix::Picked(Some(loc), p)
+                if p.source != LocationSource::GridPick || loc.accuracy_m.is_some() =>
+            {
                 placement_view(&geo, &p, Some(&loc), i18n, confirmed, pick).into_any()
             }
-            Fix::Located(_, p) | Fix::Picked(_, p) => placement_view(&geo, &p, None, i18n, confirmed, pick).into_any(),
+            Fix::Located(_, p) | Fix::Picked(_, p) => {
+                placement_view(&geo, &p, None, i18n, confirmed, pick).into_any()
+            }
         }
     };
 

@@ -68,16 +68,20 @@ pub fn Sync() -> impl IntoView {
                     value=move || progress.get().map(|p| p.0.to_string())></progress>
                 <p class="muted">{t("sync.running")}</p>
             </div>
-        }.into_any(),
+        }
+        .into_any(),
         Run::Done(s) if s.ok => view! {
             <p class="ok" data-testid="sync-ok" role="status">
                 {move || i18n.fmt2("sync.done", s.receipts_confirmed, s.pending_left)}
             </p>
-        }.into_any(),
+        }
+        .into_any(),
         Run::Done(s) => {
             let f = s.error.clone();
             let reenrol = f.as_ref().is_some_and(|f| f.reenrol);
-            let msg = f.map(|f| f.message).unwrap_or_else(|| i18n.t("sync.failed").to_owned());
+            let msg = f
+                .map(|f| f.message)
+                .unwrap_or_else(|| i18n.t("sync.failed").to_owned());
             failure(msg, reenrol, i18n, sync).into_any()
         }
         Run::Failed(e) => {

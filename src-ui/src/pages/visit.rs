@@ -110,7 +110,9 @@ pub fn Visit() -> impl IntoView {
     };
 
     let end = move |_| {
-        let Some(cv) = current.get_untracked() else { return };
+        let Some(cv) = current.get_untracked() else {
+            return;
+        };
         let n = attendance.get_untracked().trim().parse::<u32>();
         set_err(3, n.is_err().then_some("visit.err.attendance"));
         let Ok(n) = n else { return };
@@ -141,7 +143,9 @@ pub fn Visit() -> impl IntoView {
         let geo = c.geo.get().and_then(Result::ok);
         mine.into_iter()
             .map(|id| {
-                let label = geo.as_ref().map_or_else(|| id.to_string(), |g| g.grid_name(&id));
+                let label = geo
+                    .as_ref()
+                    .map_or_else(|| id.to_string(), |g| g.grid_name(&id));
                 let code = id.to_string();
                 let selected = grid.get_untracked() == code;
                 view! { <option value=code selected=selected>{label}</option> }
