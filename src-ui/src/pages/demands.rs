@@ -94,10 +94,10 @@ pub fn Demands() -> impl IntoView {
         let st = d.state.status;
         let cat = d.demand.category;
         view! {
-            <div class="list-item" data-testid="demand-item" data-demand-id=id.clone() data-status=st.code()>
+            <div class="list-item" data-testid="demand-item" data-demand-id=id data-status=st.code()>
                 <button type="button" class="item-head" data-testid=format!("open-{id}")
                     on:click=move |_| open.update(|o| *o = if o.as_deref() == Some(id2.as_str()) { None } else { Some(id2.clone()) })>
-                    <span class="item-text">{d.demand.text.clone()}</span>
+                    <span class="item-text">{d.demand.text}</span>
                     <span class="badge" data-testid="demand-status">{move || status_label(st, i18n.lang.get())}</span>
                 </button>
                 <p class="muted">{move || category_label(cat, i18n.lang.get())}" · "{grid}" · "{when(recorded_at)}</p>

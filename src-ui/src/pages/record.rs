@@ -452,7 +452,7 @@ pub fn Record() -> impl IntoView {
     view! {
         <section class="card" data-testid="page-record">
             <h2>{t("record.title")}</h2>
-            {visit.clone().map(|v| view! { <p class="muted" data-testid="record-visit">{t("record.in_visit")}" "{v.topic}" · "{v.place}</p> })}
+            {visit.map(|v| view! { <p class="muted" data-testid="record-visit">{t("record.in_visit")}" "{v.topic}" · "{v.place}</p> })}
 
             <label for="demand-text" class="label">{t("record.text")}</label>
             <textarea
@@ -687,7 +687,7 @@ fn placement_view(
             <dt>{move || i18n.t("record.community")}</dt>
             <dd data-testid="detected-community">{community}</dd>
             <dt>{move || i18n.t("record.source")}</dt>
-            <dd data-testid="detected-accuracy">{move || i18n.t(source)}{accuracy.clone().map(|a| format!(" {a}"))}</dd>
+            <dd data-testid="detected-accuracy">{move || i18n.t(source)}{accuracy.map(|a| format!(" {a}"))}</dd>
         </dl>
         {ask.then(|| {
             let other2 = other.clone();

@@ -77,7 +77,7 @@ pub fn Sync() -> impl IntoView {
         }
         .into_any(),
         Run::Done(s) => {
-            let f = s.error.clone();
+            let f = s.error;
             let reenrol = f.as_ref().is_some_and(|f| f.reenrol);
             let msg = f
                 .map(|f| f.message)
@@ -127,11 +127,11 @@ pub fn Sync() -> impl IntoView {
                         Ok(view! {
                             <p data-testid="pending-total" data-count=n.to_string()>{move || i18n.fmt1("sync.pending_n", n)}</p>
                             <ul class="pending">
-                                {items.into_iter().map(|p| view! {
-                                    <li data-testid="pending-item" data-record=p.record.clone()>
-                                        <code>{p.record.clone()}</code>" · "{when(p.created_at)}
+                                {items.into_iter().map(|p| { let record = p.record; let shown = record.clone(); view! {
+                                    <li data-testid="pending-item" data-record=record>
+                                        <code>{shown}</code>" · "{when(p.created_at)}
                                     </li>
-                                }).collect_view()}
+                                }}).collect_view()}
                             </ul>
                         }.into_any())
                     })}
