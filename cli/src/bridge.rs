@@ -82,7 +82,11 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let app = Router::new()
         .route("/device/{command}", post(command))
-        .fallback_service(tower_http::services::ServeDir::new(&dist))
+        // Unknown paths are the UI's own routes (/record, /sync …): they get index.html.
+        .fallback_service(
+            tower_http::services::ServeDir::new(&dist)
+                .fallback(tower_http::services::ServeFile::new(dist.join("index.html"))),
+        )
         .with_state(service.clone());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!(

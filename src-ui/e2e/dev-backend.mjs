@@ -1,0 +1,155 @@
+// A stand-in for the device backend, for developing and testing the forms ONLY (forms.test.mjs).
+// It serves dist/ (index.html for unknown paths, like the real shells) and an in-memory fake of
+// the six commands under POST /device/<command>, in the JSON shapes of gridvoice-core's `device`
+// and `api` types. It validates almost nothing: the real rules live in the store's service, which
+// the lead's end-to-end test drives through `gridvoice ui`. Test hooks: POST /__fake/fail
+// {"command","code","message"} makes the next call of that command fail; /__fake/state returns
+// the fake's records.
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import crypto from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css",
+  ".wasm": "application/wasm", ".json": "application/json", ".svg": "image/svg+xml" };
+
+export function loadTerritory() {
+  return JSON.parse(fs.readFileSync(path.join(here, "fixtures", "territory.json"), "utf8"));
+}
+
+export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), port = 0, delegate = "D01" } = {}) {
+  const territory = loadTerritory();
+  const me = territory.delegates.find((d) => d.id === delegate);
+  const station = territory.stations.find((s) => s.id === me.station);
+  const device = crypto.randomUUID();
+  const st = {
+    enrolled: true, online: false, lastSync: null, demands: [], visits: [], contacts: [],
+    pending: [], fail: {},
+  };
+  const status = () => ({
+    enrolled: st.enrolled, delegate: st.enrolled ? me.id : null, delegate_name: st.enrolled ? me.name : null,
+    station: st.enrolled ? station.id : null, station_name: st.enrolled ? station.name : null,
+    grids: st.enrolled ? me.grids : [], server: st.enrolled ? "http://127.0.0.1:9" : null,
+    online: st.online, pending: st.pending.length, last_sync: st.lastSync, last_error: null, syncing: null,
+  });
+  const err = (code, message, http = 400) => ({ http, body: { code, message } });
+  const demandState = (d) => ({
+    status: "recorded", joined_into: null, suggestion: null, unit: null, deadline: null, answer: null,
+    resolved: null, satisfied: null, contacts_in: d.extraContacts, needs_decision: false, conflicting: [],
+    last_event_at: null,
+  });
+  const view = (d) => ({ ...d.demand, state: demandState(d), history: d.history });
+  const visitView = (v) => ({ ...v.visit, state: { ended_at: v.ended_at, attendance: v.attendance, delegates: v.visit.delegates, needs_decision: false } });
+
+  function request(r) {
+    switch (r.op) {
+      case "record_demand": {
+        if (!r.text || !r.text.trim()) return err("EMPTY_TEXT", "诉求内容不能为空");
+        if (!r.grid) return err("MISSING_FIELD", "缺少 grid");
+        const grid = territory.grids.find((g) => g.id === r.grid);
+        if (!grid) return err("UNKNOWN_GRID", `未知网格 ${r.grid}`);
+        if (grid.station !== station.id) return err("GRID_NOT_IN_STATION", "该网格不属于本站");
+        if (r.contact && !r.contact.consent) return err("CONSENT_REQUIRED", "记录居民联系方式须征得同意");
+        const id = r.id || crypto.randomUUID();
+        let d = st.demands.find((x) => x.demand.id === id);
+        if (!d) {
+          d = { demand: { id, station: station.id, text: r.text.trim(), category: r.category, grid: r.grid,
+            location: r.location ?? null, recorded_at: Date.now(), recorded_by: me.id, device, visit: r.visit ?? null,
+            contacts_in: r.contact ? me.id : null, attachments: [] }, history: [], extraContacts: [] };
+          st.demands.push(d);
+          st.pending.push({ record: `demand/${id}`, created_at: Date.now() });
+          if (r.contact) st.contacts.push({ demand: id, ...r.contact });
+        }
+        return { type: "demand", ...view(d) };
+      }
+      case "list_demands": {
+        let items = st.demands.filter((d) => (!r.grid || d.demand.grid === r.grid)
+          && (!r.category || d.demand.category === r.category) && (!r.status || r.status === "recorded"));
+        return { type: "demands", items: items.map(view), total: items.length };
+      }
+      case "search": {
+        const items = st.demands.filter((d) => d.demand.text.includes(r.query));
+        return { type: "demands", items: items.map(view), total: items.length };
+      }
+      case "attach_contact": {
+        const d = st.demands.find((x) => x.demand.id === r.demand);
+        if (!d) return err("NOT_FOUND", "找不到这条诉求", 404);
+        if (!r.contact.consent) return err("CONSENT_REQUIRED", "记录居民联系方式须征得同意");
+        st.contacts.push({ demand: r.demand, ...r.contact });
+        d.history.push({ id: crypto.randomUUID(), at: Date.now(), by: { role: "delegate", id: me.id }, device,
+          prev: [], kind: "contact_attached", delegate: me.id });
+        st.pending.push({ record: `contact/${r.demand}`, created_at: Date.now() });
+        return { type: "contact_attached", contact: crypto.randomUUID(), demand: r.demand };
+      }
+      case "start_visit": {
+        const v = { visit: { id: crypto.randomUUID(), station: station.id, grid: r.grid, place: r.place, topic: r.topic,
+          delegates: [me.id], started_at: Date.now(), started_by: me.id, device }, ended_at: null, attendance: null };
+        st.visits.push(v);
+        st.pending.push({ record: `visit/${v.visit.id}`, created_at: Date.now() });
+        return { type: "visit", ...visitView(v) };
+      }
+      case "end_visit": {
+        const v = st.visits.find((x) => x.visit.id === r.visit);
+        if (!v) return err("UNKNOWN_VISIT", "找不到这次走访", 404);
+        v.ended_at = Date.now(); v.attendance = r.attendance;
+        return { type: "visit", ...visitView(v) };
+      }
+      case "list_visits":
+        return { type: "visits", items: st.visits.map(visitView) };
+      default:
+        return err("BAD_REQUEST", "无法识别的请求");
+    }
+  }
+
+  function command(name, input) {
+    if (st.fail[name]) { const f = st.fail[name]; delete st.fail[name]; return err(f.code, f.message, f.http ?? 500); }
+    switch (name) {
+      case "status": return status();
+      case "territory": return territory;
+      case "pending": return st.pending;
+      case "enrol":
+        if (input.code === "BAD") return err("ENROLMENT_INVALID", "绑定码无效", 401);
+        st.enrolled = true; return status();
+      case "sync_now": {
+        const n = st.pending.length; st.pending = []; st.online = true; st.lastSync = Date.now();
+        return { ok: true, documents: 2, changes_received: 0, receipts_confirmed: n, pending_left: 0, error: null };
+      }
+      case "request": return request(input);
+      default: return err("NOT_FOUND", "没有这个命令", 404);
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => { body += c; });
+    req.on("end", () => {
+      const url = new URL(req.url, "http://x");
+      const send = (code, obj) => { res.writeHead(code, { "content-type": "application/json" }); res.end(JSON.stringify(obj)); };
+      if (req.method === "POST" && url.pathname.startsWith("/device/")) {
+        let input = {};
+        try { input = body ? JSON.parse(body) : {}; } catch { return send(400, { code: "BAD_REQUEST", message: "请求不是 JSON" }); }
+        const out = command(url.pathname.slice("/device/".length), input);
+        return out && out.http && out.body ? send(out.http, out.body) : send(200, out);
+      }
+      if (req.method === "POST" && url.pathname === "/__fake/fail") {
+        const f = JSON.parse(body); st.fail[f.command] = f; return send(200, {});
+      }
+      if (url.pathname === "/__fake/state") return send(200, { demands: st.demands, contacts: st.contacts.length, pending: st.pending });
+      let file = path.join(dist, path.normalize(url.pathname).replace(/^([/\\])+/, ""));
+      if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, "index.html");
+      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+      fs.createReadStream(file).pipe(res);
+    });
+  });
+  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => {
+    resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)), me, station, territory });
+  }));
+}
+
+// `node dev-backend.mjs [port]`: serve for working on the forms by hand.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const b = await startDevBackend({ port: Number(process.argv[2] ?? 8088) });
+  console.log(`dev backend (fake device) on ${b.url}`);
+}

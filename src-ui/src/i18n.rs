@@ -1,0 +1,455 @@
+//! Every string people read, in Simplified Chinese (the default) and English. One table, looked
+//! up by key; `{}` in a string is filled by [`I18n::fmt1`] / [`I18n::fmt2`]. A unit test checks that
+//! every key the pages use is here and that no key is listed twice.
+
+use leptos::prelude::*;
+
+use crate::local;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language chosen last time on this device (Chinese when none).
+    pub fn load() -> Lang {
+        match local::get_string(local::keys::LANG).as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    pub fn store(self) {
+        local::set_string(
+            local::keys::LANG,
+            if self == Lang::En { "en" } else { "zh" },
+        );
+    }
+}
+
+/// The language signal, shared through the context.
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    pub lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    /// The string for `key` in the current language (tracked: re-renders on a switch).
+    pub fn t(&self, key: &'static str) -> &'static str {
+        tr(self.lang.get(), key)
+    }
+
+    pub fn fmt1(&self, key: &'static str, a: impl std::fmt::Display) -> String {
+        self.t(key).replacen("{}", &a.to_string(), 1)
+    }
+
+    pub fn fmt2(
+        &self,
+        key: &'static str,
+        a: impl std::fmt::Display,
+        b: impl std::fmt::Display,
+    ) -> String {
+        self.fmt1(key, a).replacen("{}", &b.to_string(), 1)
+    }
+}
+
+/// Looks a key up; an unknown key shows itself (and fails the unit test).
+pub fn tr(lang: Lang, key: &'static str) -> &'static str {
+    STRINGS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map_or(key, |(_, zh, en)| match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        })
+}
+
+/// (key, 中文, English)
+pub const STRINGS: &[(&str, &str, &str)] = &[
+    ("app.title", "网格民声", "Gridvoice"),
+    ("app.not_found", "没有这个页面", "No such page"),
+    ("lang.switch", "English", "中文"),
+    ("loading", "正在读取…", "Loading…"),
+    ("saving", "正在保存…", "Saving…"),
+    ("nav.home", "首页", "Home"),
+    ("nav.record", "记诉求", "Record"),
+    ("nav.visit", "走访", "Visit"),
+    ("nav.demands", "我的诉求", "My demands"),
+    ("nav.sync", "同步", "Sync"),
+    ("nav.tasks", "任务", "Tasks"),
+    (
+        "form.fix_fields",
+        "还不能保存：请按红字提示修改",
+        "Not saved yet: please fix the fields marked in red",
+    ),
+    ("form.required", "此项必填", "Required"),
+    (
+        "form.too_long",
+        "内容过长，最多 200 字",
+        "Too long: 200 characters at most",
+    ),
+    // home
+    ("home.title", "我的工作", "My work"),
+    (
+        "home.not_enrolled",
+        "这台设备还没有绑定代表。请用代表工作室发的绑定码绑定。",
+        "This device is not bound to a delegate yet. Enrol it with the code from the delegate office.",
+    ),
+    ("home.enrol", "绑定设备", "Enrol this device"),
+    ("home.delegate", "代表", "Delegate"),
+    ("home.station", "代表工作站", "Station"),
+    ("home.grids", "我的网格", "My grids"),
+    ("home.network", "网络", "Network"),
+    ("home.online", "在线", "Online"),
+    ("home.offline", "离线", "Offline"),
+    ("home.pending", "未同步", "Not yet synced"),
+    ("home.last_sync", "上次同步", "Last sync"),
+    ("home.never", "从未同步", "never"),
+    ("home.record", "记录诉求", "Record a demand"),
+    ("home.visit", "开始走访", "Start a visit"),
+    // enrol
+    ("enrol.title", "绑定设备", "Enrol this device"),
+    (
+        "enrol.hint",
+        "填写服务器地址和代表工作室发给您的一次性绑定码。",
+        "Enter the server address and the one-time code the delegate office gave you.",
+    ),
+    ("enrol.server", "服务器地址", "Server address"),
+    ("enrol.code", "绑定码", "Enrolment code"),
+    (
+        "enrol.device_name",
+        "设备名称（可不填）",
+        "Device name (optional)",
+    ),
+    ("enrol.submit", "绑定", "Enrol"),
+    ("enrol.busy", "正在绑定…", "Enrolling…"),
+    ("enrol.ok", "已绑定：", "Enrolled:"),
+    (
+        "enrol.err.server",
+        "请填写以 http:// 或 https:// 开头的服务器地址",
+        "Enter a server address starting with http:// or https://",
+    ),
+    ("enrol.err.code", "请填写绑定码", "Enter the enrolment code"),
+    // record
+    ("record.title", "记录诉求", "Record a demand"),
+    ("record.in_visit", "本次走访：", "In visit:"),
+    ("record.text", "居民诉求", "What the resident asks"),
+    (
+        "record.text_ph",
+        "例如：3号楼电梯经常停运，老人上下楼困难",
+        "e.g. The lift in building 3 keeps stopping",
+    ),
+    ("record.category", "类别", "Category"),
+    ("cat.seven", "七有", "Seven haves"),
+    ("cat.five", "五性", "Five qualities"),
+    ("cat.topics", "常见议题", "Topics"),
+    ("record.where", "位置与网格", "Place and grid"),
+    ("record.locating", "正在定位…", "Finding your position…"),
+    (
+        "record.nofix.unsupported",
+        "这台设备不能定位。",
+        "This device cannot find its position.",
+    ),
+    (
+        "record.nofix.denied",
+        "没有定位权限。",
+        "Location permission was refused.",
+    ),
+    (
+        "record.nofix.timeout",
+        "定位超时。",
+        "Finding the position timed out.",
+    ),
+    (
+        "record.nofix.failed",
+        "定位失败。",
+        "The position could not be found.",
+    ),
+    (
+        "record.pick_hint",
+        "请在下面的地图上点选网格。",
+        "Pick the grid on the map below.",
+    ),
+    ("record.relocate", "重新定位", "Locate again"),
+    (
+        "record.pick_on_map",
+        "在地图上选网格",
+        "Pick the grid on the map",
+    ),
+    (
+        "record.map_hint",
+        "点一下所在的网格",
+        "Tap the grid you are in",
+    ),
+    ("record.grid", "网格", "Grid"),
+    ("record.community", "社区", "Community"),
+    ("record.source", "来源", "Source"),
+    ("record.src.gps", "定位", "GPS"),
+    ("record.src.manual", "设定位置", "Set position"),
+    ("record.src.pick", "地图选择", "Picked on map"),
+    (
+        "record.near_boundary",
+        "位置靠近网格边界，请确认。相邻网格：",
+        "Near a grid boundary, please confirm. Neighbouring grid:",
+    ),
+    (
+        "record.outside",
+        "位置在街道范围以外，已找最近的网格，请确认。",
+        "The position is outside the street; the nearest grid was chosen, please confirm.",
+    ),
+    ("record.confirm_this", "确认是", "Yes, it is"),
+    (
+        "record.choose_other",
+        "改为相邻网格",
+        "Use the neighbouring grid",
+    ),
+    ("record.confirmed", "网格已确认", "Grid confirmed"),
+    (
+        "record.contact",
+        "居民联系方式（可不填）",
+        "Resident's contact (optional)",
+    ),
+    ("record.contact_name", "姓名", "Name"),
+    ("record.contact_phone", "电话", "Phone"),
+    (
+        "record.consent",
+        "居民同意留下联系方式，用于回访",
+        "The resident agrees to be contacted about this",
+    ),
+    ("record.save", "保存", "Save"),
+    ("record.saved", "已保存", "Saved"),
+    (
+        "record.attached",
+        "已保存：这位居民已加入这条诉求",
+        "Saved: this resident was added to that demand",
+    ),
+    (
+        "record.similar",
+        "本网格已有的相似诉求",
+        "Similar demands already in this grid",
+    ),
+    (
+        "record.similar_no_grid",
+        "确定网格后显示本网格已有的诉求",
+        "Similar demands show once the grid is known",
+    ),
+    (
+        "record.similar_none",
+        "本网格已有 {} 条诉求，没有相似的",
+        "{} demands in this grid, none similar",
+    ),
+    (
+        "record.attach",
+        "把这位居民加到这条诉求",
+        "Add this resident to this demand",
+    ),
+    (
+        "record.err.text_empty",
+        "请填写诉求内容",
+        "Enter what the resident asks",
+    ),
+    (
+        "record.err.text_long",
+        "内容过长：{} 字，最多 {} 字",
+        "Too long: {} characters, at most {}",
+    ),
+    ("record.err.category", "请选择一个类别", "Choose a category"),
+    (
+        "record.err.no_grid",
+        "还没有网格：请定位，或在地图上选网格",
+        "No grid yet: locate, or pick the grid on the map",
+    ),
+    (
+        "record.err.confirm",
+        "位置靠近网格边界，请先确认网格",
+        "Near a boundary: confirm the grid first",
+    ),
+    (
+        "record.err.other_station",
+        "这个网格不属于您的代表工作站",
+        "This grid is not in your station",
+    ),
+    (
+        "record.err.consent",
+        "留下居民姓名电话必须征得本人同意，请勾选",
+        "Recording a resident's name and phone needs their consent: tick the box",
+    ),
+    (
+        "record.err.name",
+        "请填写居民姓名",
+        "Enter the resident's name",
+    ),
+    ("record.err.name_long", "姓名过长", "Name too long"),
+    (
+        "record.err.phone",
+        "电话号码格式不对（5到20位数字）",
+        "Phone number is not valid (5 to 20 digits)",
+    ),
+    (
+        "record.err.attach_needs_contact",
+        "要加入已有诉求，请填写居民姓名、电话并勾选同意",
+        "To add a resident to a demand, enter the name and phone and tick consent",
+    ),
+    // visit
+    ("visit.title", "联系选民走访", "Voter-contact visit"),
+    ("visit.grid", "网格", "Grid"),
+    ("visit.choose_grid", "请选择网格", "Choose a grid"),
+    ("visit.place", "地点", "Place"),
+    ("visit.topic", "主题", "Topic"),
+    ("visit.start", "开始走访", "Start the visit"),
+    (
+        "visit.started",
+        "已保存：走访已开始",
+        "Saved: the visit has started",
+    ),
+    ("visit.under_way", "正在进行的走访：", "Visit under way:"),
+    ("visit.attendance", "参加居民人数", "Residents attending"),
+    ("visit.end", "结束走访", "End the visit"),
+    (
+        "visit.ended",
+        "已保存：走访已结束",
+        "Saved: the visit has ended",
+    ),
+    ("visit.ended_with", "已结束，参加人数", "ended, attendance"),
+    ("visit.open", "进行中", "under way"),
+    ("visit.list", "走访记录", "Visits"),
+    ("visit.none", "还没有走访记录", "No visits yet"),
+    ("visit.err.grid", "请选择网格", "Choose a grid"),
+    (
+        "visit.err.attendance",
+        "请填写人数（0 或正整数）",
+        "Enter a number (0 or more)",
+    ),
+    // demands
+    ("demands.title", "我的诉求", "My demands"),
+    (
+        "demands.search_ph",
+        "搜索诉求内容，例如：电梯",
+        "Search the texts, e.g. 电梯",
+    ),
+    ("demands.any_status", "全部状态", "Any status"),
+    ("demands.any_category", "全部类别", "Any category"),
+    ("demands.none", "没有找到诉求", "No demands found"),
+    ("demands.count", "共 {} 条", "{} demands"),
+    ("ev.recorded", "已记录", "Recorded"),
+    ("ev.reviewed", "站长已研判", "Reviewed by the station head"),
+    ("ev.joined", "与其他诉求合并", "Joined into another demand"),
+    (
+        "ev.suggestion",
+        "形成代表建议",
+        "Taken into a delegate suggestion",
+    ),
+    (
+        "ev.contact",
+        "加入了居民联系方式",
+        "A resident's contact was added",
+    ),
+    ("ev.withdrawn", "已撤回", "Withdrawn"),
+    ("ev.routed", "交办理单位", "Sent to a handling unit"),
+    ("ev.deadline", "期限", "deadline"),
+    ("ev.answered", "已答复", "Answered"),
+    ("ev.fed_back", "已反馈居民", "Fed back to the resident"),
+    ("ev.closed", "已办结", "Closed"),
+    ("ev.reopened", "重新打开", "Reopened"),
+    ("ev.note", "备注", "Note"),
+    ("ev.classified", "已分级", "Classified"),
+    ("ev.whistled", "代表吹哨", "Delegate whistle"),
+    ("ev.visit_ended", "走访结束", "Visit ended"),
+    (
+        "ev.unknown",
+        "（新版本的记录）",
+        "(a record from a newer version)",
+    ),
+    // sync
+    ("sync.title", "同步", "Sync"),
+    ("sync.now", "立即同步", "Sync now"),
+    ("sync.running", "正在同步…", "Syncing…"),
+    (
+        "sync.done",
+        "同步完成：服务器确认 {} 条，还剩 {} 条未确认",
+        "Synced: {} confirmed by the server, {} still waiting",
+    ),
+    ("sync.failed", "同步没有完成", "The sync did not finish"),
+    ("sync.retry", "重试", "Retry"),
+    ("sync.reenrol", "重新绑定设备", "Enrol this device again"),
+    (
+        "sync.pending",
+        "等待服务器确认的记录",
+        "Records waiting for the server",
+    ),
+    (
+        "sync.pending_n",
+        "还有 {} 条记录未同步",
+        "{} records not yet synced",
+    ),
+    (
+        "sync.all_confirmed",
+        "所有记录都已同步，服务器已确认",
+        "Everything is synced and confirmed by the server",
+    ),
+    // tasks
+    ("tasks.title", "回访任务", "Call-back tasks"),
+    (
+        "tasks.empty",
+        "暂时没有任务。代表工作室派回访任务后会显示在这里。",
+        "No tasks yet. Call-back tasks from the delegate office will appear here.",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_used_by_the_pages_is_translated_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (k, zh, en) in STRINGS {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(!zh.is_empty() && !en.is_empty(), "empty string for {k}");
+            assert_eq!(zh.matches("{}").count(), en.matches("{}").count(), "{k}");
+        }
+        let sources = [
+            include_str!("lib.rs"),
+            include_str!("widgets.rs"),
+            include_str!("pages/home.rs"),
+            include_str!("pages/enrol.rs"),
+            include_str!("pages/record.rs"),
+            include_str!("pages/visit.rs"),
+            include_str!("pages/demands.rs"),
+            include_str!("pages/sync.rs"),
+            include_str!("pages/tasks.rs"),
+        ];
+        let prefixes = [
+            "app.", "nav.", "lang.", "form.", "home.", "enrol.", "record.", "cat.", "visit.",
+            "demands.", "ev.", "sync.", "tasks.",
+        ];
+        for src in sources {
+            for piece in src.split('"').skip(1).step_by(2) {
+                let is_key = prefixes.iter().any(|p| piece.starts_with(p))
+                    && piece
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_');
+                if is_key || piece == "loading" || piece == "saving" {
+                    assert!(seen.contains(piece), "missing translation for {piece}");
+                }
+            }
+        }
+    }
+}

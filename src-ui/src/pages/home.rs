@@ -1,0 +1,94 @@
+//! Home 首页: who this device records for, its grids and station, and how sync stands.
+
+use gridvoice_core::api::ApiError;
+use gridvoice_core::device::DeviceStatus;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::widgets::{error_list, when};
+use crate::{api, ctx};
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let c = ctx();
+    let i18n = c.i18n;
+    let t = move |k: &'static str| move || i18n.t(k);
+    let status = LocalResource::new(api::status);
+
+    let body = move |s: DeviceStatus| {
+        if !s.enrolled {
+            return view! {
+                <div data-testid="not-enrolled">
+                    <p>{t("home.not_enrolled")}</p>
+                    <A href="/enrol" attr:class="btn primary big" attr:id="go-enrol" attr:data-testid="go-enrol">{t("home.enrol")}</A>
+                </div>
+            }
+            .into_any();
+        }
+        let grids = s.grids.clone();
+        let grid_names = move || match c.geo.get() {
+            Some(Ok(g)) => grids
+                .iter()
+                .map(|id| g.grid_name(id))
+                .collect::<Vec<_>>()
+                .join("、"),
+            _ => grids
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("、"),
+        };
+        let online = s.online;
+        let failure = s.last_error.clone();
+        view! {
+            <dl class="facts">
+                <dt>{t("home.delegate")}</dt>
+                <dd data-testid="delegate-name">{s.delegate_name.clone().unwrap_or_default()}</dd>
+                <dt>{t("home.station")}</dt>
+                <dd data-testid="station-name">{s.station_name.clone().unwrap_or_default()}</dd>
+                <dt>{t("home.grids")}</dt>
+                <dd data-testid="my-grids">{grid_names}</dd>
+                <dt>{t("home.network")}</dt>
+                <dd>
+                    <span class=if online { "badge ok" } else { "badge off" } data-testid="online-state" data-online=online.to_string()>
+                        {move || if online { i18n.t("home.online") } else { i18n.t("home.offline") }}
+                    </span>
+                </dd>
+                <dt>{t("home.pending")}</dt>
+                <dd data-testid="pending-count" data-count=s.pending.to_string()>{s.pending}</dd>
+                <dt>{t("home.last_sync")}</dt>
+                <dd data-testid="last-sync">
+                    {match s.last_sync {
+                        Some(ts) => when(ts).into_any(),
+                        None => view! { <span>{t("home.never")}</span> }.into_any(),
+                    }}
+                </dd>
+            </dl>
+            {failure.map(|f| view! {
+                <div class="error" data-testid="home-sync-error">
+                    <p>{f.message}</p>
+                    {f.reenrol.then(|| view! { <A href="/enrol" attr:class="btn" attr:data-testid="home-reenrol">{t("sync.reenrol")}</A> })}
+                </div>
+            })}
+            <div class="row">
+                <A href="/record" attr:class="btn primary big" attr:id="home-record" attr:data-testid="home-record">{t("home.record")}</A>
+                <A href="/visit" attr:class="btn big" attr:data-testid="home-visit">{t("home.visit")}</A>
+            </div>
+        }
+        .into_any()
+    };
+
+    view! {
+        <section class="card" data-testid="page-home">
+            <h2>{t("home.title")}</h2>
+            <Suspense fallback=move || view! { <p class="muted">{t("loading")}</p> }>
+                <ErrorBoundary fallback=error_list>
+                    {move || Suspend::new(async move {
+                        let s = status.await?;
+                        Ok::<_, ApiError>(body(s))
+                    })}
+                </ErrorBoundary>
+            </Suspense>
+        </section>
+    }
+}

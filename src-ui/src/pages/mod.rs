@@ -1,0 +1,9 @@
+//! One screen per file.
+
+pub mod demands;
+pub mod enrol;
+pub mod home;
+pub mod record;
+pub mod sync;
+pub mod tasks;
+pub mod visit;
