@@ -26,9 +26,6 @@ apt_need() {
 
 # A C compiler and linker for the bundled SQLite and for Rust itself.
 command -v cc >/dev/null || apt_need build-essential
-# The Tauri shell (WebKitGTK) and its end-to-end test (Xvfb, WebKitWebDriver).
-apt_need pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libgtk-3-dev \
-  librsvg2-dev libayatana-appindicator3-dev libxdo-dev webkit2gtk-driver xvfb
 # The toolchain is pinned in rust-toolchain.toml; rustup installs it on first use.
 command -v cargo >/dev/null || { echo "Rust (rustup) is required: https://rustup.rs" >&2; exit 1; }
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt

@@ -161,13 +161,20 @@ fn main() {
     let batch = 500;
     let mut bulk = device(&dir.path().join("bulk.sqlite"));
     let station = DocId::for_station(&"S01".into());
+    // Realistic texts (the demo history's, each made unique), so the size per demand is honest.
+    let history = gridvoice_core::demo::generate_history(
+        &gridvoice_core::demo::gulou().expect("demo territory"),
+        gridvoice_core::demo::HISTORY_SEED,
+    )
+    .expect("demo history");
     let demands: Vec<Demand> = (0..total)
         .map(|i| {
             let r = request(i);
+            let text = format!("{}（{}号）", history.demands[i % history.demands.len()].0.text, i);
             Demand {
                 id: DemandId::new(&mut ids, Timestamp(1_600_000_000_000 + i as i64)),
                 station: "S01".into(),
-                text: r.text,
+                text,
                 category: r.category.parse().expect("category"),
                 grid: r.grid.expect("grid"),
                 location: r.location,
