@@ -2,7 +2,14 @@
 //! capability file grants them one by one rather than everything by default.
 
 fn main() {
-    let commands = &["status", "enrol", "sync_now", "pending", "territory", "request"];
+    let commands = &[
+        "status",
+        "enrol",
+        "sync_now",
+        "pending",
+        "territory",
+        "request",
+    ];
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -83,10 +83,9 @@ pub async fn serve(
     let app = Router::new()
         .route("/device/{command}", post(command))
         // Unknown paths are the UI's own routes (/record, /sync …): they get index.html.
-        .fallback_service(
-            tower_http::services::ServeDir::new(&dist)
-                .fallback(tower_http::services::ServeFile::new(dist.join("index.html"))),
-        )
+        .fallback_service(tower_http::services::ServeDir::new(&dist).fallback(
+            tower_http::services::ServeFile::new(dist.join("index.html")),
+        ))
         .with_state(service.clone());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!(

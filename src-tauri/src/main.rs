@@ -31,7 +31,9 @@ fn main() {
             let service = Arc::new(service);
             app.manage(service.clone());
             tauri::async_runtime::spawn(async move {
-                service.background(SYNC_EVERY, std::future::pending::<()>()).await;
+                service
+                    .background(SYNC_EVERY, std::future::pending::<()>())
+                    .await;
             });
             Ok(())
         })
@@ -55,7 +57,11 @@ fn restrict_to_owner(path: &std::path::Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for p in [path.to_path_buf(), path.with_extension("sqlite-wal"), path.with_extension("sqlite-shm")] {
+        for p in [
+            path.to_path_buf(),
+            path.with_extension("sqlite-wal"),
+            path.with_extension("sqlite-shm"),
+        ] {
             if p.exists() {
                 let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
             }

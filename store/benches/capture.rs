@@ -170,7 +170,11 @@ fn main() {
     let demands: Vec<Demand> = (0..total)
         .map(|i| {
             let r = request(i);
-            let text = format!("{}（{}号）", history.demands[i % history.demands.len()].0.text, i);
+            let text = format!(
+                "{}（{}号）",
+                history.demands[i % history.demands.len()].0.text,
+                i
+            );
             Demand {
                 id: DemandId::new(&mut ids, Timestamp(1_600_000_000_000 + i as i64)),
                 station: "S01".into(),
