@@ -282,15 +282,7 @@ impl Store {
     }
 
     pub fn has_doc(&self, id: &DocId) -> Result<bool> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT 1 FROM documents WHERE doc_id = ?1",
-                [id.to_string()],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
+        holds_document(&self.conn, id)
     }
 
     /// The changes of a document that a peer with `have` heads lacks, encoded.
@@ -765,15 +757,7 @@ impl Batch<'_> {
             DocKind::Station => DocId::for_station(&StationId::new(owner)),
             DocKind::Contacts => DocId::for_contacts(&DelegateId::new(owner)),
         };
-        let exists = self
-            .sql
-            .query_row(
-                "SELECT 1 FROM documents WHERE doc_id = ?1",
-                [id.to_string()],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
+        let exists = holds_document(&self.sql, &id)?;
         if !exists {
             let genesis = match kind {
                 DocKind::Station => doc::station_genesis(&StationId::new(owner))?,
@@ -868,15 +852,7 @@ impl Batch<'_> {
 
     fn apply(&mut self, id: &DocId, changes: Vec<Change>) -> Result<ApplyReport> {
         let mut report = ApplyReport::default();
-        let known = self
-            .sql
-            .query_row(
-                "SELECT 1 FROM documents WHERE doc_id = ?1",
-                [id.to_string()],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
+        let known = holds_document(&self.sql, id)?;
         if !known {
             self.sql.execute(
                 "INSERT INTO documents (doc_id, kind, owner) VALUES (?1, 'unknown', '')",
@@ -927,14 +903,7 @@ fn load_into<'d>(
     match docs.entry(*id) {
         Entry::Occupied(e) => Ok(e.into_mut()),
         Entry::Vacant(e) => {
-            let known = conn
-                .query_row(
-                    "SELECT 1 FROM documents WHERE doc_id = ?1",
-                    [id.to_string()],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
+            let known = holds_document(conn, id)?;
             if !known {
                 return Err(gridvoice_core::Error::NotFound(format!("document {id}")).into());
             }
@@ -967,6 +936,13 @@ fn load_into<'d>(
             Ok(e.insert(doc))
         }
     }
+}
+
+/// Whether this store holds a document.
+fn holds_document(conn: &Connection, id: &DocId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM documents WHERE doc_id = ?1")?
+        .exists([id.to_string()])?)
 }
 
 fn read_meta<T: serde::de::DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<T>> {
