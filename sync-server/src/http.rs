@@ -118,7 +118,11 @@ pub fn router(app: App) -> Router {
             Duration::from_secs(30),
         ))
         .layer(RequestBodyLimitLayer::new(limit))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the method and path only: the sync URL may carry `?token=` (browsers), and a
+        // credential must never reach a log.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            tracing::debug_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
         .with_state(app)
 }
 
