@@ -34,6 +34,27 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 # tests/js/package-lock.json.
 command -v node >/dev/null || apt_need nodejs npm
 if [ ! -d tests/js/node_modules/@automerge/automerge-repo ]; then
-  say "installing the JavaScript interop client (npm ci)"
-  (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+  say "installing the JavaScript interop client (npm install, versions from package-lock.json)"
+  # Not `npm ci`: it insists that every optional platform binary named in the lock
+  # (@cbor-extract/*) resolves, and the registry reachable from CI serves none of them.
+  # `npm install` installs the locked versions and skips optional packages it cannot get.
+  (cd tests/js && npm install --no-audit --no-fund --loglevel=error)
 fi
+
+# The delegate app: Tauri 2 on WebKitGTK (build libraries), WebKitGTK's WebDriver and a virtual
+# display for the end-to-end test in the real webview, Debian's Chromium for the UI form tests.
+apt_need pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev \
+  libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
+  webkit2gtk-driver xvfb xauth chromium
+if [ ! -d src-ui/e2e/node_modules/playwright-core ]; then
+  say "installing the browser test driver (playwright-core, pinned in src-ui/e2e/package-lock.json)"
+  (cd src-ui/e2e && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+# build_app: the UI (wasm, into dist/) and then the Tauri shell, which embeds dist/.
+build_app() {
+  say "building the UI (Leptos → wasm) into dist/"
+  scripts/build-ui
+  say "building the app shell (Tauri)"
+  cargo build --quiet -p gridvoice-app
+}

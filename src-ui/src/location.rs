@@ -2,7 +2,8 @@
 //!
 //! 1. A fixed location for tests and desktops without GPS:
 //!    `localStorage["gridvoice.fixedLocation"] = {"lat":..,"lon":..,"accuracy_m":..}`
-//!    (stored as a manual position, since no satellite measured it);
+//!    (stored as a manual position, since no satellite measured it), or `"none"`: this device
+//!    has no position source, go straight to the map (a desktop without GPS, a test);
 //! 2. the webview's `navigator.geolocation`, when present and granted (bounded by a timeout: a
 //!    permission prompt nobody answers must not hang the form);
 //! 3. otherwise no fix, and the delegate picks the grid on the offline map.
@@ -36,21 +37,33 @@ pub enum NoFix {
     Failed,
 }
 
-/// The fixed override, if set and well formed.
-pub fn fixed() -> Option<Location> {
-    let f: Fixed = local::get(local::keys::FIXED_LOCATION)?;
-    (f.lat.is_finite() && f.lon.is_finite()).then_some(Location {
-        lat: f.lat,
-        lon: f.lon,
-        accuracy_m: f.accuracy_m.filter(|a| a.is_finite() && *a >= 0.0),
-        source: LocationSource::Manual,
-    })
+/// What the override in localStorage says.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Override {
+    Fixed(Fixed),
+    /// `"none"`: no position source on this device.
+    Off(String),
+}
+
+/// The fixed override, if set and well formed: a position, or "this device has none".
+pub fn fixed() -> Option<Result<Location, NoFix>> {
+    match local::get::<Override>(local::keys::FIXED_LOCATION)? {
+        Override::Fixed(f) => (f.lat.is_finite() && f.lon.is_finite()).then_some(Ok(Location {
+            lat: f.lat,
+            lon: f.lon,
+            accuracy_m: f.accuracy_m.filter(|a| a.is_finite() && *a >= 0.0),
+            source: LocationSource::Manual,
+        })),
+        Override::Off(s) if s == "none" => Some(Err(NoFix::Unsupported)),
+        Override::Off(_) => None,
+    }
 }
 
 /// The current position from the best source available.
 pub async fn current() -> Result<Location, NoFix> {
-    if let Some(l) = fixed() {
-        return Ok(l);
+    if let Some(answer) = fixed() {
+        return answer;
     }
     geolocation().await
 }

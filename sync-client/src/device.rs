@@ -36,6 +36,8 @@ struct SyncInfo {
 pub struct DeviceService {
     store: Mutex<Store>,
     info: StdMutex<SyncInfo>,
+    /// Wakes the background loop early (a fresh enrolment syncs at once).
+    wake: tokio::sync::Notify,
 }
 
 fn failure(e: &Error) -> SyncFailure {
@@ -60,6 +62,7 @@ impl DeviceService {
                 pending,
                 ..SyncInfo::default()
             }),
+            wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -151,7 +154,14 @@ impl DeviceService {
                     ApiError::new(code, message)
                 })?;
         }
-        self.info().last_error = None;
+        {
+            // The server just answered: online, and the background loop fetches the station's
+            // record now rather than at its next tick.
+            let mut info = self.info();
+            info.last_error = None;
+            info.online = true;
+        }
+        self.wake.notify_one();
         Ok(self.status().await)
     }
 
@@ -290,6 +300,7 @@ impl DeviceService {
             tokio::select! {
                 () = &mut stop => return,
                 () = tokio::time::sleep(every) => {}
+                () = self.wake.notified() => {}
             }
         }
     }

@@ -195,8 +195,9 @@ pub struct SyncReport {
 }
 
 /// Installs rustls' `ring` provider once per process (the TLS stacks of both the socket and the
-/// HTTP client use the process default; installing twice is harmless and ignored).
-pub(crate) fn install_crypto_provider() {
+/// HTTP client use the process default; installing twice is harmless and ignored). Any other
+/// reqwest client in a process that links this crate needs it too (reqwest is built without one).
+pub fn install_crypto_provider() {
     let _already_installed = rustls::crypto::ring::default_provider().install_default();
 }
 

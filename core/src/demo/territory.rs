@@ -378,7 +378,7 @@ fn layout(seed: u64) -> Option<Layout> {
     // The largest communities get more grids: 5 × 4, 11 × 3, 13 × 2 = 79.
     let mut by_size: Vec<usize> = (0..COMMUNITIES).collect();
     by_size.sort_by_key(|&i| (std::cmp::Reverse(comms[i].len()), i));
-    let mut grid_count = vec![2; COMMUNITIES];
+    let mut grid_count = [2; COMMUNITIES];
     for (rank, &i) in by_size.iter().enumerate() {
         grid_count[i] = if rank < 5 {
             4

@@ -20,6 +20,7 @@ struct Draft {
 #[component]
 pub fn Enrol() -> impl IntoView {
     let i18n = ctx().i18n;
+    let geo = ctx().geo;
     let t = move |k: &'static str| move || i18n.t(k);
     let d: Draft = local::get(local::keys::DRAFT_ENROL).unwrap_or_default();
     let server = RwSignal::new(d.server);
@@ -69,6 +70,8 @@ pub fn Enrol() -> impl IntoView {
                         i18n.t("enrol.ok"),
                         st.delegate_name.unwrap_or_default()
                     ))));
+                    // The territory (grid names, the map) exists only now.
+                    geo.refetch();
                     navigate("/", Default::default());
                 }
                 Err(e) => result.set(Some(Err(e.message))),

@@ -1,0 +1,453 @@
+//! The delegate app end to end, in the real Tauri webview (WebKitGTK) under Xvfb, driven over
+//! WebDriver: 王建国 enrols his phone at the station; out in the streets (the server is down) he
+//! records one demand on a grid boundary, with a resident's contact given with consent, and one
+//! where his phone has no position, picking the grid on the map; the sync page shows both
+//! pending and explains why the sync fails; back at the station (the server is up again) he
+//! syncs, both get their receipts, and the station head finds them, with the contact, on the
+//! server.
+//!
+//! Needs the app built with its UI: `scripts/build-ui && cargo build -p gridvoice-app`
+//! (`scripts/test` does both). Screenshots of each screen: tests/artifacts/app/*.png.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test that cannot go on fails loudly"
+)]
+
+#[path = "support/webdriver.rs"]
+#[allow(dead_code, reason = "the harness serves the bench too")]
+mod webdriver;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use gridvoice_core::access::{Person, Role};
+use gridvoice_core::api::{DemandFilter, Request, Response};
+use gridvoice_core::clock::Timestamp;
+use gridvoice_core::geography::locate::Locator;
+use gridvoice_core::ids::{DemandId, GridId, StationId};
+use gridvoice_core::territory::{Grid, Territory};
+use gridvoice_server::auth::AuthDb;
+use serde_json::{Value, json};
+use webdriver::Desktop;
+
+/// The app binary: beside this test's own target directory, or where `GRIDVOICE_APP_BIN` says.
+fn app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("GRIDVOICE_APP_BIN") {
+        return PathBuf::from(p);
+    }
+    // target/<profile>/deps/app_webview-<hash> → target/<profile>/gridvoice-app
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("gridvoice-app");
+    assert!(
+        bin.exists(),
+        "{} is missing: build the app first (scripts/build-ui && cargo build -p gridvoice-app)",
+        bin.display()
+    );
+    bin
+}
+
+fn shots() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts/app")
+}
+
+async fn start_server(data: &Path, addr: SocketAddr) -> gridvoice_server::Running {
+    gridvoice_server::start(gridvoice_server::Config::new(data, addr))
+        .await
+        .unwrap()
+}
+
+fn code_for(data: &Path, who: &str, role: Role, station: &str) -> String {
+    AuthDb::open(&gridvoice_server::auth_path(data))
+        .unwrap()
+        .create_enrolment(
+            &Person::Delegate(who.into()),
+            role,
+            Some(&StationId::new(station)),
+            Timestamp(0),
+            i64::MAX / 4,
+        )
+        .unwrap()
+}
+
+fn centroid(g: &Grid) -> [f64; 2] {
+    let ring = &g.boundary.0[0];
+    let n = (ring.len() - 1) as f64;
+    let (x, y) = ring[..ring.len() - 1]
+        .iter()
+        .fold((0.0, 0.0), |(x, y), p| (x + p[0], y + p[1]));
+    [x / n, y / n]
+}
+
+/// A point of one of `grids` about 5 m from a vertex it shares with another grid: the app must
+/// ask the delegate to confirm the grid there.
+fn near_boundary_point(t: &Territory, locator: &Locator, grids: &[GridId]) -> (GridId, f64, f64) {
+    for id in grids {
+        let g = t.grid(id).unwrap();
+        let c = centroid(g);
+        for v in &g.boundary.0[0] {
+            let shared = t.grids.iter().any(|o| {
+                o.id != g.id
+                    && o.boundary.0[0]
+                        .iter()
+                        .any(|w| (w[0] - v[0]).abs() < 1e-9 && (w[1] - v[1]).abs() < 1e-9)
+            });
+            if !shared {
+                continue;
+            }
+            let (dx, dy) = (c[0] - v[0], c[1] - v[1]);
+            let metres = (dx * 111_320.0 * v[1].to_radians().cos()).hypot(dy * 110_540.0);
+            let (lon, lat) = (v[0] + dx * 5.0 / metres, v[1] + dy * 5.0 / metres);
+            let p = locator.locate(lon, lat, Some(8.0)).unwrap();
+            if p.grid == *id && p.near_boundary && !p.outside {
+                return (id.clone(), lat, lon);
+            }
+        }
+    }
+    panic!("no grid of {grids:?} has a vertex shared with another grid");
+}
+
+/// The delegate's app and the test's view of it.
+struct App {
+    d: Desktop,
+    shots: PathBuf,
+}
+
+impl App {
+    /// Waits for `css` to appear; when it does not, saves the screen and fails with its text.
+    async fn see(&self, css: &str) {
+        if let Err(e) = self.d.find(css).await {
+            let _ = self.d.screenshot(&self.shots.join("FAILED.png")).await;
+            let text = self
+                .d
+                .run("return document.body.innerText;", json!([]))
+                .await
+                .unwrap_or_default();
+            panic!(
+                "{e}\n--- the screen said ---\n{}",
+                text.as_str().unwrap_or_default()
+            );
+        }
+    }
+
+    async fn shot(&self, name: &str) {
+        self.d
+            .screenshot(&self.shots.join(format!("{name}.png")))
+            .await
+            .unwrap();
+    }
+
+    async fn go(&self, tab: &str, page: &str) {
+        self.d
+            .click(&format!("[data-testid=nav-{tab}]"))
+            .await
+            .unwrap();
+        self.see(&format!("[data-testid=page-{page}]")).await;
+    }
+
+    async fn set_location(&self, value: Value) {
+        self.d
+            .run(
+                "localStorage.setItem('gridvoice.fixedLocation', JSON.stringify(arguments[0]));",
+                json!([value]),
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.d
+            .run(
+                "return document.querySelectorAll(arguments[0]).length;",
+                json!([css]),
+            )
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap() as usize
+    }
+}
+
+/// The station head's door to the server's station view.
+async fn head_request(
+    http: &reqwest::Client,
+    base: &str,
+    credential: &str,
+    req: &Request,
+) -> Response {
+    let resp = http
+        .post(format!("{base}/api/request"))
+        .bearer_auth(credential)
+        .json(req)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    resp.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_sync() {
+    let binary = app_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let territory = gridvoice_core::demo::gulou().unwrap();
+    gridvoice_server::init_data(&data, &territory).unwrap();
+    let server = start_server(&data, "127.0.0.1:0".parse().unwrap()).await;
+    let addr = server.addr;
+    let base = format!("http://{addr}");
+
+    let me = territory
+        .delegates
+        .iter()
+        .find(|d| d.id.as_str() == "D01")
+        .unwrap()
+        .clone();
+    let locator = Locator::new(&territory).unwrap();
+    let (boundary_grid, lat, lon) = near_boundary_point(&territory, &locator, &me.grids);
+    // The grid he will pick by hand: another grid of his station.
+    let picked: GridId = territory
+        .grids
+        .iter()
+        .find(|g| g.station == me.station && g.id != boundary_grid)
+        .unwrap()
+        .id
+        .clone();
+
+    let app_data = dir.path().join("app");
+    let app_data_s = app_data.to_str().unwrap().to_owned();
+    let d = Desktop::launch(&binary, &[("GRIDVOICE_APP_DATA", &app_data_s)])
+        .await
+        .unwrap();
+    let app = App { d, shots: shots() };
+    let d = &app.d;
+
+    // A new phone: not enrolled yet.
+    app.see("[data-testid=not-enrolled]").await;
+    app.shot("01-home-not-enrolled").await;
+
+    // Enrolment: a wrong code is refused in plain words, the right one binds the phone.
+    d.click("[data-testid=go-enrol]").await.unwrap();
+    app.see("[data-testid=page-enrol]").await;
+    d.type_into("#enrol-server", &base).await.unwrap();
+    d.type_into("#enrol-code", "AAAA-BBBB-CCCC").await.unwrap();
+    d.click("#enrol-submit").await.unwrap();
+    let refused = d.text("[data-testid=enrol-error]").await.unwrap();
+    assert!(
+        refused
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{refused}"
+    );
+    let code = code_for(&data, "D01", Role::Delegate, me.station.as_str());
+    d.type_into("#enrol-code", &code).await.unwrap();
+    d.click("#enrol-submit").await.unwrap();
+    // Bound: the app goes home, which names him, his station and his grids.
+    app.see("[data-testid=delegate-name]").await;
+    d.wait_for(
+        "grid names instead of codes",
+        "const g = document.querySelector('[data-testid=my-grids]'); return g && !/\\d{15}/.test(g.textContent);",
+        json!([]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        d.text("[data-testid=delegate-name]").await.unwrap(),
+        me.name
+    );
+    let station = territory.station(&me.station).unwrap().name.clone();
+    assert_eq!(d.text("[data-testid=station-name]").await.unwrap(), station);
+    app.shot("02-home-enrolled").await;
+
+    // Out in the streets: no server.
+    server.stop().await;
+
+    // Demand 1: on a grid boundary; the app asks which grid, he confirms; a resident leaves
+    // her name and phone, and agrees to be called back.
+    app.set_location(json!({ "lat": lat, "lon": lon, "accuracy_m": 8.0 }))
+        .await;
+    app.go("record", "record").await;
+    app.see("[data-testid=boundary-confirm]").await;
+    assert_eq!(
+        d.attr("[data-testid=placement]", "data-grid")
+            .await
+            .unwrap(),
+        Some(boundary_grid.to_string())
+    );
+    // Saving an empty form names what is missing, next to the fields.
+    d.click("#save-demand").await.unwrap();
+    app.see("[data-testid=save-error]").await;
+    assert!(
+        app.count(".field-error").await >= 2,
+        "field errors expected"
+    );
+    assert!(!d.present("[data-testid=saved]").await.unwrap());
+    app.shot("04-record-validation").await;
+
+    let text1 = "小区东门路灯坏了两个月，晚上出入很不安全";
+    d.type_into("#demand-text", text1).await.unwrap();
+    d.click("[data-testid='chip-safety']").await.unwrap();
+    d.click("#confirm-grid").await.unwrap();
+    app.see("[data-testid=grid-confirmed]").await;
+    d.run(
+        "document.querySelector('details.contact').open = true;",
+        json!([]),
+    )
+    .await
+    .unwrap();
+    d.type_into("#contact-name", "李秀英").await.unwrap();
+    d.type_into("#contact-phone", "13812345678").await.unwrap();
+    // Without the consent tick the contact is refused.
+    d.click("#save-demand").await.unwrap();
+    app.see("#contact-consent-error").await;
+    d.click("#contact-consent").await.unwrap();
+    app.shot("05-record-boundary").await;
+    d.click("#save-demand").await.unwrap();
+    let first: DemandId = d
+        .attr("[data-testid=saved]", "data-demand-id")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    app.shot("06-saved").await;
+
+    // Demand 2: no position at all; he picks the grid on the offline map.
+    app.set_location(json!("none")).await;
+    app.go("home", "home").await;
+    app.go("record", "record").await;
+    app.see("[data-testid=no-fix]").await;
+    app.see("#grid-map").await;
+    d.click(&format!("#grid-map [data-grid='{picked}']"))
+        .await
+        .unwrap();
+    d.wait_for(
+        "the picked grid shows",
+        "const p = document.querySelector('[data-testid=placement]'); return p && p.dataset.grid;",
+        json!([]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        d.attr("[data-testid=placement]", "data-grid")
+            .await
+            .unwrap(),
+        Some(picked.to_string())
+    );
+    let text2 = "希望在社区增设老年助餐点，老人吃饭难";
+    d.type_into("#demand-text", text2).await.unwrap();
+    d.click("[data-testid='chip-elderly_care']").await.unwrap();
+    app.shot("07-record-map-pick").await;
+    d.click("#save-demand").await.unwrap();
+    let second: DemandId = d
+        .attr("[data-testid=saved]", "data-demand-id")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(first, second);
+
+    // Both wait for the server, and a sync now says why it cannot happen.
+    app.go("home", "home").await;
+    let pending = d
+        .attr("[data-testid=pending-count]", "data-count")
+        .await
+        .unwrap();
+    assert_ne!(pending.as_deref(), Some("0"));
+    app.go("sync", "sync").await;
+    let records: Vec<String> = d
+        .run(
+            "return [...document.querySelectorAll('[data-testid=pending-item]')].map(e => e.dataset.record);",
+            json!([]),
+        )
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    for id in [first, second] {
+        assert!(
+            records.contains(&id.to_string()),
+            "{id} not pending in {records:?}"
+        );
+    }
+    app.shot("08-pending").await;
+    d.click("#sync-now").await.unwrap();
+    let why = d.text("[data-testid=sync-error]").await.unwrap();
+    assert!(
+        why.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{why}"
+    );
+    app.shot("09-sync-failed").await;
+
+    // Back at the station: the server is up again; retry.
+    let server = start_server(&data, addr).await;
+    d.click("#sync-retry").await.unwrap();
+    app.see("[data-testid=sync-ok]").await;
+    app.see("[data-testid=pending-empty]").await;
+    assert_eq!(app.count("[data-testid=pending-item]").await, 0);
+    app.shot("10-synced").await;
+
+    app.go("demands", "demands").await;
+    app.see(&format!("[data-demand-id='{first}']")).await;
+    app.see(&format!("[data-demand-id='{second}']")).await;
+    app.shot("11-my-demands").await;
+    app.d.quit().await.unwrap();
+
+    // The station head, on the server, sees both demands and the resident's contact.
+    gridvoice_sync::install_crypto_provider();
+    let http = reqwest::Client::new();
+    let head_code = code_for(&data, "D01", Role::StationHead, me.station.as_str());
+    let enrolled: Value = http
+        .post(format!("{base}/api/enrol"))
+        .json(&json!({ "code": head_code, "device_name": "站长电脑" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let credential = enrolled["credential"].as_str().unwrap().to_owned();
+    let Response::Demands { items, .. } = head_request(
+        &http,
+        &base,
+        &credential,
+        &Request::ListDemands(DemandFilter {
+            limit: Some(500),
+            ..DemandFilter::default()
+        }),
+    )
+    .await
+    else {
+        panic!("not a demand list")
+    };
+    let one = items.iter().find(|v| v.demand.id == first).unwrap();
+    assert_eq!(one.demand.text, text1);
+    assert_eq!(one.demand.grid, boundary_grid);
+    let two = items.iter().find(|v| v.demand.id == second).unwrap();
+    assert_eq!(two.demand.text, text2);
+    assert_eq!(two.demand.grid, picked);
+    let Response::Contacts { items: contacts } = head_request(
+        &http,
+        &base,
+        &credential,
+        &Request::ContactsOf { demand: first },
+    )
+    .await
+    else {
+        panic!("not a contact list")
+    };
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].name, "李秀英");
+    assert!(contacts[0].consent);
+    server.stop().await;
+}
