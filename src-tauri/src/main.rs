@@ -26,8 +26,17 @@ fn main() {
             };
             std::fs::create_dir_all(&dir)?;
             let path = dir.join("device.sqlite");
+            // The directory first, so the store's files are never reachable by others, even
+            // between their creation and the chmod below.
+            restrict_to_owner(&dir, 0o700);
             let service = DeviceService::open(&path).map_err(|e| e.message)?;
-            restrict_to_owner(&path);
+            for p in [
+                path.clone(),
+                path.with_extension("sqlite-wal"),
+                path.with_extension("sqlite-shm"),
+            ] {
+                restrict_to_owner(&p, 0o600);
+            }
             let service = Arc::new(service);
             app.manage(service.clone());
             tauri::async_runtime::spawn(async move {
@@ -52,21 +61,16 @@ fn main() {
     }
 }
 
-/// The store holds the device credential: readable by this user only (see SECURITY.md).
-fn restrict_to_owner(path: &std::path::Path) {
+/// The store holds the device credential: its directory and files are this user's only (see
+/// SECURITY.md). Elsewhere (Android, iOS) the app's sandbox already does this.
+fn restrict_to_owner(path: &std::path::Path, mode: u32) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for p in [
-            path.to_path_buf(),
-            path.with_extension("sqlite-wal"),
-            path.with_extension("sqlite-shm"),
-        ] {
-            if p.exists() {
-                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
-            }
+        if path.exists() {
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
         }
     }
     #[cfg(not(unix))]
-    let _ = path;
+    let _ = (path, mode);
 }

@@ -22,8 +22,39 @@ use tokio::sync::Mutex;
 
 use crate::{Error, Event, SyncConfig, enrol, sync_once};
 
+/// Who the device records for, as the store last said (answers while a sync holds the store).
+#[derive(Debug, Clone, Default)]
+struct Identity {
+    enrolled: bool,
+    delegate: Option<gridvoice_core::ids::DelegateId>,
+    delegate_name: Option<String>,
+    station: Option<gridvoice_core::ids::StationId>,
+    station_name: Option<String>,
+    grids: Vec<gridvoice_core::ids::GridId>,
+    server: Option<String>,
+}
+
+impl Identity {
+    fn of(store: &Store) -> Identity {
+        let mut id = Identity::default();
+        if let (Some(me), Some(t)) = (store.identity(), store.territory()) {
+            id.enrolled = true;
+            id.delegate = Some(me.delegate.clone());
+            id.station = Some(me.station.clone());
+            if let Some(d) = t.delegate(&me.delegate) {
+                id.delegate_name = Some(d.name.clone());
+                id.grids = d.grids.clone();
+            }
+            id.station_name = t.station(&me.station).map(|s| s.name.clone());
+        }
+        id.server = store.server_link().ok().flatten().map(|l| l.server);
+        id
+    }
+}
+
 #[derive(Debug, Default)]
 struct SyncInfo {
+    identity: Identity,
     last_sync: Option<Timestamp>,
     last_error: Option<SyncFailure>,
     syncing: Option<SyncProgress>,
@@ -56,9 +87,11 @@ impl DeviceService {
             .pending_receipts()
             .map(|p| p.len() as u32)
             .unwrap_or(0);
+        let identity = Identity::of(&store);
         Ok(DeviceService {
             store: Mutex::new(store),
             info: StdMutex::new(SyncInfo {
+                identity,
                 pending,
                 ..SyncInfo::default()
             }),
@@ -75,52 +108,32 @@ impl DeviceService {
 
     /// Where the device stands (answers at once, even during a sync).
     pub async fn status(&self) -> DeviceStatus {
-        let info = {
-            let i = self.info();
-            (
-                i.last_sync,
-                i.last_error.clone(),
-                i.syncing.clone(),
-                i.online,
-                i.pending,
-            )
-        };
-        let (last_sync, last_error, syncing, online, mut pending) = info;
-        let mut status = DeviceStatus {
-            enrolled: false,
-            delegate: None,
-            delegate_name: None,
-            station: None,
-            station_name: None,
-            grids: Vec::new(),
-            server: None,
-            online,
-            pending,
-            last_sync,
-            last_error,
-            syncing,
-        };
-        // During a sync the store is busy; the cached figures answer.
-        let Ok(store) = self.store.try_lock() else {
-            return status;
-        };
-        if let (Some(me), Some(t)) = (store.identity(), store.territory()) {
-            status.enrolled = true;
-            status.delegate = Some(me.delegate.clone());
-            status.station = Some(me.station.clone());
-            if let Some(d) = t.delegate(&me.delegate) {
-                status.delegate_name = Some(d.name.clone());
-                status.grids = d.grids.clone();
+        // During a sync the store is busy; then the figures it last gave answer.
+        if let Ok(store) = self.store.try_lock() {
+            let identity = Identity::of(&store);
+            let pending = store.pending_receipts().map(|p| p.len() as u32);
+            let mut info = self.info();
+            info.identity = identity;
+            if let Ok(n) = pending {
+                info.pending = n;
             }
-            status.station_name = t.station(&me.station).map(|s| s.name.clone());
         }
-        status.server = store.server_link().ok().flatten().map(|l| l.server);
-        if let Ok(p) = store.pending_receipts() {
-            pending = p.len() as u32;
-            self.info().pending = pending;
+        let i = self.info();
+        let who = i.identity.clone();
+        DeviceStatus {
+            enrolled: who.enrolled,
+            delegate: who.delegate,
+            delegate_name: who.delegate_name,
+            station: who.station,
+            station_name: who.station_name,
+            grids: who.grids,
+            server: who.server,
+            online: i.online,
+            pending: i.pending,
+            last_sync: i.last_sync,
+            last_error: i.last_error.clone(),
+            syncing: i.syncing.clone(),
         }
-        status.pending = pending;
-        status
     }
 
     /// Binds the device to a delegate with a one-time code from the office.
@@ -153,6 +166,7 @@ impl DeviceService {
                     };
                     ApiError::new(code, message)
                 })?;
+            self.info().identity = Identity::of(&store);
         }
         {
             // The server just answered: online, and the background loop fetches the station's
@@ -321,5 +335,46 @@ mod send_check {
             code: String::new(),
             device_name: String::new(),
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::DeviceService;
+    use gridvoice_core::clock::Timestamp;
+    use gridvoice_core::ids::{DelegateId, DeviceId, StationId};
+    use gridvoice_core::territory::sample;
+    use gridvoice_store::DeviceIdentity;
+
+    /// The home screen asks for the status while a sync holds the store: it must still say who
+    /// the phone belongs to, not "not enrolled".
+    #[tokio::test]
+    async fn status_during_a_sync_still_names_the_delegate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("phone.sqlite");
+        {
+            let mut store = gridvoice_store::Store::open(&path).unwrap();
+            let device = DeviceId::new(&mut gridvoice_store::system::OsIds, Timestamp(0));
+            store
+                .init_device(
+                    DeviceIdentity {
+                        device,
+                        delegate: DelegateId::new("D01"),
+                        station: StationId::new("S01"),
+                    },
+                    sample::small(),
+                )
+                .unwrap();
+        }
+        let svc = DeviceService::open(&path).unwrap();
+        let idle = svc.status().await;
+        assert!(idle.enrolled);
+        let _sync = svc.store.lock().await; // what a sync session holds
+        let busy = svc.status().await;
+        assert!(busy.enrolled);
+        assert_eq!(busy.delegate_name, idle.delegate_name);
+        assert_eq!(busy.grids, idle.grids);
     }
 }

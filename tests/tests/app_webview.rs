@@ -1,7 +1,8 @@
 //! The delegate app end to end, in the real Tauri webview (WebKitGTK) under Xvfb, driven over
 //! WebDriver: 王建国 enrols his phone at the station; out in the streets (the server is down) he
 //! records one demand on a grid boundary, with a resident's contact given with consent, and one
-//! where his phone has no position, picking the grid on the map; the sync page shows both
+//! where his phone has no position, picking the grid on the map (the app is closed mid-form and
+//! reopened on the way: what he typed is still there); the sync page shows both
 //! pending and explains why the sync fails; back at the station (the server is up again) he
 //! syncs, both get their receipts, and the station head finds them, with the contact, on the
 //! server.
@@ -220,12 +221,20 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
         .id
         .clone();
 
-    let app_data = dir.path().join("app");
-    let app_data_s = app_data.to_str().unwrap().to_owned();
-    let d = Desktop::launch(&binary, &[("GRIDVOICE_APP_DATA", &app_data_s)])
-        .await
-        .unwrap();
-    let app = App { d, shots: shots() };
+    // The phone's storage: the device store, and the webview's own (drafts, settings) under
+    // the XDG directories, so no run sees another's.
+    let phone = dir.path().join("phone");
+    let var = |sub: &str| phone.join(sub).to_str().unwrap().to_owned();
+    let (store_dir, xdg_data, xdg_cache, xdg_config) =
+        (var("store"), var("data"), var("cache"), var("config"));
+    let env = [
+        ("GRIDVOICE_APP_DATA", store_dir.as_str()),
+        ("XDG_DATA_HOME", xdg_data.as_str()),
+        ("XDG_CACHE_HOME", xdg_cache.as_str()),
+        ("XDG_CONFIG_HOME", xdg_config.as_str()),
+    ];
+    let d = Desktop::launch(&binary, &env).await.unwrap();
+    let mut app = App { d, shots: shots() };
     let d = &app.d;
 
     // A new phone: not enrolled yet.
@@ -263,6 +272,13 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
     );
     let station = territory.station(&me.station).unwrap().name.clone();
     assert_eq!(d.text("[data-testid=station-name]").await.unwrap(), station);
+    // The store now holds his credential: nobody else on the machine may read it.
+    let mode = |p: &Path| {
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(p).unwrap().permissions())
+            & 0o777
+    };
+    assert_eq!(mode(Path::new(&store_dir)), 0o700);
+    assert_eq!(mode(&Path::new(&store_dir).join("device.sqlite")), 0o600);
     app.shot("02-home-enrolled").await;
 
     // Out in the streets: no server.
@@ -318,11 +334,36 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
         .unwrap();
     app.shot("06-saved").await;
 
-    // Demand 2: no position at all; he picks the grid on the offline map.
+    // Demand 2: no position at all. He starts typing, and the phone is put away mid-form
+    // (the app closes); opened again, still offline, the form holds what he typed.
     app.set_location(json!("none")).await;
     app.go("home", "home").await;
     app.go("record", "record").await;
     app.see("[data-testid=no-fix]").await;
+    let text2 = "希望在社区增设老年助餐点，老人吃饭难";
+    d.type_into("#demand-text", text2).await.unwrap();
+    d.click("[data-testid='chip-elderly_care']").await.unwrap();
+    app.d.close().await.unwrap();
+    app.d = Desktop::launch(&binary, &env).await.unwrap();
+    let d = &app.d;
+    app.see("[data-testid=delegate-name]").await;
+    app.go("record", "record").await;
+    app.see("[data-testid=no-fix]").await;
+    let kept = d
+        .run(
+            "return [document.querySelector('#demand-text').value, \
+                     document.querySelector('[data-testid=chip-elderly_care]').getAttribute('aria-pressed')];",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        json!([text2, "true"]),
+        "the draft did not survive closing the app"
+    );
+
+    // He picks the grid on the offline map.
     app.see("#grid-map").await;
     d.click(&format!("#grid-map [data-grid='{picked}']"))
         .await
@@ -340,9 +381,6 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
             .unwrap(),
         Some(picked.to_string())
     );
-    let text2 = "希望在社区增设老年助餐点，老人吃饭难";
-    d.type_into("#demand-text", text2).await.unwrap();
-    d.click("[data-testid='chip-elderly_care']").await.unwrap();
     app.shot("07-record-map-pick").await;
     d.click("#save-demand").await.unwrap();
     let second: DemandId = d

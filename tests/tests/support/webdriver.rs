@@ -315,6 +315,11 @@ impl Desktop {
 
     /// Closes the app and the session; the driver and display stop on drop.
     pub async fn quit(mut self) -> Result<()> {
+        self.close().await
+    }
+
+    /// Closes the app (ends the session) and leaves the driver to be dropped.
+    pub async fn close(&mut self) -> Result<()> {
         let out = self.call("DELETE", "", None).await.map(drop);
         self.session.clear();
         out
