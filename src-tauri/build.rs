@@ -9,6 +9,7 @@ fn main() {
         "pending",
         "territory",
         "request",
+        "put_photo",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -62,6 +62,13 @@ async fn command(State(s): State<Service>, Path(cmd): Path<String>, body: Bytes)
             Ok(v) => ok(serde_json::to_value(v)),
             Err(e) => refuse(e),
         },
+        "put_photo" => match parse(&body) {
+            Ok(input) => match s.put_photo(input).await {
+                Ok(v) => ok(serde_json::to_value(v)),
+                Err(e) => refuse(e),
+            },
+            Err(e) => refuse(e),
+        },
         "request" => match parse(&body) {
             Ok(req) => match s.request(req).await {
                 Ok(v) => ok(serde_json::to_value(v)),
@@ -82,6 +89,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let app = Router::new()
         .route("/device/{command}", post(command))
+        // A photo arrives base64-encoded: 8 MB of image is about 11 MB of JSON.
+        .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024))
         // Unknown paths are the UI's own routes (/record, /sync …): they get index.html.
         .fallback_service(tower_http::services::ServeDir::new(&dist).fallback(
             tower_http::services::ServeFile::new(dist.join("index.html")),

@@ -196,6 +196,9 @@ struct RecordArgs {
     /// The resident agreed to leave a contact.
     #[arg(long)]
     consent: bool,
+    /// A photo to attach (JPEG, PNG or WebP, at most 8 MB); repeat for more (at most 4).
+    #[arg(long)]
+    photo: Vec<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -619,6 +622,7 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
                         consent: true,
                     }),
                     id: None,
+                    attachments: Vec::new(),
                 });
                 match call(&mut store, req) {
                     Ok(Response::Demand(v)) => {
@@ -677,6 +681,18 @@ fn record(
         Some(Ok(v)) => Some(v),
         None => None,
     };
+    // Photos are stored first (each checked); a refused demand leaves them unnamed, and an unnamed
+    // photo never leaves the device.
+    let mut attachments = Vec::new();
+    for path in &a.photo {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the photo {}", path.display()))?;
+        let now = gridvoice_core::clock::Clock::now(&SystemClock);
+        match store.put_photo(&bytes, None, now) {
+            Ok(h) => attachments.push(h),
+            Err(e) => return Ok(Err(Refused(e.into()))),
+        }
+    }
     let req = Request::RecordDemand(RecordDemand {
         text: a.text,
         category: a.category,
@@ -685,6 +701,7 @@ fn record(
         visit,
         contact,
         id: None,
+        attachments,
     });
     Ok(call(store, req).map(|r| {
         if let Response::Demand(v) = r {

@@ -84,6 +84,10 @@ pub struct RecordDemand {
     /// twice stores it once.
     #[serde(default)]
     pub id: Option<DemandId>,
+    /// Photos, by the SHA-256 (hex) the device gave them when they were stored
+    /// (`capture::photo_hash`); at most [`crate::capture::MAX_PHOTOS`].
+    #[serde(default)]
+    pub attachments: Vec<String>,
 }
 
 /// A resident's contact as typed in.

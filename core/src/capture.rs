@@ -14,6 +14,63 @@ pub const MAX_TEXT_CHARS: usize = 5_000;
 /// The longest short field (place, topic, name), in characters.
 pub const MAX_SHORT_CHARS: usize = 200;
 
+/// The most photos one demand carries.
+pub const MAX_PHOTOS: usize = 4;
+/// The largest photo, in bytes (the app shrinks photos to about 0.3 MB before storing them).
+pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
+
+/// Checks a photo's bytes: a JPEG, PNG or WebP image of at most [`MAX_PHOTO_BYTES`]. Returns its
+/// media type.
+pub fn check_photo(bytes: &[u8]) -> Result<&'static str> {
+    if bytes.is_empty() {
+        return Err(Error::InvalidPhoto("照片是空的".into()));
+    }
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(Error::InvalidPhoto(format!(
+            "照片过大（{:.1} MB），最大 {} MB",
+            bytes.len() as f64 / 1_048_576.0,
+            MAX_PHOTO_BYTES / 1_048_576
+        )));
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok("image/png")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Ok("image/webp")
+    } else {
+        Err(Error::InvalidPhoto(
+            "不是可识别的图片（应为 JPEG、PNG 或 WebP）".into(),
+        ))
+    }
+}
+
+/// Whether `s` is a photo's name: 64 lowercase hex digits (SHA-256).
+pub fn is_photo_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Checks a demand's photo list: well-formed names, no more than [`MAX_PHOTOS`], each once.
+pub fn check_attachments(list: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for h in list {
+        if !is_photo_hash(h) {
+            return Err(Error::InvalidPhoto("照片编号格式不正确".into()));
+        }
+        if !out.contains(h) {
+            out.push(h.clone());
+        }
+    }
+    if out.len() > MAX_PHOTOS {
+        return Err(Error::InvalidPhoto(format!(
+            "每条诉求最多 {MAX_PHOTOS} 张照片"
+        )));
+    }
+    Ok(out)
+}
+
 /// Who is recording, on which device.
 #[derive(Debug, Clone)]
 pub struct Recorder<'a> {
@@ -155,6 +212,7 @@ pub fn new_demand(
     {
         return Err(Error::UnknownVisit(v.to_string()));
     }
+    let attachments = check_attachments(&req.attachments)?;
     let contact = match &req.contact {
         None => None,
         Some(c) => {
@@ -182,7 +240,7 @@ pub fn new_demand(
         device: who.device,
         visit: req.visit,
         contacts_in: contact.as_ref().map(|_| who.delegate.clone()),
-        attachments: Vec::new(),
+        attachments,
     };
     Ok((demand, contact))
 }
@@ -207,7 +265,52 @@ mod tests {
             visit: None,
             contact: None,
             id: None,
+            attachments: Vec::new(),
         }
+    }
+
+    #[test]
+    fn photos_are_sniffed_sized_and_named() {
+        assert_eq!(
+            check_photo(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]),
+            Ok("image/jpeg")
+        );
+        assert_eq!(check_photo(b"\x89PNG\r\n\x1a\n...."), Ok("image/png"));
+        assert_eq!(check_photo(b"RIFF\0\0\0\0WEBPVP8 "), Ok("image/webp"));
+        for bad in [
+            &b""[..],
+            b"GIF89a",
+            b"<svg onload=alert(1)>",
+            b"RIFF\0\0\0\0WAVE",
+        ] {
+            assert_eq!(
+                check_photo(bad).unwrap_err().code(),
+                crate::ErrorCode::InvalidPhoto
+            );
+        }
+        let mut huge = vec![0u8; MAX_PHOTO_BYTES + 1];
+        huge[..3].copy_from_slice(&[0xFF, 0xD8, 0xFF]);
+        let e = check_photo(&huge).unwrap_err();
+        assert!(e.message_zh().contains("过大"), "{e}");
+
+        let h = "ab".repeat(32);
+        assert!(is_photo_hash(&h));
+        assert!(!is_photo_hash(&"AB".repeat(32)));
+        assert!(!is_photo_hash("../../etc/passwd"));
+        assert_eq!(check_attachments(&[h.clone(), h.clone()]).unwrap(), vec![h]);
+        let five: Vec<String> = (0..5).map(|i| format!("{i:064x}")).collect();
+        assert_eq!(
+            check_attachments(&five).unwrap_err().code(),
+            crate::ErrorCode::InvalidPhoto
+        );
+        let mut r = req("路灯坏了");
+        r.attachments = vec!["not-a-hash".into()];
+        assert_eq!(
+            build(&r).unwrap_err().code(),
+            crate::ErrorCode::InvalidPhoto
+        );
+        r.attachments = vec!["cd".repeat(32)];
+        assert_eq!(build(&r).unwrap().0.attachments, vec!["cd".repeat(32)]);
     }
 
     fn build(r: &RecordDemand) -> Result<(Demand, Option<Contact>)> {

@@ -75,3 +75,17 @@ pub struct PendingItem {
     pub record: String,
     pub created_at: Timestamp,
 }
+
+/// A photo as the UI sends it: the image bytes, base64-encoded (standard alphabet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoInput {
+    pub data_base64: String,
+}
+
+/// A photo stored on the device: its name (SHA-256, hex) for `RecordDemand::attachments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoSaved {
+    pub hash: String,
+    pub bytes: u64,
+    pub mime: String,
+}

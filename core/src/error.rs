@@ -33,6 +33,9 @@ pub enum Error {
     ConsentRequired,
     #[error("phone number is not valid")]
     InvalidPhone,
+    /// A photo that cannot be attached; the reason is for people (Chinese).
+    #[error("photo refused: {0}")]
+    InvalidPhoto(String),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("invalid id {0:?}")]
@@ -72,6 +75,7 @@ pub enum ErrorCode {
     GridNotInStation,
     ConsentRequired,
     InvalidPhone,
+    InvalidPhoto,
     NotFound,
     InvalidId,
     InvalidDate,
@@ -108,6 +112,7 @@ impl ErrorCode {
             ErrorCode::GridNotInStation => "GRID_NOT_IN_STATION",
             ErrorCode::ConsentRequired => "CONSENT_REQUIRED",
             ErrorCode::InvalidPhone => "INVALID_PHONE",
+            ErrorCode::InvalidPhoto => "INVALID_PHOTO",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::InvalidId => "INVALID_ID",
             ErrorCode::InvalidDate => "INVALID_DATE",
@@ -146,6 +151,7 @@ impl Error {
             Error::GridNotInStation { .. } => ErrorCode::GridNotInStation,
             Error::ConsentRequired => ErrorCode::ConsentRequired,
             Error::InvalidPhone => ErrorCode::InvalidPhone,
+            Error::InvalidPhoto(_) => ErrorCode::InvalidPhoto,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::InvalidId(_) => ErrorCode::InvalidId,
             Error::InvalidDate(_) => ErrorCode::InvalidDate,
@@ -175,6 +181,7 @@ impl Error {
             }
             Error::ConsentRequired => "登记群众联系方式须先征得本人同意".into(),
             Error::InvalidPhone => "电话号码格式不正确".into(),
+            Error::InvalidPhoto(why) => format!("照片无法使用：{why}"),
             Error::NotFound(what) => format!("未找到：{what}"),
             Error::InvalidId(id) => format!("编号格式不正确：{id}"),
             Error::InvalidDate(d) => format!("日期格式不正确：{d}（应为 年-月-日，如 2021-03-01）"),

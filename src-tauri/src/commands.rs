@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use gridvoice_core::api::{ApiError, Request, Response};
-use gridvoice_core::device::{DeviceStatus, EnrolInput, PendingItem, SyncSummary};
+use gridvoice_core::device::{
+    DeviceStatus, EnrolInput, PendingItem, PhotoInput, PhotoSaved, SyncSummary,
+};
 use gridvoice_core::territory::Territory;
 use gridvoice_sync::device::DeviceService;
 use tauri::State;
@@ -40,4 +42,9 @@ pub async fn territory(device: Device<'_>) -> Result<Territory, ApiError> {
 #[tauri::command]
 pub async fn request(device: Device<'_>, input: Request) -> Result<Response, ApiError> {
     device.request(input).await
+}
+
+#[tauri::command]
+pub async fn put_photo(device: Device<'_>, input: PhotoInput) -> Result<PhotoSaved, ApiError> {
+    device.put_photo(input).await
 }

@@ -25,6 +25,12 @@ fn main() {
                 None => app.path().app_data_dir()?,
             };
             std::fs::create_dir_all(&dir)?;
+            // The webview keeps the form drafts (a resident's name and phone typed but not yet
+            // saved among them) in its local storage under this directory.
+            if let Ok(webview_data) = app.path().app_local_data_dir() {
+                let _ = std::fs::create_dir_all(&webview_data);
+                restrict_to_owner(&webview_data, 0o700);
+            }
             let path = dir.join("device.sqlite");
             // The directory first, so the store's files are never reachable by others, even
             // between their creation and the chmod below.
@@ -52,7 +58,8 @@ fn main() {
             commands::sync_now,
             commands::pending,
             commands::territory,
-            commands::request
+            commands::request,
+            commands::put_photo
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {

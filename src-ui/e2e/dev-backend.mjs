@@ -1,6 +1,6 @@
 // A stand-in for the device backend, for developing and testing the forms ONLY (forms.test.mjs).
 // It serves dist/ (index.html for unknown paths, like the real shells) and an in-memory fake of
-// the six commands under POST /device/<command>, in the JSON shapes of gridvoice-core's `device`
+// the seven commands under POST /device/<command>, in the JSON shapes of gridvoice-core's `device`
 // and `api` types. It validates almost nothing: the real rules live in the store's service, which
 // the lead's end-to-end test drives through `gridvoice ui`. Test hooks: POST /__fake/fail
 // {"command","code","message"} makes the next call of that command fail; /__fake/state returns
@@ -26,7 +26,7 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
   const device = crypto.randomUUID();
   const st = {
     enrolled: true, online: false, lastSync: null, demands: [], visits: [], contacts: [],
-    pending: [], fail: {},
+    pending: [], fail: {}, photos: {},
   };
   const status = () => ({
     enrolled: st.enrolled, delegate: st.enrolled ? me.id : null, delegate_name: st.enrolled ? me.name : null,
@@ -57,7 +57,7 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
         if (!d) {
           d = { demand: { id, station: station.id, text: r.text.trim(), category: r.category, grid: r.grid,
             location: r.location ?? null, recorded_at: Date.now(), recorded_by: me.id, device, visit: r.visit ?? null,
-            contacts_in: r.contact ? me.id : null, attachments: [] }, history: [], extraContacts: [] };
+            contacts_in: r.contact ? me.id : null, attachments: r.attachments ?? [] }, history: [], extraContacts: [] };
           st.demands.push(d);
           st.pending.push({ record: `demand/${id}`, created_at: Date.now() });
           if (r.contact) st.contacts.push({ demand: id, ...r.contact });
@@ -117,6 +117,14 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
         return { ok: true, documents: 2, changes_received: 0, receipts_confirmed: n, pending_left: 0, error: null };
       }
       case "request": return request(input);
+      case "put_photo": {
+        const bytes = Buffer.from(input.data_base64 ?? "", "base64");
+        const jpeg = bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+        if (!jpeg) return err("INVALID_PHOTO", "照片无法使用：不是可识别的图片");
+        const hash = crypto.createHash("sha256").update(bytes).digest("hex");
+        st.photos[hash] = bytes.length;
+        return { hash, bytes: bytes.length, mime: "image/jpeg" };
+      }
       default: return err("NOT_FOUND", "没有这个命令", 404);
     }
   }
@@ -136,7 +144,7 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
       if (req.method === "POST" && url.pathname === "/__fake/fail") {
         const f = JSON.parse(body); st.fail[f.command] = f; return send(200, {});
       }
-      if (url.pathname === "/__fake/state") return send(200, { demands: st.demands, contacts: st.contacts.length, pending: st.pending });
+      if (url.pathname === "/__fake/state") return send(200, { demands: st.demands, contacts: st.contacts.length, pending: st.pending, photos: st.photos });
       let file = path.join(dist, path.normalize(url.pathname).replace(/^([/\\])+/, ""));
       if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, "index.html");
       res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });

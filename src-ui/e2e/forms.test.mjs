@@ -5,7 +5,7 @@
 // the text, similar demands with "add this resident", language switch. The real backend is the
 // lead's end-to-end test's business.
 //
-//   scripts/build-ui && (cd src-ui/e2e && npm ci && npm run test:forms)
+//   scripts/build-ui && (cd src-ui/e2e && npm install && npm run test:forms)
 // Screenshots: tests/artifacts/ui/*.png (gitignored).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -336,4 +336,46 @@ test("my demands lists, searches and opens a timeline; sync lists receipts and c
   await shot(p, "enrol");
   assert.deepEqual(p.errors, []);
   await p.context().close();
+});
+
+test("a photo is shrunk in the webview before it is stored; a file that is not a picture is refused; the demand names the photo", async () => {
+  const g = myGrid(0);
+  const c = centroid(ring(g));
+  const p = await page({ fixed: { lat: c[1], lon: c[0], accuracy_m: 8 } });
+  await go(p, "/record");
+  await p.waitForSelector("[data-testid=detected-grid]");
+  await p.fill("#demand-text", "小区东门路灯坏了，晚上很黑");
+  await p.click("[data-testid=chip-safety]");
+  // A text file from the gallery: refused next to the field, nothing stored.
+  await p.setInputFiles("#demand-photo", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a picture") });
+  await p.waitForSelector("#demand-photo-error");
+  assert.equal(await p.locator("[data-testid=photo-item]").count(), 0);
+  // A 4000 × 3000 camera picture: stored as a JPEG no larger than 1600 px on its long side.
+  const big = await p.evaluate(async () => {
+    const c = document.createElement("canvas"); c.width = 4000; c.height = 3000;
+    const g = c.getContext("2d"); g.fillStyle = "#2c3e50"; g.fillRect(0, 0, 4000, 3000);
+    g.fillStyle = "#f1c40f"; g.fillRect(1800, 600, 400, 1800);
+    const b = await new Promise((ok) => c.toBlob(ok, "image/png"));
+    return Array.from(new Uint8Array(await b.arrayBuffer()));
+  });
+  await p.setInputFiles("#demand-photo", { name: "gate.png", mimeType: "image/png", buffer: Buffer.from(big) });
+  await p.waitForSelector("[data-testid=photo-item] img");
+  assert.equal(await p.locator("#demand-photo-error").count(), 0);
+  const hash = await p.getAttribute("[data-testid=photo-item]", "data-hash");
+  const size = await p.evaluate(() => { const i = document.querySelector("[data-testid=photo-item] img");
+    return new Promise((ok) => { const im = new Image(); im.onload = () => ok([im.naturalWidth, im.naturalHeight]); im.src = i.src; }); });
+  assert.deepEqual(size, [1600, 1200]);
+  let state = await (await fetch(backend.url + "/__fake/state")).json();
+  assert.ok(state.photos[hash] > 0 && state.photos[hash] < big.length, "the stored photo is smaller than the picture taken");
+  await shot(p, "record-photo");
+  // The photo survives a reload as part of the draft (without its preview), then is saved with the demand.
+  await p.reload(); await p.waitForSelector("html[data-ready='1']");
+  await p.waitForSelector(`[data-testid=photo-item][data-hash='${hash}']`);
+  await p.click("#save-demand");
+  await p.waitForSelector("[data-testid=saved]");
+  const id = await p.getAttribute("[data-testid=saved]", "data-demand-id");
+  state = await (await fetch(backend.url + "/__fake/state")).json();
+  assert.deepEqual(state.demands.find((x) => x.demand.id === id).demand.attachments, [hash]);
+  assert.equal(await p.locator("[data-testid=photo-item]").count(), 0, "the form is cleared for the next demand");
+  assert.deepEqual(p.errors, []);
 });

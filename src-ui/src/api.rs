@@ -15,7 +15,9 @@ use gridvoice_core::api::{
     ApiError, DemandFilter, DemandView, NewContact, RecordDemand, Request, Response, StartVisit,
     VisitView,
 };
-use gridvoice_core::device::{DeviceStatus, EnrolInput, PendingItem, SyncSummary};
+use gridvoice_core::device::{
+    DeviceStatus, EnrolInput, PendingItem, PhotoInput, PhotoSaved, SyncSummary,
+};
 use gridvoice_core::ids::{DemandId, VisitId};
 use gridvoice_core::territory::Territory;
 use serde::Serialize;
@@ -164,6 +166,11 @@ pub async fn territory() -> Result<Territory> {
 
 pub async fn request(req: &Request) -> Result<Response> {
     call("request", req).await
+}
+
+/// Stores a photo on the device; the answer names it for `RecordDemand::attachments`.
+pub async fn put_photo(data_base64: String) -> Result<PhotoSaved> {
+    call("put_photo", &PhotoInput { data_base64 }).await
 }
 
 // ---- the request vocabulary, typed ----

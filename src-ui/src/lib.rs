@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod local;
 pub mod location;
 mod pages;
+pub mod photo;
 mod widgets;
 
 use i18n::{I18n, Lang};

@@ -44,6 +44,7 @@ fn request(i: usize) -> RecordDemand {
         visit: None,
         contact: None,
         id: None,
+        attachments: Vec::new(),
     }
 }
 

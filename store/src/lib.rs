@@ -10,7 +10,9 @@
 //! stores it once; compaction writes a snapshot and deletes the changes it covers in one
 //! transaction.
 
+mod blobs;
 mod error;
+pub use blobs::{Photo, photo_hash};
 pub mod import;
 pub mod projection;
 mod schema;

@@ -105,6 +105,15 @@ CREATE TABLE receipts (
 CREATE INDEX receipts_pending ON receipts(synced_at, created_at);
 CREATE INDEX receipts_record ON receipts(record);
 "#,
+    r#"
+-- Photos: their media type; on a server, the station of the device that uploaded one (who may
+-- read it); on a device, when the server confirmed it holds the photo (its receipt).
+ALTER TABLE blobs ADD COLUMN mime TEXT NOT NULL DEFAULT 'application/octet-stream';
+ALTER TABLE blobs ADD COLUMN station TEXT;
+ALTER TABLE blobs ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE blobs ADD COLUMN uploaded_at INTEGER;
+CREATE INDEX blobs_to_upload ON blobs(uploaded_at, created_at);
+"#,
 ];
 
 /// The schema version this program writes.

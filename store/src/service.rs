@@ -125,6 +125,14 @@ fn dispatch(store: &mut Store, ctx: &mut Ctx<'_>, req: Request) -> Result<Respon
                 capture::new_demand(&who, &r, id, ContactId::new(ctx.ids, now), now, |_| {
                     visit_known
                 })?;
+            // Photos travel on their own: each must already be stored here.
+            for h in &demand.attachments {
+                if !store.has_photo(h)? {
+                    return Err(
+                        CoreError::InvalidPhoto("照片未保存在本机，请重新添加".into()).into(),
+                    );
+                }
+            }
             // A new record has no events yet: its view is known without reading it back.
             let view = DemandView::new(demand, &[]);
             store.write(None, |b| {

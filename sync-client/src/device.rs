@@ -12,7 +12,8 @@ use gridvoice_core::ErrorCode;
 use gridvoice_core::api::{ApiError, Request, Response};
 use gridvoice_core::clock::{Clock, Timestamp};
 use gridvoice_core::device::{
-    DeviceStatus, EnrolInput, PendingItem, SyncFailure, SyncProgress, SyncSummary,
+    DeviceStatus, EnrolInput, PendingItem, PhotoInput, PhotoSaved, SyncFailure, SyncProgress,
+    SyncSummary,
 };
 use gridvoice_core::territory::Territory;
 use gridvoice_store::Store;
@@ -62,6 +63,13 @@ struct SyncInfo {
     pending: u32,
 }
 
+/// Records and photos the server has not yet confirmed.
+fn pending_count(store: &Store) -> Option<u32> {
+    let records = store.pending_receipts().ok()?.len();
+    let photos = store.photos_to_upload().ok()?.len();
+    u32::try_from(records + photos).ok()
+}
+
 /// A device: its store and what its syncs have said.
 #[derive(Debug)]
 pub struct DeviceService {
@@ -83,10 +91,7 @@ impl DeviceService {
     /// Opens (creating if needed) the device store at `path`.
     pub fn open(path: &Path) -> Result<DeviceService, ApiError> {
         let store = Store::open(path).map_err(ApiError::from)?;
-        let pending = store
-            .pending_receipts()
-            .map(|p| p.len() as u32)
-            .unwrap_or(0);
+        let pending = pending_count(&store).unwrap_or(0);
         let identity = Identity::of(&store);
         Ok(DeviceService {
             store: Mutex::new(store),
@@ -111,10 +116,10 @@ impl DeviceService {
         // During a sync the store is busy; then the figures it last gave answer.
         if let Ok(store) = self.store.try_lock() {
             let identity = Identity::of(&store);
-            let pending = store.pending_receipts().map(|p| p.len() as u32);
+            let pending = pending_count(&store);
             let mut info = self.info();
             info.identity = identity;
-            if let Ok(n) = pending {
+            if let Some(n) = pending {
                 info.pending = n;
             }
         }
@@ -216,10 +221,7 @@ impl DeviceService {
             }
         };
         let result = sync_once(&mut store, &cfg, &mut on_event).await;
-        let pending = store
-            .pending_receipts()
-            .map(|p| p.len() as u32)
-            .unwrap_or(0);
+        let pending = pending_count(&store).unwrap_or(0);
         drop(store);
         let mut i = self.info();
         i.syncing = None;
@@ -258,13 +260,40 @@ impl DeviceService {
     pub async fn pending(&self) -> Result<Vec<PendingItem>, ApiError> {
         let store = self.store.lock().await;
         let items = store.pending_receipts().map_err(ApiError::from)?;
+        let photos = store.photos_to_upload().map_err(ApiError::from)?;
         Ok(items
             .into_iter()
             .map(|r| PendingItem {
                 record: r.record,
                 created_at: r.created_at,
             })
+            .chain(photos.into_iter().map(|(hash, at)| PendingItem {
+                record: format!("photo:{hash}"),
+                created_at: at,
+            }))
             .collect())
+    }
+
+    /// Stores a photo on the device (checked: JPEG, PNG or WebP, at most 8 MB). It is uploaded
+    /// once a saved demand names it; a photo whose form was abandoned never leaves the device.
+    pub async fn put_photo(&self, input: PhotoInput) -> Result<PhotoSaved, ApiError> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(input.data_base64.trim())
+            .map_err(|_| ApiError::new(ErrorCode::InvalidPhoto, "照片数据无法读取"))?;
+        let mime = gridvoice_core::capture::check_photo(&bytes)
+            .map_err(ApiError::from)?
+            .to_owned();
+        let store = self.store.lock().await;
+        let hash = store
+            .put_photo(&bytes, None, SystemClock.now())
+            .map_err(ApiError::from)?;
+        drop(store);
+        Ok(PhotoSaved {
+            hash,
+            bytes: bytes.len() as u64,
+            mime,
+        })
     }
 
     /// The territory this device works in (for the map and point → grid).
@@ -329,6 +358,9 @@ mod send_check {
         is_send(&s.sync_now());
         is_send(&s.request(gridvoice_core::api::Request::ListVisits));
         is_send(&s.pending());
+        is_send(&s.put_photo(gridvoice_core::device::PhotoInput {
+            data_base64: String::new(),
+        }));
         is_send(&s.territory());
         is_send(&s.enrol(gridvoice_core::device::EnrolInput {
             server: String::new(),

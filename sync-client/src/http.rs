@@ -1,4 +1,4 @@
-//! The two HTTP calls beside the sync socket: enrolment and the receipt query.
+//! The HTTP calls beside the sync socket: enrolment, the receipt query, photo uploads.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -242,4 +242,42 @@ pub(crate) async fn confirm_receipts(
     }
     let pending = store.pending_receipts()?.len();
     Ok((confirmed, pending))
+}
+
+/// Uploads the photos the server has not confirmed yet, one request each
+/// (`PUT /api/photos/<sha256>`, the bytes as the body). Returns (confirmed now, still waiting).
+pub(crate) async fn upload_photos(
+    store: &mut Store,
+    base: &str,
+    credential: &str,
+    timeout: Duration,
+    clock: &(dyn Clock + Sync),
+) -> Result<(usize, usize)> {
+    let waiting = store.photos_to_upload()?;
+    let mut uploaded = 0;
+    if !waiting.is_empty() {
+        let http = client(timeout)?;
+        for (hash, _) in &waiting {
+            let Some(photo) = store.photo(hash)? else {
+                continue;
+            };
+            let resp = http
+                .put(format!("{base}/api/photos/{hash}"))
+                .bearer_auth(credential)
+                .header(reqwest::header::CONTENT_TYPE, photo.mime)
+                .body(photo.bytes)
+                .send()
+                .await
+                .map_err(|e| net(&e))?;
+            match resp.status().as_u16() {
+                200..=299 => {
+                    store.confirm_photo(hash, clock.now())?;
+                    uploaded += 1;
+                }
+                401 | 403 => return Err(Error::CredentialRefused),
+                s => return Err(Error::HttpStatus(s)),
+            }
+        }
+    }
+    Ok((uploaded, waiting.len() - uploaded))
 }

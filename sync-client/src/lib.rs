@@ -188,8 +188,10 @@ pub struct SyncReport {
     pub bytes_received: u64,
     /// Receipts the server confirmed in this sync.
     pub receipts_confirmed: usize,
-    /// Records on this device the server has not yet confirmed.
+    /// Records and photos on this device the server has not yet confirmed.
     pub pending_left: usize,
+    /// Photos the server confirmed in this sync.
+    pub photos_uploaded: usize,
     /// Sessions tried (1 when the first one succeeded).
     pub attempts: u32,
 }
@@ -296,8 +298,18 @@ pub async fn sync_once(
         &SystemClock,
     )
     .await?;
+    // Photos go after their demands: a photo on the server is only ever one a record names.
+    let (uploaded, photos_left) = http::upload_photos(
+        store,
+        &http::base_url(&cfg.server)?,
+        cfg.credential.expose(),
+        limits.connect_timeout,
+        &SystemClock,
+    )
+    .await?;
     report.receipts_confirmed = confirmed;
-    report.pending_left = pending;
+    report.photos_uploaded = uploaded;
+    report.pending_left = pending + photos_left;
     report.attempts = 1;
     Ok(report)
 }

@@ -235,6 +235,7 @@ impl Device {
             visit: None,
             contact: None,
             id: None,
+            attachments: Vec::new(),
         });
         match handle(&mut self.store, &mut ctx, req).unwrap() {
             ApiResponse::Demand(v) => v.demand.id.to_string(),

@@ -1,5 +1,5 @@
 //! The HTTP API: enrolment, receipts, the request vocabulary for station and office clients,
-//! health, metrics, the OpenAPI document, and the sync WebSocket.
+//! photos, health, metrics, the OpenAPI document, and the sync WebSocket.
 //!
 //! Errors leave as `{"code": STABLE_CODE, "message": 中文}` with a matching status; the detail
 //! stays in the log. Credentials are never logged or echoed.
@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use gridvoice_core::access::{Access, Principal, Role, access};
 use gridvoice_core::api::{ApiError, DemandView, Request, Response as ApiResponse};
 use gridvoice_core::doc::{self, Collection, DocKind};
@@ -99,12 +99,20 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/enrol"),
     ("POST", "/api/receipts"),
     ("POST", "/api/request"),
+    ("PUT", "/api/photos/{hash}"),
+    ("GET", "/api/photos/{hash}"),
     ("GET", "/sync"),
 ];
 
-/// The router. Layers, outermost first: trace, body limit, timeout.
+/// The router. Layers, outermost first: trace, timeout, body limit (the JSON routes share
+/// `max_body_bytes`; a photo may be up to `capture::MAX_PHOTO_BYTES`).
 pub fn router(app: App) -> Router {
     let limit = app.config.max_body_bytes;
+    let photo_limit = gridvoice_core::capture::MAX_PHOTO_BYTES + 1024;
+    let photos = Router::new()
+        .route("/api/photos/{hash}", put(put_photo).get(get_photo))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(photo_limit));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -113,11 +121,12 @@ pub fn router(app: App) -> Router {
         .route("/api/receipts", post(receipts))
         .route("/api/request", post(request))
         .route("/sync", get(crate::ws::sync_ws))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .merge(photos)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(RequestBodyLimitLayer::new(limit))
         // Spans name the method and path only: the sync URL may carry `?token=` (browsers), and a
         // credential must never reach a log.
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -291,6 +300,89 @@ async fn receipts(
         committed: committed.iter().map(ToString::to_string).collect(),
     })
     .into_response())
+}
+
+/// A delegate's device uploads a photo its demand names. The body is the image; its SHA-256 must
+/// be the name in the path. The photo belongs to the uploader's station: that station's people
+/// and the office may read it.
+async fn put_photo(
+    State(app): State<App>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let p = caller(&app, &headers).await?;
+    let station = match (p.role, &p.station) {
+        (Role::Delegate | Role::StationHead, Some(s)) => s.clone(),
+        _ => {
+            return Err(HttpError::new(
+                ErrorCode::Forbidden,
+                "只有代表的设备可以上传照片",
+            ));
+        }
+    };
+    if !gridvoice_core::capture::is_photo_hash(&hash) {
+        return Err(HttpError::new(
+            ErrorCode::InvalidPhoto,
+            "照片编号格式不正确",
+        ));
+    }
+    gridvoice_core::capture::check_photo(&body)?;
+    if gridvoice_store::photo_hash(&body) != hash {
+        return Err(HttpError::new(
+            ErrorCode::InvalidPhoto,
+            "照片内容与编号不符（传输中损坏？请重新同步）",
+        ));
+    }
+    let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
+    let stored = app
+        .with_store(move |s| s.put_photo(&body, Some(&station), now))
+        .await
+        .ok_or_else(HttpError::internal)??;
+    Ok(axum::Json(serde_json::json!({ "hash": stored })).into_response())
+}
+
+/// A photo, for the people of its station and the office. Any other caller gets the answer a
+/// missing photo gets, so names cannot be probed.
+async fn get_photo(
+    State(app): State<App>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let p = caller(&app, &headers).await?;
+    if p.role == Role::Admin {
+        return Err(HttpError::new(
+            ErrorCode::Forbidden,
+            "管理员账号不能查看照片",
+        ));
+    }
+    let missing = || HttpError::new(ErrorCode::NotFound, "未找到该照片");
+    if !gridvoice_core::capture::is_photo_hash(&hash) {
+        return Err(missing());
+    }
+    let photo = app
+        .with_store(move |s| s.photo(&hash))
+        .await
+        .ok_or_else(HttpError::internal)??
+        .ok_or_else(missing)?;
+    let allowed = p.role == Role::Office || (p.station.is_some() && photo.station == p.station);
+    if !allowed {
+        return Err(missing());
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, photo.mime),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_owned(),
+            ),
+        ],
+        photo.bytes,
+    )
+        .into_response())
 }
 
 async fn request(

@@ -53,6 +53,15 @@ pub fn document() -> Value {
                 "summary": "the request vocabulary, scoped to the caller's station (office: all)", "security": [{ "bearer": [] }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Request" } } } },
                 "responses": { "200": { "description": "response", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Response" } } } }, "400": errors["400"], "401": errors["401"], "403": { "description": "role may not" }, "404": { "description": "not found or not visible" }, "409": { "description": "USE_SYNC: writes travel by sync" } } } },
+            "/api/photos/{hash}": {
+                "parameters": [{ "name": "hash", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "description": "SHA-256 of the image bytes, lowercase hex" }],
+                "put": {
+                    "summary": "a delegate's device uploads a photo a demand names (JPEG, PNG or WebP, at most 8 MB); it belongs to the uploader's station", "security": [{ "bearer": [] }],
+                    "requestBody": { "required": true, "content": { "image/jpeg": {}, "image/png": {}, "image/webp": {} } },
+                    "responses": { "200": { "description": "stored (again: no change)" }, "400": errors["400"], "401": errors["401"], "403": { "description": "not a delegate's device" }, "413": { "description": "larger than 8 MB" } } },
+                "get": {
+                    "summary": "a photo, for its station's people and the office", "security": [{ "bearer": [] }],
+                    "responses": { "200": { "description": "the image", "content": { "image/jpeg": {}, "image/png": {}, "image/webp": {} } }, "401": errors["401"], "403": { "description": "admin accounts see no photos" }, "404": { "description": "unknown, or not visible to the caller" } } } },
             "/sync": { "get": {
                 "summary": "automerge-repo sync over WebSocket (binary CBOR); credential as Bearer header or ?token=",
                 "security": [{ "bearer": [] }],

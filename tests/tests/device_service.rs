@@ -75,6 +75,7 @@ async fn a_delegate_enrols_records_and_sees_the_receipt_arrive() {
             visit: None,
             contact: None,
             id: None,
+            attachments: Vec::new(),
         }))
         .await
         .unwrap();

@@ -187,6 +187,7 @@ impl Sim {
                     consent: true,
                 }),
                 id: None,
+                attachments: Vec::new(),
             }),
         };
         let mut ctx = Ctx {

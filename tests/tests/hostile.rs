@@ -94,6 +94,7 @@ fn record(store: &mut Store, seed: u64, text: &str) {
         visit: None,
         contact: None,
         id: None,
+        attachments: Vec::new(),
     });
     assert!(matches!(
         handle(store, &mut ctx, req).unwrap(),

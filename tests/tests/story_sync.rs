@@ -62,6 +62,7 @@ fn say(store: &mut Store, seed: u64, text: &str, contact: Option<(&str, &str)>) 
             consent: true,
         }),
         id: None,
+        attachments: Vec::new(),
     });
     match handle(store, &mut ctx, req).unwrap() {
         Response::Demand(v) => v.demand.id.to_string(),

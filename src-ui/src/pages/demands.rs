@@ -93,6 +93,7 @@ pub fn Demands() -> impl IntoView {
         let recorded_at = d.demand.recorded_at;
         let st = d.state.status;
         let cat = d.demand.category;
+        let photos = d.demand.attachments.len();
         view! {
             <div class="list-item" data-testid="demand-item" data-demand-id=id data-status=st.code()>
                 <button type="button" class="item-head" data-testid=format!("open-{id}")
@@ -100,7 +101,9 @@ pub fn Demands() -> impl IntoView {
                     <span class="item-text">{d.demand.text}</span>
                     <span class="badge" data-testid="demand-status">{move || status_label(st, i18n.lang.get())}</span>
                 </button>
-                <p class="muted">{move || category_label(cat, i18n.lang.get())}" · "{grid}" · "{when(recorded_at)}</p>
+                <p class="muted">{move || category_label(cat, i18n.lang.get())}" · "{grid}" · "{when(recorded_at)}
+                    {(photos > 0).then(|| view! { <span data-testid="demand-photos">" · 📷 "{photos}</span> })}
+                </p>
                 <Show when=move || open.get().as_deref() == Some(id3.as_str())>
                     <ol class="timeline" data-testid="timeline">
                         <li>{when(recorded_at)}" "{t("ev.recorded")}</li>

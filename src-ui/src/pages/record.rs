@@ -3,13 +3,14 @@
 //! Text, a category chip, the grid (from the location source, confirmed near a boundary, or
 //! picked on the offline map), an optional resident contact that needs a consent tick, and the
 //! similar demands already in the grid, to add this resident to one of them instead of recording
-//! a duplicate. Everything typed lives in a localStorage draft until the backend has answered OK;
+//! a duplicate; optional photos (shrunk in the webview, stored on the device by hash, synced after
+//! the demand). Everything typed lives in a localStorage draft until the backend has answered OK;
 //! only then "已保存" appears.
 
 use std::sync::Arc;
 
 use gridvoice_core::api::{ApiError, DemandFilter, DemandView, NewContact, RecordDemand};
-use gridvoice_core::capture::{MAX_SHORT_CHARS, check_contact, check_text};
+use gridvoice_core::capture::{MAX_PHOTOS, MAX_SHORT_CHARS, check_contact, check_text};
 use gridvoice_core::category::{Category, CategoryGroup};
 use gridvoice_core::geography::locate::Placement;
 use gridvoice_core::ids::{DemandId, GridId};
@@ -22,6 +23,7 @@ use wasm_bindgen::JsCast;
 
 use crate::location::{self, NoFix};
 use crate::pages::visit::CurrentVisit;
+use crate::photo::{self, PhotoError};
 use crate::widgets::{FieldError, category_label, error_list, now_ms, status_label, when};
 use crate::{Geo, api, ctx, local};
 
@@ -35,6 +37,9 @@ struct Draft {
     name: String,
     phone: String,
     consent: bool,
+    /// Photos already stored on the device, by hash.
+    #[serde(default)]
+    photos: Vec<String>,
 }
 
 /// A fresh UUIDv7 (time-ordered, like the core's ids), from the browser's clock and randomness.
@@ -88,6 +93,7 @@ struct Errors {
     name: Option<String>,
     phone: Option<String>,
     consent: Option<String>,
+    photo: Option<String>,
 }
 
 impl Errors {
@@ -141,6 +147,10 @@ pub fn Record() -> impl IntoView {
     let name = RwSignal::new(draft.name);
     let phone = RwSignal::new(draft.phone);
     let consent = RwSignal::new(draft.consent);
+    let photos = RwSignal::new(draft.photos);
+    // Previews of the photos added in this session (a reopened draft shows a placeholder).
+    let previews = RwSignal::new(std::collections::HashMap::<String, String>::new());
+    let photo_busy = RwSignal::new(false);
     let fix = RwSignal::new(Fix::Locating);
     let confirmed = RwSignal::new(false);
     let show_map = RwSignal::new(false);
@@ -159,6 +169,7 @@ pub fn Record() -> impl IntoView {
             name: name.get(),
             phone: phone.get(),
             consent: consent.get(),
+            photos: photos.get(),
         };
         local::set(local::keys::DRAFT_RECORD, &d);
     });
@@ -273,6 +284,52 @@ pub fn Record() -> impl IntoView {
         name.set(String::new());
         phone.set(String::new());
         consent.set(false);
+        photos.set(Vec::new());
+        previews.set(std::collections::HashMap::new());
+    };
+
+    let on_photo = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        // Cleared so that choosing the same picture again fires again.
+        input.set_value("");
+        if photos.get_untracked().len() >= MAX_PHOTOS {
+            errors.update(|e| e.photo = Some(i18n.fmt1("record.photo_max", MAX_PHOTOS)));
+            return;
+        }
+        photo_busy.set(true);
+        errors.update(|e| e.photo = None);
+        spawn_local(async move {
+            let stored = match photo::shrink(&file).await {
+                Ok(small) => api::put_photo(small.base64)
+                    .await
+                    .map(|saved| (saved.hash, small.data_url))
+                    .map_err(|e| e.message),
+                Err(PhotoError::NotAnImage) => Err(i18n.t("record.photo_not_image").to_owned()),
+                Err(PhotoError::Failed) => Err(i18n.t("record.photo_failed").to_owned()),
+            };
+            match stored {
+                Ok((hash, url)) => {
+                    photos.update(|p| {
+                        if !p.contains(&hash) {
+                            p.push(hash.clone());
+                        }
+                    });
+                    previews.update(|m| {
+                        m.insert(hash, url);
+                    });
+                }
+                Err(m) => errors.update(|e| e.photo = Some(m)),
+            }
+            photo_busy.set(false);
+        });
     };
 
     // Similar demands already in this grid, from the device's own data.
@@ -323,6 +380,7 @@ pub fn Record() -> impl IntoView {
             visit: visit_id,
             contact: contact(),
             id: Some(DemandId(demand_id)),
+            attachments: photos.get_untracked(),
         };
         save.set(Save::Saving);
         spawn_local(async move {
@@ -540,6 +598,35 @@ pub fn Record() -> impl IntoView {
                 </label>
                 <FieldError id="contact-consent" msg=Signal::derive(move || errors.get().consent) />
             </details>
+
+            <span class="label">{t("record.photo")}</span>
+            <div class="photos" data-testid="photos">
+                <For each=move || photos.get() key=|h| h.clone() let:hash>
+                    {
+                        let (h1, h2) = (hash.clone(), hash.clone());
+                        view! {
+                            <div class="photo" data-testid="photo-item" data-hash=hash>
+                                {move || match previews.get().get(&h1) {
+                                    Some(url) => view! { <img src=url.clone() alt="" /> }.into_any(),
+                                    None => view! { <span class="photo-stored">"📷"</span> }.into_any(),
+                                }}
+                                <button type="button" class="btn small" data-testid="photo-remove"
+                                    on:click=move |_| photos.update(|p| p.retain(|x| *x != h2))>
+                                    {t("record.photo_remove")}
+                                </button>
+                            </div>
+                        }
+                    }
+                </For>
+            </div>
+            <Show when=move || { photos.get().len() < MAX_PHOTOS }>
+                <label for="demand-photo" class="btn" class:busy=move || photo_busy.get() data-testid="photo-add">
+                    {move || if photo_busy.get() { i18n.t("record.photo_busy") } else { i18n.t("record.photo_add") }}
+                </label>
+            </Show>
+            <input id="demand-photo" data-testid="demand-photo" class="visually-hidden" type="file"
+                accept="image/*" capture="environment" on:change=on_photo />
+            <FieldError id="demand-photo" msg=Signal::derive(move || errors.get().photo) />
 
             <div class="save-bar">
                 <button

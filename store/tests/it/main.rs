@@ -8,6 +8,7 @@
 
 mod bad_input;
 mod convergence;
+mod photos;
 mod privacy;
 mod stories;
 mod sync;
@@ -102,6 +103,7 @@ pub fn demand(text: &str, category: &str, grid: &str) -> RecordDemand {
         visit: None,
         contact: None,
         id: None,
+        attachments: Vec::new(),
     }
 }
 

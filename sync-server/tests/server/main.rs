@@ -94,6 +94,7 @@ pub fn record(s: &mut Store, text: &str, grid: &str, contact: Option<(&str, &str
             consent: true,
         }),
         id: None,
+        attachments: Vec::new(),
     });
     match handle(s, &mut ctx, req).unwrap() {
         gridvoice_core::api::Response::Demand(v) => v.demand.id.to_string(),

@@ -163,6 +163,23 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
     let no_contact: Check = |v| v["items"].as_array().map(Vec::len) == Some(0);
     let unauthorized: Check = |v| v["code"] == "UNAUTHORIZED";
     let s = StatusCode::OK;
+    // A photo (WebP by its header; ASCII, so it travels as this test's text body), its name, and
+    // a name whose bytes the body is not.
+    let photo = "RIFF\u{20}\0\0\0WEBPVP8 a photo of the broken lamp";
+    let photo_path = format!(
+        "/api/photos/{}",
+        gridvoice_store::photo_hash(photo.as_bytes())
+    );
+    let wrong_name = format!(
+        "/api/photos/{}",
+        gridvoice_store::photo_hash(b"other bytes")
+    );
+    let not_image = "hello, not an image";
+    let not_image_path = format!(
+        "/api/photos/{}",
+        gridvoice_store::photo_hash(not_image.as_bytes())
+    );
+    let invalid_photo: Check = |v| v["code"] == "INVALID_PHOTO";
     let cases: Vec<(&str, &str, String, Vec<(&Who, StatusCode, Check)>)> = vec![
         (
             "GET",
@@ -323,10 +340,68 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
             "{not json".into(),
             vec![(&office, StatusCode::BAD_REQUEST, any)],
         ),
+        // Photos: station A's delegate uploads one; it is A's and the office's to see.
+        (
+            "PUT",
+            &photo_path,
+            photo.into(),
+            vec![
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+                (&revoked, StatusCode::UNAUTHORIZED, unauthorized),
+                (&office, StatusCode::FORBIDDEN, any),
+                (&admin, StatusCode::FORBIDDEN, any),
+                (&del_a, s, any),
+                (&head_a, s, any),
+            ],
+        ),
+        (
+            "PUT",
+            &wrong_name,
+            photo.into(),
+            vec![(&del_a, StatusCode::BAD_REQUEST, invalid_photo)],
+        ),
+        (
+            "PUT",
+            &not_image_path,
+            not_image.into(),
+            vec![(&del_a, StatusCode::BAD_REQUEST, invalid_photo)],
+        ),
+        (
+            "PUT",
+            "/api/photos/..%2F..%2Fetc%2Fpasswd",
+            photo.into(),
+            vec![(&del_a, StatusCode::BAD_REQUEST, invalid_photo)],
+        ),
+        (
+            "GET",
+            &photo_path,
+            String::new(),
+            vec![
+                (&del_a, s, any),
+                (&del_a2, s, any),
+                (&head_a, s, any),
+                (&office, s, any),
+                (&del_b, StatusCode::NOT_FOUND, any),
+                (&admin, StatusCode::FORBIDDEN, any),
+                (&revoked, StatusCode::UNAUTHORIZED, unauthorized),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+            ],
+        ),
+        (
+            "GET",
+            &wrong_name,
+            String::new(),
+            vec![(&office, StatusCode::NOT_FOUND, any)],
+        ),
     ];
     let mut covered = BTreeSet::new();
     for (method, path, body, rows) in &cases {
-        covered.insert((method.to_string(), path.to_string()));
+        let route = if path.starts_with("/api/photos/") {
+            "/api/photos/{hash}"
+        } else {
+            path
+        };
+        covered.insert((method.to_string(), route.to_string()));
         for (who, status, check) in rows {
             let (got, json) = call(&router, method, path, who, body).await;
             assert_eq!(

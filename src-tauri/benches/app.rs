@@ -7,9 +7,8 @@
 //!   beside a no-op command round trip through the same IPC and a raw `synchronous=FULL` SQLite
 //!   insert of the same JSON.
 //!
-//! `scripts/build-ui && cargo build -p gridvoice-app && cargo bench -p gridvoice-tests --bench app`
-//! (the app is the debug build the tests drive; dependencies are optimised, see Cargo.toml).
-//! Writes the "app" section of BENCHMARKS.md.
+//! `scripts/build-ui && cargo bench -p gridvoice-app --bench app` (cargo builds the app in the
+//! release profile for it). Writes the "app" section of BENCHMARKS.md.
 
 #![allow(
     clippy::unwrap_used,
@@ -36,12 +35,6 @@ use webdriver::Desktop;
 
 const COLD_STARTS: usize = 5;
 const SAVES: usize = 30;
-
-fn target_dir() -> PathBuf {
-    // target/<profile>/deps/app-<hash> → target/
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors().nth(3).unwrap().to_path_buf()
-}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -70,12 +63,7 @@ async fn cold_start(binary: &Path, env: &[(&str, &str)], ready: &str) -> (f64, D
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let target = target_dir();
-    let app = target.join("debug/gridvoice-app");
-    assert!(
-        app.exists(),
-        "build the app first: scripts/build-ui && cargo build -p gridvoice-app"
-    );
+    let app = PathBuf::from(env!("CARGO_BIN_EXE_gridvoice-app"));
     let minibrowser = Path::new("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser");
     let dist = root().join("dist");
 
@@ -296,8 +284,8 @@ async fn write(dist: &Path, app_ms: &mut [f64], mut r: Report, minibrowser: &Pat
     let raw_p50 = percentile(&mut r.raw_insert_ms, 0.5);
     let verdict = |ok: bool| if ok { "met" } else { "**not met**" };
     let body = format!(
-        "Measured by `cargo bench -p gridvoice-tests --bench app` on this machine (2 cores, shared), \
-         the real app (debug build, optimised dependencies) in WebKitGTK under Xvfb, driven over \
+        "Measured by `cargo bench -p gridvoice-app --bench app` on this machine (2 cores, shared), \
+         the real app (release build) in WebKitGTK under Xvfb, driven over \
          WebDriver; {COLD_STARTS} cold starts, {SAVES} saves.\n\n\
          | figure | app | baseline in the same run | target |\n\
          | --- | --- | --- | --- |\n\

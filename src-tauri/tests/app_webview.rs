@@ -1,14 +1,15 @@
 //! The delegate app end to end, in the real Tauri webview (WebKitGTK) under Xvfb, driven over
 //! WebDriver: 王建国 enrols his phone at the station; out in the streets (the server is down) he
-//! records one demand on a grid boundary, with a resident's contact given with consent, and one
+//! records one demand on a grid boundary, with a resident's contact given with consent and a
+//! photo, and one
 //! where his phone has no position, picking the grid on the map (the app is closed mid-form and
 //! reopened on the way: what he typed is still there); the sync page shows both
 //! pending and explains why the sync fails; back at the station (the server is up again) he
 //! syncs, both get their receipts, and the station head finds them, with the contact, on the
 //! server.
 //!
-//! Needs the app built with its UI: `scripts/build-ui && cargo build -p gridvoice-app`
-//! (`scripts/test` does both). Screenshots of each screen: tests/artifacts/app/*.png.
+//! Needs the UI built first (`scripts/build-ui`: the app embeds `dist/` when it compiles);
+//! `scripts/test` does that. Screenshots of each screen: tests/artifacts/app/*.png.
 
 #![allow(
     clippy::unwrap_used,
@@ -34,28 +35,16 @@ use gridvoice_server::auth::AuthDb;
 use serde_json::{Value, json};
 use webdriver::Desktop;
 
-/// The app binary: beside this test's own target directory, or where `GRIDVOICE_APP_BIN` says.
+/// The app binary cargo built for this test (`GRIDVOICE_APP_BIN` may name another).
 fn app_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("GRIDVOICE_APP_BIN") {
-        return PathBuf::from(p);
-    }
-    // target/<profile>/deps/app_webview-<hash> → target/<profile>/gridvoice-app
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("gridvoice-app");
-    assert!(
-        bin.exists(),
-        "{} is missing: build the app first (scripts/build-ui && cargo build -p gridvoice-app)",
-        bin.display()
-    );
-    bin
+    std::env::var_os("GRIDVOICE_APP_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_gridvoice-app")),
+        PathBuf::from,
+    )
 }
 
 fn shots() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts/app")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/artifacts/app")
 }
 
 async fn start_server(data: &Path, addr: SocketAddr) -> gridvoice_server::Running {
@@ -160,6 +149,30 @@ impl App {
             )
             .await
             .unwrap();
+    }
+
+    /// Chooses a file in the photo field, as the file picker would: a small picture painted in
+    /// `colour`, or (None) a text file.
+    async fn choose_file(&self, colour: Option<&str>) {
+        let script = r#"
+            const colour = arguments[0];
+            const input = document.querySelector('#demand-photo');
+            const give = (file) => {
+              const dt = new DataTransfer();
+              dt.items.add(file);
+              input.files = dt.files;
+              input.dispatchEvent(new Event('change', { bubbles: true }));
+              return true;
+            };
+            if (colour === null) return give(new File(['not a picture'], 'notes.txt', { type: 'text/plain' }));
+            const c = document.createElement('canvas');
+            c.width = 640; c.height = 480;
+            const g = c.getContext('2d');
+            g.fillStyle = colour; g.fillRect(0, 0, 640, 480);
+            g.fillStyle = '#f1c40f'; g.fillRect(280, 120, 80, 240);
+            return new Promise((ok) => c.toBlob((b) => ok(give(new File([b], 'gate.png', { type: 'image/png' }))), 'image/png'));
+        "#;
+        self.d.run(script, json!([colour])).await.unwrap();
     }
 
     async fn count(&self, css: &str) -> usize {
@@ -323,6 +336,18 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
     d.click("#save-demand").await.unwrap();
     app.see("#contact-consent-error").await;
     d.click("#contact-consent").await.unwrap();
+    // A photo of the dark gate. A file that is not a picture is refused first, in plain words.
+    app.choose_file(None).await;
+    app.see("#demand-photo-error").await;
+    app.choose_file(Some("#2c3e50")).await;
+    app.see("[data-testid=photo-item]").await;
+    assert!(!app.d.present("#demand-photo-error").await.unwrap());
+    let photo_hash = d
+        .attr("[data-testid=photo-item]", "data-hash")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(photo_hash.len(), 64);
     app.shot("05-record-boundary").await;
     d.click("#save-demand").await.unwrap();
     let first: DemandId = d
@@ -418,6 +443,10 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
             "{id} not pending in {records:?}"
         );
     }
+    assert!(
+        records.contains(&format!("photo:{photo_hash}")),
+        "the photo is not pending in {records:?}"
+    );
     app.shot("08-pending").await;
     d.click("#sync-now").await.unwrap();
     let why = d.text("[data-testid=sync-error]").await.unwrap();
@@ -471,6 +500,21 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
     let one = items.iter().find(|v| v.demand.id == first).unwrap();
     assert_eq!(one.demand.text, text1);
     assert_eq!(one.demand.grid, boundary_grid);
+    assert_eq!(one.demand.attachments, vec![photo_hash.clone()]);
+    // The photo itself reached the server, whole, and its station's head may see it.
+    let photo = http
+        .get(format!("{base}/api/photos/{photo_hash}"))
+        .bearer_auth(&credential)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status().as_u16(), 200);
+    assert_eq!(
+        photo.headers()["content-type"].to_str().unwrap(),
+        "image/jpeg"
+    );
+    let bytes = photo.bytes().await.unwrap();
+    assert_eq!(gridvoice_store::photo_hash(&bytes), photo_hash);
     let two = items.iter().find(|v| v.demand.id == second).unwrap();
     assert_eq!(two.demand.text, text2);
     assert_eq!(two.demand.grid, picked);

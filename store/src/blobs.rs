@@ -1,0 +1,103 @@
+//! Photos, stored content-addressed by SHA-256 beside the documents and synced on their own
+//! (the documents carry only the hashes). On a device each photo has a receipt: it counts as
+//! synced once the server has confirmed it holds the bytes.
+
+use gridvoice_core::Error as CoreError;
+use gridvoice_core::capture::{check_photo, is_photo_hash};
+use gridvoice_core::clock::Timestamp;
+use gridvoice_core::ids::StationId;
+use rusqlite::OptionalExtension;
+use sha2::{Digest, Sha256};
+
+use crate::{Result, Store};
+
+/// A stored photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Photo {
+    pub hash: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+    /// On a server: the station of the device that uploaded it.
+    pub station: Option<StationId>,
+}
+
+/// A photo's name: the SHA-256 of its bytes, lowercase hex.
+pub fn photo_hash(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Store {
+    /// Checks and stores a photo; storing the same bytes again changes nothing. Returns its hash.
+    pub fn put_photo(
+        &self,
+        bytes: &[u8],
+        station: Option<&StationId>,
+        now: Timestamp,
+    ) -> Result<String> {
+        let mime = check_photo(bytes)?;
+        let hash = photo_hash(bytes);
+        self.connection().execute(
+            "INSERT OR IGNORE INTO blobs (hash, bytes, mime, station, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            (&hash, bytes, mime, station.map(StationId::as_str), now.0),
+        )?;
+        Ok(hash)
+    }
+
+    /// Whether the photo is here.
+    pub fn has_photo(&self, hash: &str) -> Result<bool> {
+        if !is_photo_hash(hash) {
+            return Ok(false);
+        }
+        Ok(self
+            .connection()
+            .query_row("SELECT 1 FROM blobs WHERE hash = ?1", [hash], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// A stored photo.
+    pub fn photo(&self, hash: &str) -> Result<Option<Photo>> {
+        if !is_photo_hash(hash) {
+            return Err(CoreError::InvalidPhoto("照片编号格式不正确".into()).into());
+        }
+        Ok(self
+            .connection()
+            .query_row(
+                "SELECT bytes, mime, station FROM blobs WHERE hash = ?1",
+                [hash],
+                |r| {
+                    Ok(Photo {
+                        hash: hash.to_owned(),
+                        bytes: r.get(0)?,
+                        mime: r.get(1)?,
+                        station: r.get::<_, Option<String>>(2)?.map(StationId::new),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Photos a saved demand names that the server has not yet confirmed, oldest first:
+    /// (hash, stored at). A photo taken for a form that was never saved stays on the device.
+    pub fn photos_to_upload(&self) -> Result<Vec<(String, Timestamp)>> {
+        let mut st = self.connection().prepare_cached(
+            "SELECT hash, created_at FROM blobs
+             WHERE uploaded_at IS NULL
+               AND EXISTS (SELECT 1 FROM demands, json_each(demands.view, '$.attachments') AS a
+                           WHERE a.value = blobs.hash)
+             ORDER BY created_at, hash",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, Timestamp(r.get(1)?))))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The server confirmed it holds the photo.
+    pub fn confirm_photo(&self, hash: &str, now: Timestamp) -> Result<()> {
+        self.connection().execute(
+            "UPDATE blobs SET uploaded_at = ?2 WHERE hash = ?1 AND uploaded_at IS NULL",
+            (hash, now.0),
+        )?;
+        Ok(())
+    }
+}
