@@ -5,8 +5,10 @@
 //! where his phone has no position, picking the grid on the map (the app is closed mid-form and
 //! reopened on the way: what he typed is still there); the sync page shows both
 //! pending and explains why the sync fails; back at the station (the server is up again) he
-//! syncs, both get their receipts, and the station head finds them, with the contact, on the
-//! server.
+//! syncs, both get their receipts, and the station head finds them, with the contact and the
+//! photo, on the server. Last, the office revokes the phone: the app says so and offers
+//! re-enrolment; a demand recorded meanwhile reaches the station once a new code binds the phone
+//! again.
 //!
 //! Needs the UI built first (`scripts/build-ui`: the app embeds `dist/` when it compiles);
 //! `scripts/test` does that. Screenshots of each screen: tests/artifacts/app/*.png.
@@ -123,6 +125,26 @@ impl App {
                 "{e}\n--- the screen said ---\n{}",
                 text.as_str().unwrap_or_default()
             );
+        }
+    }
+
+    /// Waits until `script` returns something truthy; when it does not, saves the screen and
+    /// fails with its text.
+    async fn until(&self, what: &str, script: &str) -> Value {
+        match self.d.wait_for(what, script, json!([])).await {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = self.d.screenshot(&self.shots.join("FAILED.png")).await;
+                let text = self
+                    .d
+                    .run("return document.body.innerText;", json!([]))
+                    .await
+                    .unwrap_or_default();
+                panic!(
+                    "{e}\n--- the screen said ---\n{}",
+                    text.as_str().unwrap_or_default()
+                );
+            }
         }
     }
 
@@ -272,13 +294,7 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
     d.click("#enrol-submit").await.unwrap();
     // Bound: the app goes home, which names him, his station and his grids.
     app.see("[data-testid=delegate-name]").await;
-    d.wait_for(
-        "grid names instead of codes",
-        "const g = document.querySelector('[data-testid=my-grids]'); return g && !/\\d{15}/.test(g.textContent);",
-        json!([]),
-    )
-    .await
-    .unwrap();
+    app.until("grid names instead of codes", "const g = document.querySelector('[data-testid=my-grids]'); return g && !/\\d{15}/.test(g.textContent);").await;
     assert_eq!(
         d.text("[data-testid=delegate-name]").await.unwrap(),
         me.name
@@ -393,13 +409,11 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
     d.click(&format!("#grid-map [data-grid='{picked}']"))
         .await
         .unwrap();
-    d.wait_for(
+    app.until(
         "the picked grid shows",
         "const p = document.querySelector('[data-testid=placement]'); return p && p.dataset.grid;",
-        json!([]),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         d.attr("[data-testid=placement]", "data-grid")
             .await
@@ -468,6 +482,62 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
     app.see(&format!("[data-demand-id='{first}']")).await;
     app.see(&format!("[data-demand-id='{second}']")).await;
     app.shot("11-my-demands").await;
+
+    // The phone is reported lost and the office revokes it: the next sync says so and offers
+    // re-enrolment instead of retrying.
+    let auth = AuthDb::open(&gridvoice_server::auth_path(&data)).unwrap();
+    let phone_device = auth
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.role == Role::Delegate && r.revoked_at.is_none())
+        .unwrap()
+        .device;
+    auth.revoke(&phone_device, Timestamp(1)).unwrap();
+    app.go("sync", "sync").await;
+    app.until(
+        "the revoked credential is refused",
+        "if (document.querySelector('#sync-reenrol')) return true; \
+         if (!document.querySelector('[data-testid=sync-running]')) document.querySelector('#sync-now').click(); \
+         return false;",
+    )
+    .await;
+    assert!(!d.present("#sync-retry").await.unwrap());
+    app.shot("12-revoked").await;
+
+    // The phone turns up again. Before he re-enrols it he records one more demand; then the
+    // office's new code binds it anew, and that demand still reaches the station.
+    app.set_location(json!({ "lat": lat, "lon": lon, "accuracy_m": 8.0 }))
+        .await;
+    app.go("record", "record").await;
+    app.see("#confirm-grid").await;
+    let text3 = "东门外人行道砖松动，雨天溅水";
+    d.type_into("#demand-text", text3).await.unwrap();
+    d.click("[data-testid='chip-convenience']").await.unwrap();
+    d.click("#confirm-grid").await.unwrap();
+    d.click("#save-demand").await.unwrap();
+    let third: DemandId = d
+        .attr("[data-testid=saved]", "data-demand-id")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    app.go("sync", "sync").await;
+    d.click("[data-testid=sync-now]").await.unwrap();
+    app.see("#sync-reenrol").await;
+    d.click("#sync-reenrol").await.unwrap();
+    app.see("[data-testid=page-enrol]").await;
+    let again = code_for(&data, "D01", Role::Delegate, me.station.as_str());
+    d.type_into("#enrol-server", &base).await.unwrap();
+    d.type_into("#enrol-code", &again).await.unwrap();
+    d.click("#enrol-submit").await.unwrap();
+    app.see("[data-testid=delegate-name]").await;
+    app.go("sync", "sync").await;
+    app.until("everything confirmed under the new credential", "if (document.querySelector('[data-testid=sync-ok]') && document.querySelector('[data-testid=pending-empty]')) return true; \
+         if (!document.querySelector('[data-testid=sync-running]')) document.querySelector('#sync-now').click(); \
+         return false;").await;
+    app.shot("13-enrolled-again").await;
     app.d.quit().await.unwrap();
 
     // The station head, on the server, sees both demands and the resident's contact.
@@ -515,6 +585,8 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
     );
     let bytes = photo.bytes().await.unwrap();
     assert_eq!(gridvoice_store::photo_hash(&bytes), photo_hash);
+    let three = items.iter().find(|v| v.demand.id == third).unwrap();
+    assert_eq!(three.demand.text, text3);
     let two = items.iter().find(|v| v.demand.id == second).unwrap();
     assert_eq!(two.demand.text, text2);
     assert_eq!(two.demand.grid, picked);

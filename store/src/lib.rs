@@ -119,6 +119,30 @@ impl Store {
         Ok(())
     }
 
+    /// Re-enrolment: the same delegate at the same station, under a new device credential (the
+    /// old one was revoked). The documents stay; the device id, and so the actor of new changes,
+    /// is the new one's.
+    pub fn rebind_device(&mut self, identity: DeviceIdentity, territory: Territory) -> Result<()> {
+        let Some(old) = &self.identity else {
+            return Err(Error::NotInitialised);
+        };
+        if old.delegate != identity.delegate || old.station != identity.station {
+            return Err(Error::AlreadyInitialised);
+        }
+        territory.check_references()?;
+        self.write(None, |b| {
+            write_meta(&b.sql, "identity", &identity)?;
+            write_meta(&b.sql, "territory", &territory)?;
+            Ok(())
+        })?;
+        // Loaded documents carry the old actor: reload them with the new one.
+        self.docs.clear();
+        self.identity = Some(identity);
+        self.territory = Some(territory);
+        self.locator = None;
+        Ok(())
+    }
+
     /// Replaces the territory (the office edited it).
     pub fn set_territory(&mut self, territory: Territory) -> Result<()> {
         territory.check_references()?;

@@ -21,7 +21,7 @@ use gridvoice_store::service::{Ctx, handle};
 use gridvoice_store::system::{OsIds, SystemClock};
 use tokio::sync::Mutex;
 
-use crate::{Error, Event, SyncConfig, enrol, sync_once};
+use crate::{Error, Event, SyncConfig, enrol, enrol_again, sync_once};
 
 /// Who the device records for, as the store last said (answers while a sync holds the store).
 #[derive(Debug, Clone, Default)]
@@ -150,27 +150,33 @@ impl DeviceService {
             } else {
                 input.device_name.trim()
             };
-            enrol(&mut store, input.server.trim(), input.code.trim(), name)
-                .await
-                .map_err(|e| {
-                    let code = match &e {
-                        Error::EnrolRefused { code, .. } if code == "ENROLMENT_EXPIRED" => {
-                            ErrorCode::EnrolmentExpired
-                        }
-                        Error::EnrolRefused { code, .. } if code == "ENROLMENT_USED" => {
-                            ErrorCode::EnrolmentUsed
-                        }
-                        Error::EnrolRefused { .. } => ErrorCode::EnrolmentInvalid,
-                        Error::AlreadyEnrolled => ErrorCode::AlreadyInitialised,
-                        Error::BadServerUrl(_) => ErrorCode::BadRequest,
-                        _ => ErrorCode::Internal,
-                    };
-                    let message = match &e {
-                        Error::EnrolRefused { message, .. } => message.clone(),
-                        other => other.zh().to_owned(),
-                    };
-                    ApiError::new(code, message)
-                })?;
+            // A phone already bound (its credential refused) is bound anew, to the same delegate.
+            let bound = store.identity().is_some();
+            let (server, code) = (input.server.trim(), input.code.trim());
+            let outcome = if bound {
+                enrol_again(&mut store, server, code, name).await
+            } else {
+                enrol(&mut store, server, code, name).await
+            };
+            outcome.map_err(|e| {
+                let code = match &e {
+                    Error::EnrolRefused { code, .. } if code == "ENROLMENT_EXPIRED" => {
+                        ErrorCode::EnrolmentExpired
+                    }
+                    Error::EnrolRefused { code, .. } if code == "ENROLMENT_USED" => {
+                        ErrorCode::EnrolmentUsed
+                    }
+                    Error::EnrolRefused { .. } => ErrorCode::EnrolmentInvalid,
+                    Error::AlreadyEnrolled | Error::OtherDelegate => ErrorCode::AlreadyInitialised,
+                    Error::BadServerUrl(_) => ErrorCode::BadRequest,
+                    _ => ErrorCode::Internal,
+                };
+                let message = match &e {
+                    Error::EnrolRefused { message, .. } => message.clone(),
+                    other => other.zh().to_owned(),
+                };
+                ApiError::new(code, message)
+            })?;
             self.info().identity = Identity::of(&store);
         }
         {

@@ -9,6 +9,9 @@ pub enum Error {
     NotEnrolled,
     #[error("this device is already enrolled")]
     AlreadyEnrolled,
+    /// Re-enrolment with a code for another delegate: this device holds someone else's records.
+    #[error("the code belongs to another delegate than this device's")]
+    OtherDelegate,
     /// The server refused the credential (401/403 at the upgrade or on an API call): revoked or
     /// wrong. Retrying cannot help; the app offers re-enrolment.
     #[error("credential refused by the server")]
@@ -49,6 +52,7 @@ impl Error {
         match self {
             Error::NotEnrolled => "not_enrolled",
             Error::AlreadyEnrolled => "already_enrolled",
+            Error::OtherDelegate => "other_delegate",
             Error::CredentialRefused => "credential_refused",
             Error::EnrolRefused { .. } => "enrol_refused",
             Error::RoleUnsupported(_) => "role_unsupported",
@@ -79,6 +83,9 @@ impl Error {
         match self {
             Error::NotEnrolled => "本设备尚未绑定同步服务器，请先输入绑定码",
             Error::AlreadyEnrolled => "本设备已经绑定过",
+            Error::OtherDelegate => {
+                "这个绑定码属于另一位代表；本设备存有原代表的记录，不能改绑，请联系代表工作室"
+            }
             Error::CredentialRefused => "服务器拒绝了本设备的凭据（可能已被注销），请重新绑定",
             Error::EnrolRefused { .. } => "绑定码无效、已使用或已过期",
             Error::RoleUnsupported(_) => "此身份不能在本设备上使用",

@@ -111,15 +111,18 @@ pub(crate) fn base_url(server: &str) -> Result<String> {
     Ok(s.to_owned())
 }
 
+/// Enrols the device. `again`: a device already bound may be bound anew, to the same delegate
+/// (the app's re-enrolment after its credential was refused).
 pub(crate) async fn enrol(
     store: &mut Store,
     server: &str,
     code: &str,
     device_name: &str,
     timeout: Duration,
+    again: bool,
 ) -> Result<Enrolled> {
     // Checked before the call so an already-enrolled device does not burn a one-time code.
-    if store.identity().is_some() {
+    if store.identity().is_some() && !again {
         return Err(Error::AlreadyEnrolled);
     }
     let base = base_url(server)?;
@@ -156,14 +159,18 @@ pub(crate) async fn enrol(
     else {
         return Err(Error::RoleUnsupported(r.role.code().to_owned()));
     };
-    store.init_device(
-        DeviceIdentity {
-            device: r.device,
-            delegate: delegate.clone(),
-            station: station.clone(),
-        },
-        r.territory,
-    )?;
+    let identity = DeviceIdentity {
+        device: r.device,
+        delegate: delegate.clone(),
+        station: station.clone(),
+    };
+    match store.identity() {
+        None => store.init_device(identity, r.territory)?,
+        Some(old) if old.delegate == *delegate && old.station == *station => {
+            store.rebind_device(identity, r.territory)?;
+        }
+        Some(_) => return Err(Error::OtherDelegate),
+    }
     store.set_server_link(&ServerLink {
         server: base,
         credential: r.credential,

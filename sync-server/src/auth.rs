@@ -265,7 +265,8 @@ impl AuthDb {
         Ok(n == 1)
     }
 
-    /// Binds an actor to a device if it is new; answers whether it belongs to this device.
+    /// Binds an actor to a device if it is new; answers whether it belongs to this device (see
+    /// below for a re-enrolled phone).
     pub fn bind_actor(
         &self,
         actor: &str,
@@ -281,7 +282,25 @@ impl AuthDb {
             conn.query_row("SELECT device FROM actors WHERE actor = ?1", [actor], |r| {
                 r.get(0)
             })?;
-        Ok(owner == device.to_string())
+        if owner == device.to_string() {
+            return Ok(true);
+        }
+        // Re-enrolment: the same person's new credential on the phone whose old one was revoked
+        // takes over that phone's actor, so what it recorded offline before the revocation still
+        // arrives. Only a revoked device's actor moves, and only to the same person and role —
+        // a device holding the revoked credential alone can never use it.
+        let moved = conn.execute(
+            "UPDATE actors SET device = ?2
+             WHERE actor = ?1
+               AND device IN (SELECT old.id FROM devices AS old, devices AS new
+                              WHERE old.id = actors.device AND new.id = ?2
+                                AND old.revoked_at IS NOT NULL AND new.revoked_at IS NULL
+                                AND old.person_kind = new.person_kind
+                                AND old.person_id = new.person_id
+                                AND old.role = new.role)",
+            params![actor, device.to_string()],
+        )?;
+        Ok(moved == 1)
     }
 
     /// Every device that is not revoked.
@@ -341,6 +360,36 @@ impl AuthDb {
 mod tests {
     use super::*;
     use uuid::Uuid;
+
+    #[test]
+    fn only_the_same_persons_new_device_takes_over_a_revoked_phones_actor() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = AuthDb::open(&dir.path().join("auth.sqlite")).unwrap();
+        let device = |person: &str, n: u128| {
+            let code = db
+                .create_enrolment(
+                    &Person::Delegate(person.into()),
+                    Role::Delegate,
+                    Some(&"S01".into()),
+                    Timestamp(0),
+                    1_000,
+                )
+                .unwrap();
+            let d = DeviceId(Uuid::from_u128(n));
+            db.redeem(&code, "phone", Timestamp(1), d).unwrap();
+            d
+        };
+        let (old, other, new) = (device("D01", 1), device("D03", 2), device("D01", 3));
+        let actor = "a1b2c3";
+        assert!(db.bind_actor(actor, &old, Timestamp(2)).unwrap());
+        // While the old phone is live, nobody else may write as it, not even its owner's new one.
+        assert!(!db.bind_actor(actor, &new, Timestamp(3)).unwrap());
+        db.revoke(&old, Timestamp(4)).unwrap();
+        // Revoked: another delegate still may not; the same delegate's new device now may.
+        assert!(!db.bind_actor(actor, &other, Timestamp(5)).unwrap());
+        assert!(db.bind_actor(actor, &new, Timestamp(6)).unwrap());
+        assert!(!db.bind_actor(actor, &old, Timestamp(7)).unwrap());
+    }
 
     #[test]
     fn a_code_is_redeemed_once_before_it_expires_and_a_revoked_device_is_refused() {

@@ -101,9 +101,13 @@ pub fn Sync() -> impl IntoView {
                                 {move || if s.online { i18n.t("home.online") } else { i18n.t("home.offline") }}" · "
                                 {t("home.last_sync")}" "{s.last_sync.map(when).unwrap_or_else(|| i18n.t("home.never").to_owned())}
                             </p>
+                            // The last background sync's refusal, until this page runs one itself
+                            // (then its own outcome below says it, once).
                             {s.last_error.filter(|f| f.reenrol).map(|f| view! {
-                                <div class="error" data-testid="sync-last-error"><p>{f.message}</p>
-                                <A href="/enrol" attr:class="btn" attr:id="sync-reenrol-status" attr:data-testid="sync-reenrol">{t("sync.reenrol")}</A></div>
+                                <Show when=move || matches!(run.get(), Run::Idle)>
+                                    <div class="error" data-testid="sync-last-error"><p>{f.message.clone()}</p>
+                                    <A href="/enrol" attr:class="btn" attr:id="sync-reenrol-status" attr:data-testid="sync-reenrol">{t("sync.reenrol")}</A></div>
+                                </Show>
                             })}
                         }.into_any(),
                         Err(_) => ().into_any(),
