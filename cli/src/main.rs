@@ -280,18 +280,20 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn print_sync_event(e: &gridvoice_sync::Event) {
     use gridvoice_sync::Event;
-    match e {
-        Event::Connecting { attempt } if *attempt > 1 => println!("第 {attempt} 次连接……"),
-        Event::Connecting { .. } => println!("正在连接服务器……"),
-        Event::Progress(p) => println!(
+    let line = match e {
+        Event::Connecting { attempt } if *attempt > 1 => format!("第 {attempt} 次连接……"),
+        Event::Connecting { .. } => "正在连接服务器……".to_owned(),
+        Event::Progress(p) => format!(
             "已同步 {}/{} 个文档（发送 {} 字节，接收 {} 字节）",
             p.documents_done, p.documents_total, p.bytes_sent, p.bytes_received
         ),
-        Event::Receipts => println!("正在确认记录……"),
+        Event::Receipts => "正在确认记录……".to_owned(),
         Event::Retrying { delay, code, .. } => {
-            println!("连接失败 [{code}]，{:.1} 秒后重试", delay.as_secs_f64());
+            format!("连接失败 [{code}]，{:.1} 秒后重试", delay.as_secs_f64())
         }
-    }
+    };
+    // A reader that went away (`| head`) is not a reason to stop syncing.
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 fn open(path: &PathBuf) -> anyhow::Result<Result<Store, Refused>> {

@@ -296,7 +296,7 @@ async fn write(dist: &Path, app_ms: &mut [f64], mut r: Report, minibrowser: &Pat
          Cold start counts from nothing running to the home screen's 记录诉求 button on screen \
          (the device's store open, its station loaded); both columns include starting Xvfb, the \
          driver and the process, so the difference is the app's own share. The save runs validation, \
-         the IPC call, the Automerge change and its durable commit, the projection, and the re-render.\n",
+         the IPC call, the Automerge change and its durable commit, the projection, and the re-render; the webview's clock is coarsened to whole milliseconds.\n",
         verdict(app_p50 < 1500.0),
         raw as f64 / 1e6,
         verdict(raw < 1_500_000),

@@ -249,22 +249,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let t = store.territory().context("not initialised")?.clone();
             let rows = gridvoice_store::projection::counts_by_station(store.connection())?;
             let mut current = String::new();
+            let mut out = String::new();
             for (station, status, n) in rows {
                 if station != current {
                     let name = t
                         .station(&station.as_str().into())
                         .map(|s| s.name.clone())
                         .unwrap_or_default();
-                    println!("{station} {name}");
+                    out.push_str(&format!("{station} {name}\n"));
                     current = station;
                 }
                 let zh = gridvoice_core::workflow::DemandStatus::parse(&status)
                     .map_or(status.as_str(), |s| s.zh());
-                println!("    {zh}：{n}");
+                out.push_str(&format!("    {zh}：{n}\n"));
             }
+            print_listing(&out);
         }
         Command::Devices(DevicesCommand::List) => {
             let auth = AuthDb::open(&auth_path(&cli.data))?;
+            let mut out = String::new();
             for d in auth.devices()? {
                 let who = match &d.person {
                     Person::Delegate(x) => x.to_string(),
@@ -273,16 +276,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let state = d
                     .revoked_at
                     .map_or("在用".to_owned(), |t| format!("已停用 {}", t.beijing()));
-                println!(
-                    "{}  {}  {}  {}  {}  {}",
+                out.push_str(&format!(
+                    "{}  {}  {}  {}  {}  {}\n",
                     d.device,
                     who,
                     d.role.zh(),
                     d.station.map(|s| s.to_string()).unwrap_or_default(),
                     d.enrolled_at.beijing(),
                     state
-                );
+                ));
             }
+            print_listing(&out);
         }
         Command::Devices(DevicesCommand::Revoke { device }) => {
             let device: DeviceId = device.parse().context("not a device id")?;
@@ -295,4 +299,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes a listing to stdout. A reader that stops early (`| head`) is not an error.
+fn print_listing(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
