@@ -573,6 +573,7 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
         }
         Command::Pending { json } => {
             let pending = store.pending_receipts()?;
+            let photos = store.photos_to_upload()?;
             if json {
                 let rows: Vec<serde_json::Value> = pending
                     .iter()
@@ -584,13 +585,24 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
                             "created_at": r.created_at.millis(),
                         })
                     })
+                    .chain(photos.iter().map(|(hash, at)| {
+                        serde_json::json!({ "photo": hash, "created_at": at.millis() })
+                    }))
                     .collect();
                 writeln!(out, "{}", serde_json::Value::Array(rows))?;
             } else {
                 for r in &pending {
                     writeln!(out, "{}  {}  未确认", r.created_at.beijing(), r.record)?;
                 }
-                writeln!(out, "共 {} 条记录尚未得到服务器确认", pending.len())?;
+                for (hash, at) in &photos {
+                    writeln!(out, "{}  照片 {hash}  未上传", at.beijing())?;
+                }
+                writeln!(
+                    out,
+                    "共 {} 条记录、{} 张照片尚未得到服务器确认",
+                    pending.len(),
+                    photos.len()
+                )?;
             }
             Ok(())
         }

@@ -324,3 +324,63 @@ fn on_the_demo_territory_a_gps_fix_finds_its_grid() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("MISSING_FIELD"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_demand_is_recorded_with_its_photo_and_a_file_that_is_not_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = device(dir.path());
+    let photo = dir.path().join("lamp.jpg");
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+    jpeg.extend(std::iter::repeat_n(7u8, 500));
+    std::fs::write(&photo, &jpeg).unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not a picture").unwrap();
+
+    // A text file as the photo: refused with its code, and no demand stored.
+    let o = gv(
+        &s,
+        &[
+            "record",
+            "--grid",
+            GRID,
+            "--category",
+            "安全性",
+            "--text",
+            "路灯坏了",
+            "--photo",
+            notes.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("INVALID_PHOTO"), "{}", stderr(&o));
+    assert!(stdout(&gv(&s, &["list", "--json"])).trim() == "[]");
+
+    let o = gv(
+        &s,
+        &[
+            "record",
+            "--grid",
+            GRID,
+            "--category",
+            "安全性",
+            "--text",
+            "路灯坏了",
+            "--photo",
+            photo.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(
+        v["attachments"],
+        serde_json::json!([gridvoice_store::photo_hash(&jpeg)])
+    );
+    // Waiting for the server, like the demand itself.
+    let pending = stdout(&gv(&s, &["pending"]));
+    assert!(pending.contains(v["id"].as_str().unwrap()), "{pending}");
+    assert!(
+        pending.contains(&gridvoice_store::photo_hash(&jpeg)),
+        "{pending}"
+    );
+}
