@@ -112,40 +112,33 @@ struct App {
 }
 
 impl App {
-    /// Waits for `css` to appear; when it does not, saves the screen and fails with its text.
+    /// Waits for `css` to appear; when it does not, fails as [`App::fail`] says.
     async fn see(&self, css: &str) {
         if let Err(e) = self.d.find(css).await {
-            let _ = self.d.screenshot(&self.shots.join("FAILED.png")).await;
-            let text = self
-                .d
-                .run("return document.body.innerText;", json!([]))
-                .await
-                .unwrap_or_default();
-            panic!(
-                "{e}\n--- the screen said ---\n{}",
-                text.as_str().unwrap_or_default()
-            );
+            self.fail(&e).await;
         }
     }
 
-    /// Waits until `script` returns something truthy; when it does not, saves the screen and
-    /// fails with its text.
+    /// Waits until `script` returns something truthy.
     async fn until(&self, what: &str, script: &str) -> Value {
         match self.d.wait_for(what, script, json!([])).await {
             Ok(v) => v,
-            Err(e) => {
-                let _ = self.d.screenshot(&self.shots.join("FAILED.png")).await;
-                let text = self
-                    .d
-                    .run("return document.body.innerText;", json!([]))
-                    .await
-                    .unwrap_or_default();
-                panic!(
-                    "{e}\n--- the screen said ---\n{}",
-                    text.as_str().unwrap_or_default()
-                );
-            }
+            Err(e) => self.fail(&e).await,
         }
+    }
+
+    /// Saves the screen as FAILED.png and fails with what it said.
+    async fn fail(&self, why: &str) -> ! {
+        let _ = self.d.screenshot(&self.shots.join("FAILED.png")).await;
+        let text = self
+            .d
+            .run("return document.body.innerText;", json!([]))
+            .await
+            .unwrap_or_default();
+        panic!(
+            "{why}\n--- the screen said ---\n{}",
+            text.as_str().unwrap_or_default()
+        );
     }
 
     async fn shot(&self, name: &str) {

@@ -44,6 +44,28 @@ impl Store {
         Ok(hash)
     }
 
+    /// Stores a photo that arrived under a name (an upload): the name must be a photo hash and
+    /// the bytes must hash to it, else nothing is stored.
+    pub fn put_named_photo(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        station: Option<&StationId>,
+        now: Timestamp,
+    ) -> Result<String> {
+        if !is_photo_hash(name) {
+            return Err(CoreError::InvalidPhoto("照片编号格式不正确".into()).into());
+        }
+        check_photo(bytes)?;
+        if photo_hash(bytes) != name {
+            return Err(CoreError::InvalidPhoto(
+                "照片内容与编号不符（传输中损坏？请重新同步）".into(),
+            )
+            .into());
+        }
+        self.put_photo(bytes, station, now)
+    }
+
     /// Whether the photo is here.
     pub fn has_photo(&self, hash: &str) -> Result<bool> {
         if !is_photo_hash(hash) {

@@ -21,7 +21,7 @@ use gridvoice_store::service::{Ctx, handle};
 use gridvoice_store::system::{OsIds, SystemClock};
 use tokio::sync::Mutex;
 
-use crate::{Error, Event, SyncConfig, enrol, enrol_again, sync_once};
+use crate::{Error, Event, Limits, SyncConfig, http, sync_once};
 
 /// Who the device records for, as the store last said (answers while a sync holds the store).
 #[derive(Debug, Clone, Default)]
@@ -150,15 +150,18 @@ impl DeviceService {
             } else {
                 input.device_name.trim()
             };
-            // A phone already bound (its credential refused) is bound anew, to the same delegate.
-            let bound = store.identity().is_some();
-            let (server, code) = (input.server.trim(), input.code.trim());
-            let outcome = if bound {
-                enrol_again(&mut store, server, code, name).await
-            } else {
-                enrol(&mut store, server, code, name).await
-            };
-            outcome.map_err(|e| {
+            // A phone already bound (its credential refused, the office handed out a new code) is
+            // bound anew, to the same delegate; its records stay.
+            http::enrol(
+                &mut store,
+                input.server.trim(),
+                input.code.trim(),
+                name,
+                Limits::default().connect_timeout,
+                true,
+            )
+            .await
+            .map_err(|e| {
                 let code = match &e {
                     Error::EnrolRefused { code, .. } if code == "ENROLMENT_EXPIRED" => {
                         ErrorCode::EnrolmentExpired

@@ -223,26 +223,6 @@ pub async fn enrol(
     .await
 }
 
-/// Binds an enrolled device anew, to the same delegate (after the server refused its credential:
-/// the office revoked it and handed out a new code). Its records stay; what it recorded before the
-/// revocation still syncs, under the new credential.
-pub async fn enrol_again(
-    store: &mut Store,
-    server: &str,
-    code: &str,
-    device_name: &str,
-) -> Result<Enrolled> {
-    http::enrol(
-        store,
-        server,
-        code,
-        device_name,
-        Limits::default().connect_timeout,
-        true,
-    )
-    .await
-}
-
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 

@@ -303,8 +303,8 @@ async fn receipts(
 }
 
 /// A delegate's device uploads a photo its demand names. The body is the image; its SHA-256 must
-/// be the name in the path. The photo belongs to the uploader's station: that station's people
-/// and the office may read it.
+/// be the name in the path. The photo belongs to the uploader's station and is read under the
+/// station document's rule (`core::access`): that station's people and the office.
 async fn put_photo(
     State(app): State<App>,
     Path(hash): Path<String>,
@@ -313,38 +313,27 @@ async fn put_photo(
 ) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
     let p = caller(&app, &headers).await?;
-    let station = match (p.role, &p.station) {
-        (Role::Delegate | Role::StationHead, Some(s)) => s.clone(),
-        _ => {
-            return Err(HttpError::new(
-                ErrorCode::Forbidden,
-                "只有代表的设备可以上传照片",
-            ));
-        }
+    // Only a station's own devices add to it (the office writes decisions, not field photos).
+    let Some(station) = p
+        .station
+        .clone()
+        .filter(|s| access(&p, DocKind::Station, s.as_str(), &app.territory).can_write())
+    else {
+        return Err(HttpError::new(
+            ErrorCode::Forbidden,
+            "只有代表的设备可以上传照片",
+        ));
     };
-    if !gridvoice_core::capture::is_photo_hash(&hash) {
-        return Err(HttpError::new(
-            ErrorCode::InvalidPhoto,
-            "照片编号格式不正确",
-        ));
-    }
-    gridvoice_core::capture::check_photo(&body)?;
-    if gridvoice_store::photo_hash(&body) != hash {
-        return Err(HttpError::new(
-            ErrorCode::InvalidPhoto,
-            "照片内容与编号不符（传输中损坏？请重新同步）",
-        ));
-    }
     let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
     let stored = app
-        .with_store(move |s| s.put_photo(&body, Some(&station), now))
+        .with_store(move |s| s.put_named_photo(&hash, &body, Some(&station), now))
         .await
         .ok_or_else(HttpError::internal)??;
     Ok(axum::Json(serde_json::json!({ "hash": stored })).into_response())
 }
 
-/// A photo, for the people of its station and the office. Any other caller gets the answer a
-/// missing photo gets, so names cannot be probed.
+/// A photo, for whoever may read its station's document. Anyone else gets the answer a missing
+/// photo gets, so names cannot be probed.
 async fn get_photo(
     State(app): State<App>,
     Path(hash): Path<String>,
@@ -352,12 +341,6 @@ async fn get_photo(
 ) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
     let p = caller(&app, &headers).await?;
-    if p.role == Role::Admin {
-        return Err(HttpError::new(
-            ErrorCode::Forbidden,
-            "管理员账号不能查看照片",
-        ));
-    }
     let missing = || HttpError::new(ErrorCode::NotFound, "未找到该照片");
     if !gridvoice_core::capture::is_photo_hash(&hash) {
         return Err(missing());
@@ -366,11 +349,12 @@ async fn get_photo(
         .with_store(move |s| s.photo(&hash))
         .await
         .ok_or_else(HttpError::internal)??
+        .filter(|ph| {
+            ph.station.as_ref().is_some_and(|st| {
+                access(&p, DocKind::Station, st.as_str(), &app.territory).can_read()
+            })
+        })
         .ok_or_else(missing)?;
-    let allowed = p.role == Role::Office || (p.station.is_some() && photo.station == p.station);
-    if !allowed {
-        return Err(missing());
-    }
     Ok((
         [
             (header::CONTENT_TYPE, photo.mime),

@@ -61,7 +61,7 @@ pub fn document() -> Value {
                     "responses": { "200": { "description": "stored (again: no change)" }, "400": errors["400"], "401": errors["401"], "403": { "description": "not a delegate's device" }, "413": { "description": "larger than 8 MB" } } },
                 "get": {
                     "summary": "a photo, for its station's people and the office", "security": [{ "bearer": [] }],
-                    "responses": { "200": { "description": "the image", "content": { "image/jpeg": {}, "image/png": {}, "image/webp": {} } }, "401": errors["401"], "403": { "description": "admin accounts see no photos" }, "404": { "description": "unknown, or not visible to the caller" } } } },
+                    "responses": { "200": { "description": "the image", "content": { "image/jpeg": {}, "image/png": {}, "image/webp": {} } }, "401": errors["401"], "404": { "description": "unknown, or not visible to the caller (the station document's read rule)" } } } },
             "/sync": { "get": {
                 "summary": "automerge-repo sync over WebSocket (binary CBOR); credential as Bearer header or ?token=",
                 "security": [{ "bearer": [] }],

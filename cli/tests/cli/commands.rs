@@ -336,10 +336,8 @@ fn a_demand_is_recorded_with_its_photo_and_a_file_that_is_not_one_is_refused() {
     let notes = dir.path().join("notes.txt");
     std::fs::write(&notes, "not a picture").unwrap();
 
-    // A text file as the photo: refused with its code, and no demand stored.
-    let o = gv(
-        &s,
-        &[
+    let record_with = |file: &std::path::Path| {
+        let args = [
             "record",
             "--grid",
             GRID,
@@ -347,29 +345,18 @@ fn a_demand_is_recorded_with_its_photo_and_a_file_that_is_not_one_is_refused() {
             "安全性",
             "--text",
             "路灯坏了",
-            "--photo",
-            notes.to_str().unwrap(),
-        ],
-    );
+        ];
+        let file = file.to_str().unwrap();
+        gv(&s, &[&args[..], &["--photo", file, "--json"]].concat())
+    };
+
+    // A text file as the photo: refused with its code, and no demand stored.
+    let o = record_with(&notes);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("INVALID_PHOTO"), "{}", stderr(&o));
     assert!(stdout(&gv(&s, &["list", "--json"])).trim() == "[]");
 
-    let o = gv(
-        &s,
-        &[
-            "record",
-            "--grid",
-            GRID,
-            "--category",
-            "安全性",
-            "--text",
-            "路灯坏了",
-            "--photo",
-            photo.to_str().unwrap(),
-            "--json",
-        ],
-    );
+    let o = record_with(&photo);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(

@@ -382,7 +382,7 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
                 (&head_a, s, any),
                 (&office, s, any),
                 (&del_b, StatusCode::NOT_FOUND, any),
-                (&admin, StatusCode::FORBIDDEN, any),
+                (&admin, StatusCode::NOT_FOUND, any),
                 (&revoked, StatusCode::UNAUTHORIZED, unauthorized),
                 (&anon, StatusCode::UNAUTHORIZED, unauthorized),
             ],
