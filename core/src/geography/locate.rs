@@ -24,6 +24,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use serde::{Deserialize, Serialize};
 
 use super::LocalFrame;
+use super::cells::{Cell, Cells, Contain, MAX_CELL_GRIDS, Shape};
 use crate::error::{Error, Result};
 use crate::ids::{CommunityId, GridId, StationId};
 use crate::model::{Location, LocationSource};
@@ -66,6 +67,9 @@ struct GridShape {
     rings: Vec<Vec<[f64; 2]>>,
     /// Rank of the grid's code among all codes: the tie-break of the boundary rule.
     rank: usize,
+    /// The rings' box.
+    lo: [f64; 2],
+    hi: [f64; 2],
 }
 
 /// The point → grid index of one territory.
@@ -74,6 +78,8 @@ pub struct Locator {
     ids: Vec<(GridId, CommunityId, StationId)>,
     shapes: Vec<GridShape>,
     boxes: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    /// The fast path for points over the territory (see [`super::cells`]).
+    cells: Cells,
     segments: usize,
 }
 
@@ -82,6 +88,7 @@ impl std::fmt::Debug for Locator {
         f.debug_struct("Locator")
             .field("grids", &self.ids.len())
             .field("segments", &self.segments)
+            .field("cells", &self.cells.len())
             .finish()
     }
 }
@@ -105,6 +112,12 @@ fn scan(rings: &[Vec<[f64; 2]>], p: [f64; 2]) -> (bool, f64) {
     (inside, best.sqrt())
 }
 
+/// The boundary rule's containment: inside, or within the edge tolerance of the boundary.
+fn within(rings: &[Vec<[f64; 2]>], p: [f64; 2]) -> bool {
+    let (inside, d) = scan(rings, p);
+    inside || d <= EDGE_TOLERANCE_M
+}
+
 fn boundary_distance(rings: &[Vec<[f64; 2]>], p: [f64; 2]) -> f64 {
     let mut best = f64::INFINITY;
     for ring in rings {
@@ -115,7 +128,7 @@ fn boundary_distance(rings: &[Vec<[f64; 2]>], p: [f64; 2]) -> f64 {
     best.sqrt()
 }
 
-fn seg_dist2(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+pub(super) fn seg_dist2(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len2 = dx * dx + dy * dy;
     let t = if len2 > 0.0 {
@@ -182,6 +195,8 @@ impl Locator {
             shapes.push(GridShape {
                 rings,
                 rank: rank[i],
+                lo,
+                hi,
             });
             ids.push((g.id.clone(), g.community.clone(), g.station.clone()));
         }
@@ -190,11 +205,24 @@ impl Locator {
                 "no grid has a boundary to locate in".into(),
             ));
         }
+        let cells = Cells::build(
+            &shapes
+                .iter()
+                .map(|s| Shape {
+                    rings: &s.rings,
+                    lo: s.lo,
+                    hi: s.hi,
+                })
+                .collect::<Vec<_>>(),
+            |k, p| within(&shapes[k].rings, p),
+            |k| shapes[k].rank,
+        );
         Ok(Self {
             frame,
             ids,
             shapes,
             boxes: RTree::bulk_load(boxes),
+            cells,
             segments,
         })
     }
@@ -219,8 +247,7 @@ impl Locator {
             if best.is_some_and(|b| self.shapes[b].rank < self.shapes[k].rank) {
                 continue;
             }
-            let (inside, d) = scan(&self.shapes[k].rings, p);
-            if inside || d <= EDGE_TOLERANCE_M {
+            if within(&self.shapes[k].rings, p) {
                 best = Some(k);
             }
         }
@@ -230,7 +257,11 @@ impl Locator {
     /// Just the grid a WGS-84 `[lon, lat]` lies in (no distances); `None` outside every grid.
     pub fn grid_at(&self, lon: f64, lat: f64) -> Result<Option<&GridId>> {
         let p = self.frame.to_local(Self::check(lon, lat)?);
-        Ok(self.containing(p).map(|k| &self.ids[k].0))
+        let found = match self.cells.cell(p) {
+            Some(cell) => self.contained_in_cell(cell, p),
+            None => self.containing(p),
+        };
+        Ok(found.map(|k| &self.ids[k].0))
     }
 
     /// Places a WGS-84 position (`accuracy_m`: the fix's 68% radius, if known).
@@ -251,6 +282,20 @@ impl Locator {
         source: LocationSource,
     ) -> Result<Placement> {
         let p = self.frame.to_local(Self::check(lon, lat)?);
+        if let Some(answer) = self.locate_in_cell(p) {
+            let (found, k, distance_m, other) = answer;
+            return Ok(self.placement(k, !found, distance_m, other, acc, source));
+        }
+        self.locate_general(p, acc, source)
+    }
+
+    /// The general path (R-tree), for points the raster does not cover.
+    fn locate_general(
+        &self,
+        p: [f64; 2],
+        acc: Option<f64>,
+        source: LocationSource,
+    ) -> Result<Placement> {
         let found = self.containing(p);
         let nearest = match found {
             Some(k) => Some((k, 0.0)),
@@ -263,6 +308,57 @@ impl Locator {
             ));
         };
         Ok(self.placement(k, found.is_none(), distance_m, other, acc, source))
+    }
+
+    /// The boundary rule's grid for a point of `cell`.
+    fn contained_in_cell(&self, cell: &Cell, p: [f64; 2]) -> Option<usize> {
+        match cell.contain {
+            Contain::Fixed(g) => g.map(|g| g as usize),
+            Contain::Test(a, b) => self.cells.candidates[a as usize..b as usize]
+                .iter()
+                .map(|&k| k as usize)
+                .filter(|&k| within(&self.shapes[k].rings, p))
+                .min_by_key(|&k| self.shapes[k].rank),
+        }
+    }
+
+    /// The fast path: `(inside a grid, the grid, distance to it, nearest other grid)` from the
+    /// point's raster cell; `None` where the raster does not cover the point.
+    #[allow(clippy::type_complexity)]
+    fn locate_in_cell(&self, p: [f64; 2]) -> Option<(bool, usize, f64, Option<(usize, f64)>)> {
+        let cell = self.cells.cell(p)?;
+        let found = self.contained_in_cell(cell, p);
+        // Each grid's distance over the segments the cell kept for it (grouped by grid).
+        let mut near = [(0usize, f64::INFINITY); MAX_CELL_GRIDS];
+        let mut n = 0;
+        let segs = &self.cells.segs[cell.segs.0 as usize..cell.segs.1 as usize];
+        for run in segs.chunk_by(|x, y| x.grid == y.grid) {
+            let d2 = run
+                .iter()
+                .map(|s| seg_dist2(p, s.a, s.b))
+                .fold(f64::INFINITY, f64::min);
+            if let Some(slot) = near.get_mut(n) {
+                *slot = (run[0].grid as usize, d2.sqrt());
+                n += 1;
+            }
+        }
+        let near = &near[..n];
+        // Nearest grid (other than `exclude`): ties within the tolerance go to the smaller code.
+        let pick = |exclude: Option<usize>| {
+            let d0 = near
+                .iter()
+                .filter(|x| Some(x.0) != exclude)
+                .fold(f64::INFINITY, |m, x| m.min(x.1));
+            near.iter()
+                .filter(|x| Some(x.0) != exclude && x.1 <= d0 + EDGE_TOLERANCE_M)
+                .min_by_key(|x| self.shapes[x.0].rank)
+                .copied()
+        };
+        let (k, distance_m) = match found {
+            Some(k) => (k, 0.0),
+            None => pick(None)?,
+        };
+        Some((found.is_some(), k, distance_m, pick(Some(k))))
     }
 
     /// The grid whose boundary is nearest to `p` (ties within the edge tolerance go to the smaller
@@ -378,6 +474,23 @@ impl Locator {
         })
     }
 
+    /// The general path alone (R-tree over grid boxes, no raster), which answers for points far
+    /// outside the territory: the benchmark's second baseline.
+    pub fn locate_without_cells(
+        &self,
+        lon: f64,
+        lat: f64,
+        accuracy_m: Option<f64>,
+    ) -> Result<Placement> {
+        let p = self.frame.to_local(Self::check(lon, lat)?);
+        self.locate_general(p, accuracy_m, LocationSource::Gps)
+    }
+
+    /// The number of boundary segments and of raster cells (for the benchmark's report).
+    pub fn size(&self) -> (usize, usize) {
+        (self.segments, self.cells.len())
+    }
+
     /// The number of indexed grids.
     pub fn len(&self) -> usize {
         self.shapes.len()
@@ -405,6 +518,58 @@ mod tests {
     /// Every (ordered) boundary vertex of a grid, in WGS-84.
     fn vertices(t: &Territory, code: &GridId) -> Vec<[f64; 2]> {
         t.grid(code).unwrap().boundary.0[0].clone()
+    }
+
+    #[test]
+    fn the_cell_raster_answers_as_the_r_tree_does_on_vertices_edges_and_random_points() {
+        let seed: u64 = std::env::var("GRIDVOICE_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(rand::random);
+        println!("seed {seed} (rerun with GRIDVOICE_SEED={seed})");
+        let mut rng = StdRng::seed_from_u64(seed);
+        let (t, l) = setup();
+        let mut points: Vec<[f64; 2]> = Vec::new();
+        for g in &t.grids {
+            for w in g.boundary.0[0].windows(2) {
+                points.push(w[0]);
+                points.push([(w[0][0] + w[1][0]) / 2.0, (w[0][1] + w[1][1]) / 2.0]);
+            }
+        }
+        // Over the street and well beyond the raster's margin, where the general path answers.
+        for _ in 0..4000 {
+            points.push([
+                rng.random_range(116.76..116.92),
+                rng.random_range(40.32..40.42),
+            ]);
+        }
+        let (mut fast, mut general) = (0, 0);
+        for [lon, lat] in points {
+            let q = l.frame.to_local([lon, lat]);
+            let expected = l.locate_general(q, None, LocationSource::Gps).unwrap();
+            let Some((found, k, d, other)) = l.locate_in_cell(q) else {
+                general += 1;
+                continue;
+            };
+            fast += 1;
+            let at = format!("seed {seed}: [{lon}, {lat}]");
+            assert_eq!(l.ids[k].0, expected.grid, "{at}");
+            assert_eq!(!found, expected.outside, "{at}");
+            let only_grid = l.grid_at(lon, lat).unwrap();
+            assert_eq!(only_grid, found.then_some(&expected.grid), "{at}");
+            assert!((d - expected.distance_m).abs() <= EDGE_TOLERANCE_M, "{at}");
+            let (o, od) = other.unwrap();
+            let eo = expected.nearest_other_m.unwrap();
+            assert!((od - eo).abs() <= EDGE_TOLERANCE_M, "{at}: {od} vs {eo}");
+            if (od - eo).abs() == 0.0 && expected.nearest_other.as_ref() != Some(&l.ids[o].0) {
+                // The same distance from two other grids (a shared vertex): either is right.
+                assert!(od < EDGE_TOLERANCE_M, "{at}");
+            }
+        }
+        assert!(
+            fast > 3000 && general > 300,
+            "{fast} fast, {general} general"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! assert_eq!(territory.grid(&here.grid).unwrap().community, here.community);
 //! ```
 
+mod cells;
 pub mod gcj02;
 pub mod geojson;
 pub mod locate;
