@@ -242,13 +242,18 @@ fn main() {
          Command: `cargo bench -p gridvoice-store --bench capture` — {samples} samples each, interleaved in \
          blocks of {per_round}, on a file store (WAL, `synchronous=FULL`).\n\n\
          | what | p50 ms | p99 ms |\n|---|---|---|\n\
-         | capture: validate + Automerge change + projection + FTS row, one commit | {c50} | {c99} |\n\
+         | capture: validate + Automerge change + projection row + receipt, one commit | {c50} | {c99} |\n\
          | baseline: raw `INSERT` of the same demand as a JSON row, one commit | {b50} | {b99} |\n\
          | **ratio capture / baseline** | **{r50:.2}×** | **{r99:.2}×** |\n\
          | capture on an in-memory store (its CPU share, no disk) | {m50} | {m99} |\n\n\
-         Target: ≤ 1.5× at p50.\n\n\
+         Target: ≤ 1.5× at p50: **{verdict}**. The floor: the capture's CPU alone (in-memory row) plus the \
+         baseline's whole commit is {floor} ms, {fr:.2}× the baseline — what the ratio would be if the capture's \
+         commit cost no more I/O than one JSON row. Most of that CPU is Automerge inserting the record into a map \
+         of thousands of records and building the change (hash, columns); the rest is the projection and receipt \
+         rows. Already done: the full-text index is filled before the next search, not in the capture's commit; \
+         changes are stored uncompressed (compaction compresses them); receipts touch two pages, not three.\n\n\
          | bulk import, {total} demands, {batch} per commit | time s | demands/s |\n|---|---|---|\n\
-         | store (Automerge + projections + FTS) | {bt:.2} | {br:.0} |\n\
+         | store (Automerge + projections) | {bt:.2} | {br:.0} |\n\
          | raw JSON rows | {rt:.2} | {rr:.0} |\n\n\
          Saved {total}-demand station document: {size} bytes, **{per:.0} B/demand** \
          (the same demands as raw JSON: {jper:.0} B/demand).\n",
@@ -260,6 +265,13 @@ fn main() {
         m50 = ms(percentile(&cpu, 0.5)),
         m99 = ms(percentile(&cpu, 0.99)),
         r50 = c50.as_secs_f64() / b50.as_secs_f64(),
+        verdict = if c50.as_secs_f64() / b50.as_secs_f64() <= 1.5 {
+            "met"
+        } else {
+            "not met"
+        },
+        floor = ms(percentile(&cpu, 0.5) + b50),
+        fr = (percentile(&cpu, 0.5) + b50).as_secs_f64() / b50.as_secs_f64(),
         r99 = c99.as_secs_f64() / b99.as_secs_f64(),
         bt = bulk_time.as_secs_f64(),
         br = rate(bulk_time),

@@ -801,7 +801,7 @@ impl Batch<'_> {
             for bytes in changes {
                 let change = Change::from_bytes(bytes)
                     .map_err(|e| gridvoice_core::Error::CorruptDocument(e.to_string()))?;
-                self.store_change(&id, change)?;
+                self.store_change(&id, &change)?;
             }
             self.docs.remove(&id);
         }
@@ -832,7 +832,7 @@ impl Batch<'_> {
         let change = doc.get_change_by_hash(&hash).ok_or_else(|| {
             gridvoice_core::Error::CorruptDocument("committed change missing".into())
         })?;
-        self.store_change(id, change)?;
+        self.store_change(id, &change)?;
         Ok(Some(hash))
     }
 
@@ -853,7 +853,7 @@ impl Batch<'_> {
         Ok(())
     }
 
-    fn store_change(&mut self, id: &DocId, mut change: Change) -> Result<()> {
+    fn store_change(&mut self, id: &DocId, change: &Change) -> Result<()> {
         let hash = change.hash();
         let n = self
             .sql
@@ -863,7 +863,7 @@ impl Batch<'_> {
             .execute(params![
                 id.to_string(),
                 hash.0.as_slice(),
-                change.bytes().as_ref()
+                change.raw_bytes()
             ])?;
         self.stored.push((*id, n));
         Ok(())
@@ -890,7 +890,7 @@ impl Batch<'_> {
         let before = load_into(&self.sql, self.docs, id, self.actor.as_ref())?.get_heads();
         let before_count = self.stored.len();
         for change in &changes {
-            self.store_change(id, change.clone())?;
+            self.store_change(id, change)?;
         }
         report.new_changes = self.stored[before_count..].iter().map(|(_, n)| n).sum();
         let doc = load_into(&self.sql, self.docs, id, self.actor.as_ref())?;

@@ -114,6 +114,23 @@ ALTER TABLE blobs ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE blobs ADD COLUMN uploaded_at INTEGER;
 CREATE INDEX blobs_to_upload ON blobs(uploaded_at, created_at);
 "#,
+    r#"
+-- Receipts keyed by record (a record's receipt is a key prefix), and only the pending ones in a
+-- second index: a capture now touches two pages of receipts instead of three.
+CREATE TABLE receipts_by_record (
+    record     TEXT NOT NULL,
+    doc_id     TEXT NOT NULL,
+    hash       BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    synced_at  INTEGER,
+    PRIMARY KEY (record, doc_id, hash)
+) STRICT, WITHOUT ROWID;
+INSERT INTO receipts_by_record (record, doc_id, hash, created_at, synced_at)
+    SELECT record, doc_id, hash, created_at, synced_at FROM receipts;
+DROP TABLE receipts;
+ALTER TABLE receipts_by_record RENAME TO receipts;
+CREATE INDEX receipts_pending ON receipts(doc_id, hash) WHERE synced_at IS NULL;
+"#,
 ];
 
 /// The schema version this program writes.
@@ -141,4 +158,44 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A phone that recorded under schema 3 (one receipt confirmed, one still pending) updates
+    /// the app: both receipts survive the move to the record-keyed table, and only the pending
+    /// one is in the pending index.
+    #[test]
+    fn receipts_made_before_the_record_keyed_table_survive_the_update() -> Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        for (i, sql) in MIGRATIONS[..3].iter().enumerate() {
+            conn.execute_batch(sql)?;
+            conn.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        conn.execute_batch(
+            "INSERT INTO receipts (doc_id, hash, record, created_at, synced_at)
+             VALUES ('doc-a', x'01', 'demand-1', 10, 20), ('doc-a', x'02', 'demand-2', 11, NULL);",
+        )?;
+        migrate(&mut conn)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        assert_eq!(version, VERSION);
+        let rows: Vec<(String, Option<i64>)> = conn
+            .prepare("SELECT record, synced_at FROM receipts ORDER BY record")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        assert_eq!(
+            rows,
+            vec![("demand-1".into(), Some(20)), ("demand-2".into(), None)]
+        );
+        let plan: String = conn.query_row(
+            "EXPLAIN QUERY PLAN SELECT record FROM receipts
+             WHERE doc_id = 'doc-a' AND hash = x'02' AND synced_at IS NULL",
+            [],
+            |r| r.get(3),
+        )?;
+        assert!(plan.contains("receipts_pending"), "{plan}");
+        Ok(())
+    }
 }
