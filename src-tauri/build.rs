@@ -10,6 +10,7 @@ fn main() {
         "territory",
         "request",
         "put_photo",
+        "photo",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

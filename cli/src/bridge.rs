@@ -69,6 +69,13 @@ async fn command(State(s): State<Service>, Path(cmd): Path<String>, body: Bytes)
             },
             Err(e) => refuse(e),
         },
+        "photo" => match parse(&body) {
+            Ok(input) => match s.photo(input).await {
+                Ok(v) => ok(serde_json::to_value(v)),
+                Err(e) => refuse(e),
+            },
+            Err(e) => refuse(e),
+        },
         "request" => match parse(&body) {
             Ok(req) => match s.request(req).await {
                 Ok(v) => ok(serde_json::to_value(v)),

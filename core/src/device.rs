@@ -82,6 +82,20 @@ pub struct PhotoInput {
     pub data_base64: String,
 }
 
+/// A photo to show, by its name (SHA-256, hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoRef {
+    pub hash: String,
+}
+
+/// A photo's bytes for display (base64, standard alphabet) and media type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoData {
+    pub hash: String,
+    pub mime: String,
+    pub data_base64: String,
+}
+
 /// A photo stored on the device: its name (SHA-256, hex) for `RecordDemand::attachments`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhotoSaved {

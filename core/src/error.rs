@@ -94,6 +94,8 @@ pub enum ErrorCode {
     EnrolmentUsed,
     PayloadTooLarge,
     UseSync,
+    /// The device could not reach the server for something only the server has.
+    Offline,
 }
 
 impl ErrorCode {
@@ -131,6 +133,7 @@ impl ErrorCode {
             ErrorCode::EnrolmentUsed => "ENROLMENT_USED",
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::UseSync => "USE_SYNC",
+            ErrorCode::Offline => "OFFLINE",
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use gridvoice_core::api::{ApiError, Request, Response};
 use gridvoice_core::device::{
-    DeviceStatus, EnrolInput, PendingItem, PhotoInput, PhotoSaved, SyncSummary,
+    DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved, SyncSummary,
 };
 use gridvoice_core::territory::Territory;
 use gridvoice_sync::device::DeviceService;
@@ -47,4 +47,9 @@ pub async fn request(device: Device<'_>, input: Request) -> Result<Response, Api
 #[tauri::command]
 pub async fn put_photo(device: Device<'_>, input: PhotoInput) -> Result<PhotoSaved, ApiError> {
     device.put_photo(input).await
+}
+
+#[tauri::command]
+pub async fn photo(device: Device<'_>, input: PhotoRef) -> Result<PhotoData, ApiError> {
+    device.photo(input).await
 }

@@ -59,7 +59,8 @@ fn main() {
             commands::pending,
             commands::territory,
             commands::request,
-            commands::put_photo
+            commands::put_photo,
+            commands::photo
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {

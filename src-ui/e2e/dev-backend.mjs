@@ -26,7 +26,7 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
   const device = crypto.randomUUID();
   const st = {
     enrolled: true, online: false, lastSync: null, demands: [], visits: [], contacts: [],
-    pending: [], fail: {}, photos: {},
+    pending: [], fail: {}, photos: {}, photoData: {},
   };
   const status = () => ({
     enrolled: st.enrolled, delegate: st.enrolled ? me.id : null, delegate_name: st.enrolled ? me.name : null,
@@ -123,7 +123,14 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
         if (!jpeg) return err("INVALID_PHOTO", "照片无法使用：不是可识别的图片");
         const hash = crypto.createHash("sha256").update(bytes).digest("hex");
         st.photos[hash] = bytes.length;
+        st.photoData[hash] = bytes.toString("base64");
         return { hash, bytes: bytes.length, mime: "image/jpeg" };
+      }
+      case "photo": {
+        const data = st.photoData[input.hash];
+        if (data) return { hash: input.hash, mime: "image/jpeg", data_base64: data };
+        if (!st.online) return err("OFFLINE", "照片还没有下载到本机，联网后再打开即可查看", 503);
+        return err("NOT_FOUND", "服务器上还没有这张照片（拍照的代表可能尚未同步）", 404);
       }
       default: return err("NOT_FOUND", "没有这个命令", 404);
     }

@@ -377,5 +377,20 @@ test("a photo is shrunk in the webview before it is stored; a file that is not a
   state = await (await fetch(backend.url + "/__fake/state")).json();
   assert.deepEqual(state.demands.find((x) => x.demand.id === id).demand.attachments, [hash]);
   assert.equal(await p.locator("[data-testid=photo-item]").count(), 0, "the form is cleared for the next demand");
+  // My demands: opening the demand shows its photo. When the photo cannot be had (not on the
+  // device and no network), the reason is said in place of it; opened again, it shows.
+  await fetch(backend.url + "/__fake/fail", { method: "POST", body: JSON.stringify({ command: "photo", code: "OFFLINE", message: "照片还没有下载到本机，联网后再打开即可查看", http: 503 }) });
+  await go(p, "/demands");
+  await p.click(`[data-testid='open-${id}']`);
+  await p.waitForSelector("[data-testid=demand-photo-error]");
+  assert.equal(await p.getAttribute("[data-testid=demand-photo-error]", "data-code"), "OFFLINE");
+  assert.match(await text(p, "[data-testid=demand-photo-error]"), /联网后/);
+  await p.click(`[data-testid='open-${id}']`);
+  await p.click(`[data-testid='open-${id}']`);
+  await p.waitForSelector("[data-testid=demand-photo]");
+  const shown = await p.evaluate(() => { const i = document.querySelector("[data-testid=demand-photo]");
+    return new Promise((ok) => { if (i.complete) ok([i.naturalWidth, i.naturalHeight]); else i.onload = () => ok([i.naturalWidth, i.naturalHeight]); }); });
+  assert.deepEqual(shown, [1600, 1200]);
+  await shot(p, "demand-photo");
   assert.deepEqual(p.errors, []);
 });

@@ -16,7 +16,7 @@ use gridvoice_core::api::{
     VisitView,
 };
 use gridvoice_core::device::{
-    DeviceStatus, EnrolInput, PendingItem, PhotoInput, PhotoSaved, SyncSummary,
+    DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved, SyncSummary,
 };
 use gridvoice_core::ids::{DemandId, VisitId};
 use gridvoice_core::territory::Territory;
@@ -171,6 +171,11 @@ pub async fn request(req: &Request) -> Result<Response> {
 /// Stores a photo on the device; the answer names it for `RecordDemand::attachments`.
 pub async fn put_photo(data_base64: String) -> Result<PhotoSaved> {
     call("put_photo", &PhotoInput { data_base64 }).await
+}
+
+/// A photo to show: from the device, else fetched from the server once (needs the network).
+pub async fn photo(hash: String) -> Result<PhotoData> {
+    call("photo", &PhotoRef { hash }).await
 }
 
 // ---- the request vocabulary, typed ----

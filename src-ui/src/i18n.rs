@@ -373,6 +373,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("demands.none", "没有找到诉求", "No demands found"),
     ("demands.count", "共 {} 条", "{} demands"),
     ("ev.recorded", "已记录", "Recorded"),
+    ("demands.photo_alt", "现场照片", "Photo from the field"),
+    ("demands.photos", "照片 {} 张", "{} photo(s)"),
     ("ev.reviewed", "站长已研判", "Reviewed by the station head"),
     ("ev.joined", "与其他诉求合并", "Joined into another demand"),
     (

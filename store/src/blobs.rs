@@ -66,6 +66,13 @@ impl Store {
         self.put_photo(bytes, station, now)
     }
 
+    /// Keeps a photo fetched from the server (the bytes must hash to its name): stored as already
+    /// uploaded, so this device never sends it back.
+    pub fn keep_fetched_photo(&self, name: &str, bytes: &[u8], now: Timestamp) -> Result<()> {
+        self.put_named_photo(name, bytes, None, now)?;
+        self.confirm_photo(name, now)
+    }
+
     /// Whether the photo is here.
     pub fn has_photo(&self, hash: &str) -> Result<bool> {
         if !is_photo_hash(hash) {

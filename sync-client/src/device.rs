@@ -12,8 +12,8 @@ use gridvoice_core::ErrorCode;
 use gridvoice_core::api::{ApiError, Request, Response};
 use gridvoice_core::clock::{Clock, Timestamp};
 use gridvoice_core::device::{
-    DeviceStatus, EnrolInput, PendingItem, PhotoInput, PhotoSaved, SyncFailure, SyncProgress,
-    SyncSummary,
+    DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved,
+    SyncFailure, SyncProgress, SyncSummary,
 };
 use gridvoice_core::territory::Territory;
 use gridvoice_store::Store;
@@ -303,6 +303,60 @@ impl DeviceService {
             bytes: bytes.len() as u64,
             mime,
         })
+    }
+
+    /// A photo to show: from this device, else fetched once from the server (its station's
+    /// people and the office may read it) and kept here.
+    pub async fn photo(&self, input: PhotoRef) -> Result<PhotoData, ApiError> {
+        use base64::Engine as _;
+        let hash = input.hash.trim().to_ascii_lowercase();
+        if !gridvoice_core::capture::is_photo_hash(&hash) {
+            return Err(ApiError::new(ErrorCode::InvalidPhoto, "照片编号格式不正确"));
+        }
+        let encode = |p: gridvoice_store::Photo| PhotoData {
+            hash: p.hash,
+            mime: p.mime,
+            data_base64: base64::engine::general_purpose::STANDARD.encode(&p.bytes),
+        };
+        let link = {
+            let store = self.store.lock().await;
+            if let Some(p) = store.photo(&hash).map_err(ApiError::from)? {
+                return Ok(encode(p));
+            }
+            store.server_link().map_err(ApiError::from)?
+        };
+        let Some(link) = link else {
+            return Err(ApiError::new(ErrorCode::NotFound, "本机没有这张照片"));
+        };
+        let fetched = http::download_photo(
+            &link.server,
+            &link.credential,
+            &hash,
+            Limits::default().connect_timeout,
+        )
+        .await
+        .map_err(|e| match e {
+            Error::CredentialRefused => ApiError::new(ErrorCode::Unauthorized, e.zh()),
+            _ => ApiError::new(
+                ErrorCode::Offline,
+                "照片还没有下载到本机，联网后再打开即可查看",
+            ),
+        })?;
+        let Some(bytes) = fetched else {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                "服务器上还没有这张照片（拍照的代表可能尚未同步）",
+            ));
+        };
+        let store = self.store.lock().await;
+        store
+            .keep_fetched_photo(&hash, &bytes, SystemClock.now())
+            .map_err(ApiError::from)?;
+        let photo = store
+            .photo(&hash)
+            .map_err(ApiError::from)?
+            .ok_or_else(|| ApiError::new(ErrorCode::Internal, "照片保存失败"))?;
+        Ok(encode(photo))
     }
 
     /// The territory this device works in (for the map and point → grid).

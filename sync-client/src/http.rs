@@ -253,6 +253,28 @@ pub(crate) async fn confirm_receipts(
 
 /// Uploads the photos the server has not confirmed yet, one request each
 /// (`PUT /api/photos/<sha256>`, the bytes as the body). Returns (confirmed now, still waiting).
+/// Fetches one photo the device does not hold. `Ok(None)`: the server has no such photo, or not
+/// for this credential (it answers 404 to both).
+pub(crate) async fn download_photo(
+    base: &str,
+    credential: &str,
+    hash: &str,
+    timeout: Duration,
+) -> Result<Option<Vec<u8>>> {
+    let resp = client(timeout)?
+        .get(format!("{base}/api/photos/{hash}"))
+        .bearer_auth(credential)
+        .send()
+        .await
+        .map_err(|e| net(&e))?;
+    match resp.status().as_u16() {
+        200 => Ok(Some(resp.bytes().await.map_err(|e| net(&e))?.to_vec())),
+        404 => Ok(None),
+        401 | 403 => Err(Error::CredentialRefused),
+        s => Err(Error::HttpStatus(s)),
+    }
+}
+
 pub(crate) async fn upload_photos(
     store: &mut Store,
     base: &str,

@@ -75,6 +75,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         ErrorCode::UseSync => StatusCode::CONFLICT,
+        ErrorCode::Offline => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal | ErrorCode::CorruptStore | ErrorCode::CorruptDocument => {
             StatusCode::INTERNAL_SERVER_ERROR
         }

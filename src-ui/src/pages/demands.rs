@@ -43,6 +43,33 @@ fn event_label(e: &Event, i18n: I18n) -> String {
     }
 }
 
+/// One photo of a demand, loaded when its timeline opens (from the device, else the server);
+/// a tap shows it full width.
+#[component]
+fn PhotoThumb(hash: String) -> impl IntoView {
+    let i18n = ctx().i18n;
+    let big = RwSignal::new(false);
+    let data = LocalResource::new(move || api::photo(hash.clone()));
+    view! {
+        <Suspense fallback=move || view! { <span class="muted">{move || i18n.t("loading")}</span> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(p) => view! {
+                        <button type="button" class="photo" on:click=move |_| big.update(|b| *b = !*b)>
+                            <img data-testid="demand-photo" class=("photo-big", move || big.get())
+                                src=format!("data:{};base64,{}", p.mime, p.data_base64)
+                                alt=move || i18n.t("demands.photo_alt") />
+                        </button>
+                    }.into_any(),
+                    Err(e) => view! {
+                        <span class="field-error" data-testid="demand-photo-error" data-code=e.code.as_str()>{e.message}</span>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn Demands() -> impl IntoView {
     let c = ctx();
@@ -94,6 +121,7 @@ pub fn Demands() -> impl IntoView {
         let st = d.state.status;
         let cat = d.demand.category;
         let photos = d.demand.attachments.len();
+        let hashes = d.demand.attachments.clone();
         view! {
             <div class="list-item" data-testid="demand-item" data-demand-id=id data-status=st.code()>
                 <button type="button" class="item-head" data-testid=format!("open-{id}")
@@ -102,13 +130,18 @@ pub fn Demands() -> impl IntoView {
                     <span class="badge" data-testid="demand-status">{move || status_label(st, i18n.lang.get())}</span>
                 </button>
                 <p class="muted">{move || category_label(cat, i18n.lang.get())}" · "{grid}" · "{when(recorded_at)}
-                    {(photos > 0).then(|| view! { <span data-testid="demand-photos">" · 📷 "{photos}</span> })}
+                    {(photos > 0).then(|| view! { <span data-testid="demand-photos">" · "{move || i18n.fmt1("demands.photos", photos)}</span> })}
                 </p>
                 <Show when=move || open.get().as_deref() == Some(id3.as_str())>
                     <ol class="timeline" data-testid="timeline">
                         <li>{when(recorded_at)}" "{t("ev.recorded")}</li>
                         {history.iter().map(|e| view! { <li>{when(e.at)}" "{event_label(e, i18n)}</li> }).collect_view()}
                     </ol>
+                    {(!hashes.is_empty()).then(|| view! {
+                        <div class="photos" data-testid="demand-photo-strip">
+                            {hashes.clone().into_iter().map(|hash| view! { <PhotoThumb hash /> }).collect_view()}
+                        </div>
+                    })}
                 </Show>
             </div>
         }
