@@ -85,7 +85,7 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
       }
       case "start_visit": {
         const v = { visit: { id: crypto.randomUUID(), station: station.id, grid: r.grid, place: r.place, topic: r.topic,
-          delegates: [me.id], started_at: Date.now(), started_by: me.id, device }, ended_at: null, attendance: null };
+          delegates: [me.id, ...(r.delegates ?? []).filter((d) => d !== me.id)], started_at: Date.now(), started_by: me.id, device }, ended_at: null, attendance: null };
         st.visits.push(v);
         st.pending.push({ record: `visit/${v.visit.id}`, created_at: Date.now() });
         return { type: "visit", ...visitView(v) };

@@ -281,6 +281,11 @@ test("visit: fields are checked, a visit starts and ends with its attendance", a
   await p.selectOption("#visit-grid", backend.me.grids[0]);
   await p.fill("#visit-place", "鼓楼社区活动室");
   await p.fill("#visit-topic", "老旧小区改造听取意见");
+  // A fellow delegate of the station comes along (the list offers the station's others, not me).
+  const fellows = backend.territory.delegates.filter((d) => d.station === backend.me.station && d.id !== backend.me.id);
+  assert.ok(fellows.length > 0);
+  assert.equal(await p.locator("[data-testid=visit-fellows] input").count(), fellows.length);
+  await p.check(`[data-testid=with-${fellows[0].id}]`);
   await p.click("#start-visit");
   await p.waitForSelector("[data-testid=current-visit]");
   await p.fill("#visit-attendance", "-3");
@@ -294,6 +299,7 @@ test("visit: fields are checked, a visit starts and ends with its attendance", a
   await p.click("#end-visit");
   await p.waitForSelector("[data-testid=visit-ok]");
   assert.equal(await p.locator("[data-testid=visit-item]").count(), 1);
+  assert.match(await text(p, "[data-testid=visit-delegates]"), new RegExp(fellows[0].name));
   await p.context().close();
 });
 

@@ -337,6 +337,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("visit.choose_grid", "请选择网格", "Choose a grid"),
     ("visit.place", "地点", "Place"),
     ("visit.topic", "主题", "Topic"),
+    (
+        "visit.with",
+        "一同走访的代表（可多选）",
+        "Delegates coming along",
+    ),
     ("visit.start", "开始走访", "Start the visit"),
     (
         "visit.started",

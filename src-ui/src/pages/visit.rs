@@ -1,9 +1,10 @@
-//! Visit 走访: start a voter-contact visit (grid, place, topic), then end it with the attendance.
+//! Visit 走访: start a voter-contact visit (grid, place, topic, the station's other delegates who
+//! come along), then end it with the attendance.
 //! The visit under way is kept in localStorage, so demands recorded meanwhile carry its id.
 
 use gridvoice_core::api::{ApiError, StartVisit};
 use gridvoice_core::capture::MAX_SHORT_CHARS;
-use gridvoice_core::ids::{GridId, VisitId};
+use gridvoice_core::ids::{DelegateId, GridId, VisitId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,8 @@ struct Draft {
     place: String,
     topic: String,
     attendance: String,
+    #[serde(default)]
+    with: Vec<String>,
 }
 
 fn short(v: &str) -> Option<&'static str> {
@@ -49,6 +52,7 @@ pub fn Visit() -> impl IntoView {
     let place = RwSignal::new(d.place);
     let topic = RwSignal::new(d.topic);
     let attendance = RwSignal::new(d.attendance);
+    let with = RwSignal::new(d.with);
     let current = RwSignal::new(local::get::<CurrentVisit>(local::keys::CURRENT_VISIT));
     let errs = RwSignal::new([None::<String>, None, None, None]);
     let outcome = RwSignal::new(None::<Result<String, String>>);
@@ -64,6 +68,7 @@ pub fn Visit() -> impl IntoView {
                 place: place.get(),
                 topic: topic.get(),
                 attendance: attendance.get(),
+                with: with.get(),
             },
         );
     });
@@ -84,7 +89,11 @@ pub fn Visit() -> impl IntoView {
             grid: GridId::new(g),
             place: place.get_untracked().trim().to_owned(),
             topic: topic.get_untracked().trim().to_owned(),
-            delegates: Vec::new(),
+            delegates: with
+                .get_untracked()
+                .into_iter()
+                .map(DelegateId::new)
+                .collect(),
         };
         busy.set(true);
         spawn_local(async move {
@@ -100,6 +109,7 @@ pub fn Visit() -> impl IntoView {
                     current.set(Some(cv));
                     place.set(String::new());
                     topic.set(String::new());
+                    with.set(Vec::new());
                     outcome.set(Some(Ok(i18n.t("visit.started").to_owned())));
                     visits.refetch();
                 }
@@ -153,6 +163,47 @@ pub fn Visit() -> impl IntoView {
             .collect_view()
     };
 
+    // The station's other delegates, who may come along (联合走访).
+    let fellows = move || {
+        let (me, station) = match status.get() {
+            Some(Ok(s)) => (s.delegate, s.station),
+            _ => (None, None),
+        };
+        let geo = c.geo.get().and_then(Result::ok);
+        let list: Vec<(String, String)> = geo
+            .map(|g| {
+                g.territory
+                    .delegates
+                    .iter()
+                    .filter(|d| Some(&d.station) == station.as_ref() && Some(&d.id) != me.as_ref())
+                    .map(|d| (d.id.to_string(), d.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (!list.is_empty()).then(|| view! {
+            <fieldset class="fellows" data-testid="visit-fellows">
+                <legend class="label">{t("visit.with")}</legend>
+                {list.into_iter().map(|(id, name)| {
+                    let checked = with.get_untracked().contains(&id);
+                    let id2 = id.clone();
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" data-testid=format!("with-{id}") value=id checked=checked
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    with.update(|w| {
+                                        w.retain(|x| x != &id2);
+                                        if on { w.push(id2.clone()); }
+                                    });
+                                } />
+                            " "{name}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+        })
+    };
+
     view! {
         <section class="card" data-testid="page-visit">
             <h2>{t("visit.title")}</h2>
@@ -176,6 +227,7 @@ pub fn Visit() -> impl IntoView {
                         prop:value=move || topic.get()
                         on:input=move |ev| { topic.set(event_target_value(&ev)); set_err(2, None); } />
                     <FieldError id="visit-topic" msg=err(2) />
+                    {fellows}
                     <button type="button" class="btn primary big" id="start-visit" data-testid="start-visit"
                         disabled=move || busy.get() on:click=start>{t("visit.start")}</button>
                 }
@@ -212,6 +264,13 @@ pub fn Visit() -> impl IntoView {
                             view! {
                                 <div class="list-item" data-testid="visit-item">
                                     <p><strong>{v.visit.topic}</strong>" · "{v.visit.place}</p>
+                                    {(v.visit.delegates.len() > 1).then(|| {
+                                        let names = c.geo.get_untracked().and_then(Result::ok).map_or_else(
+                                            || v.visit.delegates.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                                            |g| v.visit.delegates.iter().map(|d| g.territory.delegate(d).map_or_else(|| d.to_string(), |x| x.name.clone())).collect(),
+                                        );
+                                        view! { <p class="muted" data-testid="visit-delegates">{names.join("、")}</p> }
+                                    })}
                                     <p class="muted">{when(v.visit.started_at)}" · "
                                         {move || if ended {
                                             format!("{} {}", i18n.t("visit.ended_with"), attendance.unwrap_or_default())
