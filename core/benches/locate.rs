@@ -18,7 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let territory = gulou()?;
+    let built = Instant::now();
     let locator = Locator::new(&territory)?;
+    let build_ms = built.elapsed().as_secs_f64() * 1e3;
+    println!("index built in {build_ms:.1} ms");
     // Points over the street's bounding box plus a margin, so ~20% fall outside the street.
     let mut rng = SeededIds::new(42);
     let mut unit = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
@@ -75,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let body = format!(
         "## Point → grid (`locate`)\n\n\
          Rerun: `cargo bench -p gridvoice-core --bench locate` (writes this section).\n\n\
-         Demo territory (79 grids, {segments} boundary segments, a raster of {cells} cells), {n} seeded random \
+         Demo territory (79 grids, {segments} boundary segments, a raster of {cells} cells, built in {build_ms:.0} ms), {n} seeded random \
          points over the street's box (~20% outside). Release build, one thread, this machine (2 shared cores; \
          compare ratios, not absolutes).\n\n\
          | what | ns/point |\n| --- | ---: |\n\

@@ -127,8 +127,8 @@ impl Cells {
             hi = [hi[0].max(s.hi[0]), hi[1].max(s.hi[1])];
         }
         let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1.0);
-        // A margin of a quarter of the extent: positions a little outside the street stay fast.
-        let margin = extent / 4.0;
+        // A margin of an eighth of the extent: positions a little outside the street stay fast.
+        let margin = extent / 8.0;
         let (lo, hi) = (
             [lo[0] - margin, lo[1] - margin],
             [hi[0] + margin, hi[1] + margin],
@@ -162,7 +162,9 @@ impl Cells {
         };
         let half_diag = side * std::f64::consts::FRAC_1_SQRT_2;
         let tol = EDGE_TOLERANCE_M;
-        let mut order: Vec<(f64, usize)> = Vec::with_capacity(shapes.len());
+        // Grids by distance from the cell to their box: kept from cell to cell, where it changes
+        // little, so the (run-adaptive) sort does little work.
+        let mut order: Vec<(f64, usize)> = (0..shapes.len()).map(|k| (0.0, k)).collect();
         for j in 0..ny {
             for i in 0..nx {
                 let clo = [lo[0] + i as f64 * side, lo[1] + j as f64 * side];
@@ -170,14 +172,18 @@ impl Cells {
                 let centre = [clo[0] + side / 2.0, clo[1] + side / 2.0];
                 // Grids by the distance from the cell to their box: a lower bound of the distance
                 // to their boundary.
-                order.clear();
-                order.extend(
-                    shapes
-                        .iter()
-                        .enumerate()
-                        .map(|(k, s)| (box_box_dist2(clo, chi, s.lo, s.hi).sqrt(), k)),
-                );
-                order.sort_by(|x, y| x.0.total_cmp(&y.0));
+                for entry in &mut order {
+                    let s = &shapes[entry.1];
+                    entry.0 = box_box_dist2(clo, chi, s.lo, s.hi).sqrt();
+                }
+                // Insertion sort: linear on the nearly sorted order the previous cell left.
+                for i in 1..order.len() {
+                    let mut j = i;
+                    while j > 0 && order[j - 1].0 > order[j].0 {
+                        order.swap(j - 1, j);
+                        j -= 1;
+                    }
+                }
                 // The two smallest upper bounds over distinct grids.
                 let (mut u1, mut u2) = (f64::INFINITY, f64::INFINITY);
                 for &(lb, k) in &order {
@@ -207,13 +213,18 @@ impl Cells {
                     }
                     let before = out.segs.len();
                     for s in &all[k] {
-                        let d = seg_box_dist(s.a, s.b, clo, chi);
-                        if d <= tol {
+                        // The segment's box is a cheap lower bound of its distance to the cell:
+                        // keeping by it keeps every segment that can matter (and a few more).
+                        let slo = [s.a[0].min(s.b[0]), s.a[1].min(s.b[1])];
+                        let shi = [s.a[0].max(s.b[0]), s.a[1].max(s.b[1])];
+                        let lb = box_box_dist2(slo, shi, clo, chi).sqrt();
+                        if lb > keep {
+                            continue;
+                        }
+                        if lb <= tol && seg_box_dist(s.a, s.b, clo, chi) <= tol {
                             boundary_touches = true;
                         }
-                        if d <= keep {
-                            out.segs.push(*s);
-                        }
+                        out.segs.push(*s);
                     }
                     if out.segs.len() > before {
                         grids += 1;
