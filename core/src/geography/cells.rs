@@ -48,7 +48,7 @@ pub struct Cell {
     pub general: bool,
 }
 
-/// One grid as the raster sees it: its rings (closed, local metres), box and tie-break rank.
+/// One grid as the raster sees it: its rings (closed, local metres) and their box.
 pub struct Shape<'a> {
     pub rings: &'a [Vec<[f64; 2]>],
     pub lo: [f64; 2],
