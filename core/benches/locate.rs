@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(1_000_000);
     let territory = gulou()?;
     let built = Instant::now();
-    let locator = Locator::new(&territory)?;
+    let locator = Locator::with_cells(&territory)?;
     let build_ms = built.elapsed().as_secs_f64() * 1e3;
     println!("index built in {build_ms:.1} ms");
     // Points over the street's bounding box plus a margin, so ~20% fall outside the street.
@@ -89,7 +89,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          | ratio brute / `locate` | {ratio:.1}× |\n\n\
          Target: < 1 µs/point for `locate`: **{verdict}**. Each raster cell (≤ 40 m) stores the containment \
          answer when no boundary crosses it, and only the boundary segments that can be nearest from inside it \
-         (see `core/src/geography/cells.rs`); points off the raster take the R-tree path. PERFORMANCE.md measured \
+         (see `core/src/geography/cells.rs`; `Locator::with_cells`); points off the raster take the R-tree path. \
+         Devices and the UI, which place one point per capture, build `Locator::new` without the raster. PERFORMANCE.md measured \
          134 ns (R-tree + `geo`) and 92 ns (bbox scan) for containment alone.\n",
         ratio = brute / full,
     );
