@@ -17,8 +17,8 @@ pub struct Photo {
     pub hash: String,
     pub mime: String,
     pub bytes: Vec<u8>,
-    /// On a server: the station of the device that uploaded it.
-    pub station: Option<StationId>,
+    /// On a server: the stations whose devices uploaded it (who may read it follows from them).
+    pub stations: Vec<StationId>,
 }
 
 /// A photo's name: the SHA-256 of its bytes, lowercase hex.
@@ -41,6 +41,12 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5)",
             (&hash, bytes, mime, station.map(StationId::as_str), now.0),
         )?;
+        if let Some(s) = station {
+            self.connection().execute(
+                "INSERT OR IGNORE INTO blob_stations (hash, station) VALUES (?1, ?2)",
+                (&hash, s.as_str()),
+            )?;
+        }
         Ok(hash)
     }
 
@@ -90,21 +96,29 @@ impl Store {
         if !is_photo_hash(hash) {
             return Err(CoreError::InvalidPhoto("照片编号格式不正确".into()).into());
         }
-        Ok(self
+        let found = self
             .connection()
             .query_row(
-                "SELECT bytes, mime, station FROM blobs WHERE hash = ?1",
+                "SELECT bytes, mime FROM blobs WHERE hash = ?1",
                 [hash],
-                |r| {
-                    Ok(Photo {
-                        hash: hash.to_owned(),
-                        bytes: r.get(0)?,
-                        mime: r.get(1)?,
-                        station: r.get::<_, Option<String>>(2)?.map(StationId::new),
-                    })
-                },
+                |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)),
             )
-            .optional()?)
+            .optional()?;
+        let Some((bytes, mime)) = found else {
+            return Ok(None);
+        };
+        let stations = self
+            .connection()
+            .prepare_cached("SELECT station FROM blob_stations WHERE hash = ?1 ORDER BY station")?
+            .query_map([hash], |r| r.get::<_, String>(0))?
+            .map(|s| s.map(StationId::new))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Some(Photo {
+            hash: hash.to_owned(),
+            mime,
+            bytes,
+            stations,
+        }))
     }
 
     /// Photos a saved demand names that the server has not yet confirmed, oldest first:

@@ -131,6 +131,16 @@ DROP TABLE receipts;
 ALTER TABLE receipts_by_record RENAME TO receipts;
 CREATE INDEX receipts_pending ON receipts(doc_id, hash) WHERE synced_at IS NULL;
 "#,
+    r#"
+-- On a server: every station that uploaded a photo (the same picture forwarded to delegates of
+-- two stations is each station's), not only the first.
+CREATE TABLE blob_stations (
+    hash    TEXT NOT NULL,
+    station TEXT NOT NULL,
+    PRIMARY KEY (hash, station)
+) STRICT, WITHOUT ROWID;
+INSERT INTO blob_stations (hash, station) SELECT hash, station FROM blobs WHERE station IS NOT NULL;
+"#,
 ];
 
 /// The schema version this program writes.
@@ -196,6 +206,27 @@ mod tests {
             |r| r.get(3),
         )?;
         assert!(plan.contains("receipts_pending"), "{plan}");
+        Ok(())
+    }
+
+    /// A server that stored photos under schema 4 (one station per photo) keeps each photo's
+    /// station after the update.
+    #[test]
+    fn photos_stored_before_blob_stations_keep_their_station() -> Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        for (i, sql) in MIGRATIONS[..4].iter().enumerate() {
+            conn.execute_batch(sql)?;
+            conn.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        conn.execute_batch(
+            "INSERT INTO blobs (hash, bytes, station) VALUES ('h1', x'00', 'S03'), ('h2', x'00', NULL);",
+        )?;
+        migrate(&mut conn)?;
+        let rows: Vec<(String, String)> = conn
+            .prepare("SELECT hash, station FROM blob_stations")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        assert_eq!(rows, vec![("h1".into(), "S03".into())]);
         Ok(())
     }
 }

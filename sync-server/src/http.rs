@@ -304,8 +304,9 @@ async fn receipts(
 }
 
 /// A delegate's device uploads a photo its demand names. The body is the image; its SHA-256 must
-/// be the name in the path. The photo belongs to the uploader's station and is read under the
-/// station document's rule (`core::access`): that station's people and the office.
+/// be the name in the path. The photo belongs to the uploader's station (and to every other station
+/// that uploads the same bytes) and is read under the station document's rule (`core::access`):
+/// those stations' people and the office.
 async fn put_photo(
     State(app): State<App>,
     Path(hash): Path<String>,
@@ -333,7 +334,7 @@ async fn put_photo(
     Ok(axum::Json(serde_json::json!({ "hash": stored })).into_response())
 }
 
-/// A photo, for whoever may read its station's document. Anyone else gets the answer a missing
+/// A photo, for whoever may read one of its stations' documents. Anyone else gets the answer a missing
 /// photo gets, so names cannot be probed.
 async fn get_photo(
     State(app): State<App>,
@@ -351,9 +352,9 @@ async fn get_photo(
         .await
         .ok_or_else(HttpError::internal)??
         .filter(|ph| {
-            ph.station.as_ref().is_some_and(|st| {
-                access(&p, DocKind::Station, st.as_str(), &app.territory).can_read()
-            })
+            ph.stations
+                .iter()
+                .any(|st| access(&p, DocKind::Station, st.as_str(), &app.territory).can_read())
         })
         .ok_or_else(missing)?;
     Ok((

@@ -51,6 +51,25 @@ fn a_photo_is_stored_once_named_by_the_demand_and_waits_for_the_server() {
 }
 
 #[test]
+fn a_picture_forwarded_to_two_stations_belongs_to_both() {
+    let d = Device::in_memory("D01", 3);
+    let now = Timestamp(0);
+    let (a, b) = (
+        gridvoice_core::ids::StationId::new("S01"),
+        gridvoice_core::ids::StationId::new("S02"),
+    );
+    let h = d.store.put_photo(&jpeg(3), Some(&b), now).unwrap();
+    d.store.put_photo(&jpeg(3), Some(&a), now).unwrap();
+    d.store.put_photo(&jpeg(3), Some(&a), now).unwrap();
+    let stored = d.store.photo(&h).unwrap().unwrap();
+    assert_eq!(stored.stations, vec![a, b]);
+    assert_eq!(stored.bytes, jpeg(3));
+    // On a device (no station given) a photo names no station.
+    let mine = d.store.put_photo(&jpeg(4), None, now).unwrap();
+    assert!(d.store.photo(&mine).unwrap().unwrap().stations.is_empty());
+}
+
+#[test]
 fn what_is_not_a_stored_picture_is_refused_and_nothing_is_saved() {
     let mut d = Device::in_memory("D01", 2);
     let now = Timestamp(0);

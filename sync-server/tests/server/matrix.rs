@@ -393,6 +393,19 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
             String::new(),
             vec![(&office, StatusCode::NOT_FOUND, any)],
         ),
+        // The same picture, forwarded to a delegate of station B, uploaded from there: now B's
+        // too; A's people still see it, outsiders still do not.
+        ("PUT", &photo_path, photo.into(), vec![(&del_b, s, any)]),
+        (
+            "GET",
+            &photo_path,
+            String::new(),
+            vec![
+                (&del_b, s, any),
+                (&del_a2, s, any),
+                (&admin, StatusCode::NOT_FOUND, any),
+            ],
+        ),
     ];
     let mut covered = BTreeSet::new();
     for (method, path, body, rows) in &cases {
