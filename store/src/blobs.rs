@@ -36,17 +36,20 @@ impl Store {
     ) -> Result<String> {
         let mime = check_photo(bytes)?;
         let hash = photo_hash(bytes);
-        self.connection().execute(
-            "INSERT OR IGNORE INTO blobs (hash, bytes, mime, station, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            (&hash, bytes, mime, station.map(StationId::as_str), now.0),
+        // The bytes and the uploader's station land together: a photo is never on the server
+        // without a station that may read it.
+        let tx = self.connection().unchecked_transaction()?;
+        tx.execute(
+            "INSERT OR IGNORE INTO blobs (hash, bytes, mime, created_at) VALUES (?1, ?2, ?3, ?4)",
+            (&hash, bytes, mime, now.0),
         )?;
         if let Some(s) = station {
-            self.connection().execute(
+            tx.execute(
                 "INSERT OR IGNORE INTO blob_stations (hash, station) VALUES (?1, ?2)",
                 (&hash, s.as_str()),
             )?;
         }
+        tx.commit()?;
         Ok(hash)
     }
 

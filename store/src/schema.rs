@@ -140,6 +140,7 @@ CREATE TABLE blob_stations (
     PRIMARY KEY (hash, station)
 ) STRICT, WITHOUT ROWID;
 INSERT INTO blob_stations (hash, station) SELECT hash, station FROM blobs WHERE station IS NOT NULL;
+ALTER TABLE blobs DROP COLUMN station;
 "#,
 ];
 
@@ -174,16 +175,22 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// A store as an older program left it: the first `version` migrations only.
+    fn at_version(version: usize) -> Result<Connection> {
+        let conn = Connection::open_in_memory()?;
+        for (i, sql) in MIGRATIONS[..version].iter().enumerate() {
+            conn.execute_batch(sql)?;
+            conn.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        Ok(conn)
+    }
+
     /// A phone that recorded under schema 3 (one receipt confirmed, one still pending) updates
     /// the app: both receipts survive the move to the record-keyed table, and only the pending
     /// one is in the pending index.
     #[test]
     fn receipts_made_before_the_record_keyed_table_survive_the_update() -> Result<()> {
-        let mut conn = Connection::open_in_memory()?;
-        for (i, sql) in MIGRATIONS[..3].iter().enumerate() {
-            conn.execute_batch(sql)?;
-            conn.pragma_update(None, "user_version", i as i64 + 1)?;
-        }
+        let mut conn = at_version(3)?;
         conn.execute_batch(
             "INSERT INTO receipts (doc_id, hash, record, created_at, synced_at)
              VALUES ('doc-a', x'01', 'demand-1', 10, 20), ('doc-a', x'02', 'demand-2', 11, NULL);",
@@ -213,11 +220,7 @@ mod tests {
     /// station after the update.
     #[test]
     fn photos_stored_before_blob_stations_keep_their_station() -> Result<()> {
-        let mut conn = Connection::open_in_memory()?;
-        for (i, sql) in MIGRATIONS[..4].iter().enumerate() {
-            conn.execute_batch(sql)?;
-            conn.pragma_update(None, "user_version", i as i64 + 1)?;
-        }
+        let mut conn = at_version(4)?;
         conn.execute_batch(
             "INSERT INTO blobs (hash, bytes, station) VALUES ('h1', x'00', 'S03'), ('h2', x'00', NULL);",
         )?;
@@ -227,6 +230,13 @@ mod tests {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<std::result::Result<_, _>>()?;
         assert_eq!(rows, vec![("h1".into(), "S03".into())]);
+        // One place says whose a photo is: the old column is gone.
+        let old: i64 = conn.query_row(
+            "SELECT count(*) FROM pragma_table_info('blobs') WHERE name = 'station'",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(old, 0);
         Ok(())
     }
 }

@@ -10,6 +10,8 @@
     reason = "a test that cannot go on fails loudly"
 )]
 
+use std::path::{Path, PathBuf};
+
 use gridvoice_core::access::{Person, Role};
 use gridvoice_core::api::{RecordDemand, Request, Response};
 use gridvoice_core::clock::Timestamp;
@@ -18,10 +20,9 @@ use gridvoice_core::ids::StationId;
 use gridvoice_server::auth::AuthDb;
 use gridvoice_sync::device::DeviceService;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_delegate_enrols_records_and_sees_the_receipt_arrive() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("server");
+/// A real server on a loopback port with the Gulou territory: (server, data dir, base URL).
+async fn server(dir: &Path) -> (gridvoice_server::Running, PathBuf, String) {
+    let data = dir.join("server");
     gridvoice_server::init_data(&data, &gridvoice_core::demo::gulou().unwrap()).unwrap();
     let server = gridvoice_server::start(gridvoice_server::Config::new(
         &data,
@@ -30,6 +31,27 @@ async fn a_delegate_enrols_records_and_sees_the_receipt_arrive() {
     .await
     .unwrap();
     let url = format!("http://{}", server.addr);
+    (server, data, url)
+}
+
+/// A one-time code the office hands a delegate of station S01.
+fn code_for(data: &Path, delegate: &str) -> String {
+    AuthDb::open(&gridvoice_server::auth_path(data))
+        .unwrap()
+        .create_enrolment(
+            &Person::Delegate(delegate.into()),
+            Role::Delegate,
+            Some(&StationId::new("S01")),
+            Timestamp(0),
+            i64::MAX / 4,
+        )
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delegate_enrols_records_and_sees_the_receipt_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, data, url) = server(dir.path()).await;
     let device = DeviceService::open(&dir.path().join("phone.sqlite")).unwrap();
     assert!(!device.status().await.enrolled);
 
@@ -44,16 +66,7 @@ async fn a_delegate_enrols_records_and_sees_the_receipt_arrive() {
     assert_eq!(wrong.code.as_str(), "ENROLMENT_INVALID");
     assert!(!wrong.message.is_empty());
 
-    let code = AuthDb::open(&gridvoice_server::auth_path(&data))
-        .unwrap()
-        .create_enrolment(
-            &Person::Delegate("D01".into()),
-            Role::Delegate,
-            Some(&StationId::new("S01")),
-            Timestamp(0),
-            i64::MAX / 4,
-        )
-        .unwrap();
+    let code = code_for(&data, "D01");
     let status = device
         .enrol(EnrolInput {
             server: url,
@@ -111,27 +124,13 @@ async fn a_delegate_enrols_records_and_sees_the_receipt_arrive() {
     assert_eq!(device.territory().await.unwrap().grids.len(), 79);
 }
 
-async fn enrolled(
-    dir: &std::path::Path,
-    data: &std::path::Path,
-    url: &str,
-    delegate: &str,
-) -> DeviceService {
+/// A delegate's phone, enrolled.
+async fn enrolled(dir: &Path, data: &Path, url: &str, delegate: &str) -> DeviceService {
     let device = DeviceService::open(&dir.join(format!("{delegate}.sqlite"))).unwrap();
-    let code = AuthDb::open(&gridvoice_server::auth_path(data))
-        .unwrap()
-        .create_enrolment(
-            &Person::Delegate(delegate.into()),
-            Role::Delegate,
-            Some(&StationId::new("S01")),
-            Timestamp(0),
-            i64::MAX / 4,
-        )
-        .unwrap();
     device
         .enrol(EnrolInput {
             server: url.to_owned(),
-            code,
+            code: code_for(data, delegate),
             device_name: String::new(),
         })
         .await
@@ -144,16 +143,8 @@ async fn a_fellow_delegate_opens_a_photo_from_the_server_and_keeps_it_for_offlin
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("server");
+    let (server, data, url) = server(dir.path()).await;
     let territory = gridvoice_core::demo::gulou().unwrap();
-    gridvoice_server::init_data(&data, &territory).unwrap();
-    let server = gridvoice_server::start(gridvoice_server::Config::new(
-        &data,
-        "127.0.0.1:0".parse().unwrap(),
-    ))
-    .await
-    .unwrap();
-    let url = format!("http://{}", server.addr);
     let fellow = territory
         .delegates
         .iter()

@@ -532,6 +532,16 @@ mod tests {
         (t, l)
     }
 
+    /// The test's random source: `GRIDVOICE_SEED` or a fresh seed, printed for a rerun.
+    fn seeded() -> (u64, StdRng) {
+        let seed: u64 = std::env::var("GRIDVOICE_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(rand::random);
+        println!("seed {seed} (rerun with GRIDVOICE_SEED={seed})");
+        (seed, StdRng::seed_from_u64(seed))
+    }
+
     /// Every (ordered) boundary vertex of a grid, in WGS-84.
     fn vertices(t: &Territory, code: &GridId) -> Vec<[f64; 2]> {
         t.grid(code).unwrap().boundary.0[0].clone()
@@ -539,12 +549,7 @@ mod tests {
 
     #[test]
     fn the_cell_raster_answers_as_the_r_tree_does_on_vertices_edges_and_random_points() {
-        let seed: u64 = std::env::var("GRIDVOICE_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(rand::random);
-        println!("seed {seed} (rerun with GRIDVOICE_SEED={seed})");
-        let mut rng = StdRng::seed_from_u64(seed);
+        let (seed, mut rng) = seeded();
         let (t, l) = setup();
         let mut points: Vec<[f64; 2]> = Vec::new();
         for g in &t.grids {
@@ -591,12 +596,7 @@ mod tests {
 
     #[test]
     fn random_points_land_in_exactly_one_grid_and_outside_points_are_flagged() {
-        let seed: u64 = std::env::var("GRIDVOICE_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(rand::random);
-        println!("seed {seed} (rerun with GRIDVOICE_SEED={seed})");
-        let mut rng = StdRng::seed_from_u64(seed);
+        let (seed, mut rng) = seeded();
         let (t, l) = setup();
         let frame = l.frame();
         let street = frame.polygon(&t.street.boundary);

@@ -32,9 +32,12 @@ impl Display {
         for number in 90..190 {
             let lock = PathBuf::from(format!("/tmp/.X{number}-lock"));
             let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-            if lock.exists() || socket.exists() {
+            if held(&lock) {
                 continue;
             }
+            // A lock left by a server that is gone (killed outright) frees the number.
+            let _ = std::fs::remove_file(&lock);
+            let _ = std::fs::remove_file(&socket);
             let child = Command::new("Xvfb")
                 .arg(format!(":{number}"))
                 .args([
@@ -67,10 +70,31 @@ impl Display {
     }
 }
 
+/// Whether an X lock file names a live process.
+fn held(lock: &Path) -> bool {
+    std::fs::read_to_string(lock)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .is_some_and(|pid| PathBuf::from(format!("/proc/{pid}")).exists())
+}
+
 impl Drop for Display {
     fn drop(&mut self) {
+        // Asked to stop, Xvfb removes its lock and socket; killed outright, it leaves them.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(format!("/tmp/.X{}-lock", self.number));
+        let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{}", self.number));
     }
 }
 
