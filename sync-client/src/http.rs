@@ -220,30 +220,41 @@ pub(crate) async fn confirm_receipts(
             hashes.sort_unstable();
             hashes.dedup();
             for batch in hashes.chunks(RECEIPT_BATCH) {
-                let resp = http
-                    .post(format!("{base}/api/receipts"))
-                    .bearer_auth(credential)
-                    .json(&ReceiptQuery {
-                        doc,
-                        hashes: batch.iter().map(ToString::to_string).collect(),
-                    })
-                    .send()
-                    .await
-                    .map_err(|e| net(&e))?;
-                match resp.status().as_u16() {
-                    200..=299 => {}
-                    401 | 403 => return Err(Error::CredentialRefused),
-                    s => return Err(Error::HttpStatus(s)),
+                // The server answers from what it has committed, and it commits in small groups
+                // a moment after the session saw the changes: what is not yet committed is asked
+                // again after a short wait, a few times, before it is left for the next sync.
+                let mut asking: Vec<ChangeHash> = batch.to_vec();
+                for wait_ms in [0, 50, 200, 800] {
+                    if asking.is_empty() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+                    let resp = http
+                        .post(format!("{base}/api/receipts"))
+                        .bearer_auth(credential)
+                        .json(&ReceiptQuery {
+                            doc,
+                            hashes: asking.iter().map(ToString::to_string).collect(),
+                        })
+                        .send()
+                        .await
+                        .map_err(|e| net(&e))?;
+                    match resp.status().as_u16() {
+                        200..=299 => {}
+                        401 | 403 => return Err(Error::CredentialRefused),
+                        s => return Err(Error::HttpStatus(s)),
+                    }
+                    let answer: ReceiptAnswer = read_json(resp).await?;
+                    // Only what we asked about counts; the server cannot confirm anything else.
+                    let committed: Vec<ChangeHash> = answer
+                        .committed
+                        .iter()
+                        .filter_map(|h| h.parse::<ChangeHash>().ok())
+                        .filter(|h| asking.contains(h))
+                        .collect();
+                    confirmed += store.confirm_receipts(&doc, &committed, clock.now())?;
+                    asking.retain(|h| !committed.contains(h));
                 }
-                let answer: ReceiptAnswer = read_json(resp).await?;
-                // Only what we asked about counts; the server cannot confirm anything else.
-                let committed: Vec<ChangeHash> = answer
-                    .committed
-                    .iter()
-                    .filter_map(|h| h.parse::<ChangeHash>().ok())
-                    .filter(|h| batch.contains(h))
-                    .collect();
-                confirmed += store.confirm_receipts(&doc, &committed, clock.now())?;
             }
         }
     }

@@ -17,27 +17,16 @@ use std::time::{Duration, Instant};
 
 use automerge::Automerge;
 use automerge::sync::{State, SyncDoc};
-use gridvoice_core::access::{Person, Role};
 use gridvoice_core::clock::{SeededIds, Timestamp};
 use gridvoice_core::doc::{self, Collection};
 use gridvoice_core::ids::{DemandId, DocId, StationId};
 use gridvoice_core::model::Demand;
-use gridvoice_server::auth::AuthDb;
-use gridvoice_server::{Config, auth_path};
+use gridvoice_server::Config;
 use gridvoice_store::Store;
 use gridvoice_sync::{SyncConfig, enrol, sync_once};
 
 fn code(dir: &Path, delegate: &str) -> String {
-    AuthDb::open(&auth_path(dir))
-        .unwrap()
-        .create_enrolment(
-            &Person::Delegate(delegate.into()),
-            Role::Delegate,
-            Some(&StationId::new("S01")),
-            Timestamp(0),
-            i64::MAX / 4,
-        )
-        .unwrap()
+    gridvoice_tests::enrolment_code(dir, delegate).unwrap()
 }
 
 /// `n` realistic demands (the demo history's texts), written into a device store in batches.

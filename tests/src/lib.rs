@@ -1,1 +1,21 @@
-//! End-to-end scenarios live in `tests/tests/`.
+//! End-to-end scenarios live in `tests/tests/`; what several of them (and the benches) share
+//! lives here.
+
+use std::path::Path;
+
+use gridvoice_core::access::{Person, Role};
+use gridvoice_core::clock::Timestamp;
+use gridvoice_core::ids::StationId;
+use gridvoice_server::auth::{AuthDb, AuthError};
+
+/// The one-time code the office would hand delegate `delegate` of station S01, from the server
+/// whose data directory is `data` (valid for as long as a test runs).
+pub fn enrolment_code(data: &Path, delegate: &str) -> Result<String, AuthError> {
+    AuthDb::open(&gridvoice_server::auth_path(data))?.create_enrolment(
+        &Person::Delegate(delegate.into()),
+        Role::Delegate,
+        Some(&StationId::new("S01")),
+        Timestamp(0),
+        i64::MAX / 4,
+    )
+}

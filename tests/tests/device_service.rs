@@ -12,12 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
-use gridvoice_core::access::{Person, Role};
 use gridvoice_core::api::{RecordDemand, Request, Response};
-use gridvoice_core::clock::Timestamp;
 use gridvoice_core::device::{EnrolInput, PhotoInput, PhotoRef};
-use gridvoice_core::ids::StationId;
-use gridvoice_server::auth::AuthDb;
 use gridvoice_sync::device::DeviceService;
 
 /// A real server on a loopback port with the Gulou territory: (server, data dir, base URL).
@@ -32,20 +28,6 @@ async fn server(dir: &Path) -> (gridvoice_server::Running, PathBuf, String) {
     .unwrap();
     let url = format!("http://{}", server.addr);
     (server, data, url)
-}
-
-/// A one-time code the office hands a delegate of station S01.
-fn code_for(data: &Path, delegate: &str) -> String {
-    AuthDb::open(&gridvoice_server::auth_path(data))
-        .unwrap()
-        .create_enrolment(
-            &Person::Delegate(delegate.into()),
-            Role::Delegate,
-            Some(&StationId::new("S01")),
-            Timestamp(0),
-            i64::MAX / 4,
-        )
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,7 +48,7 @@ async fn a_delegate_enrols_records_and_sees_the_receipt_arrive() {
     assert_eq!(wrong.code.as_str(), "ENROLMENT_INVALID");
     assert!(!wrong.message.is_empty());
 
-    let code = code_for(&data, "D01");
+    let code = gridvoice_tests::enrolment_code(&data, "D01").unwrap();
     let status = device
         .enrol(EnrolInput {
             server: url,
@@ -130,7 +112,7 @@ async fn enrolled(dir: &Path, data: &Path, url: &str, delegate: &str) -> DeviceS
     device
         .enrol(EnrolInput {
             server: url.to_owned(),
-            code: code_for(data, delegate),
+            code: gridvoice_tests::enrolment_code(data, delegate).unwrap(),
             device_name: String::new(),
         })
         .await

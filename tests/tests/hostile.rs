@@ -14,12 +14,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use gridvoice_core::access::{Person, Role};
 use gridvoice_core::api::{RecordDemand, Request, Response};
 use gridvoice_core::clock::{FixedClock, SeededIds, Timestamp};
 use gridvoice_core::ids::StationId;
-use gridvoice_server::auth::AuthDb;
-use gridvoice_server::{Config, auth_path};
+use gridvoice_server::Config;
 use gridvoice_store::service::{Ctx, handle};
 use gridvoice_store::{DeviceIdentity, Store};
 use gridvoice_sync::wire::{WireMessage, doc_to_wire};
@@ -60,15 +58,7 @@ fn join(peer: &str) -> Vec<u8> {
 }
 
 fn code(dir: &Path, delegate: &str) -> String {
-    let auth = AuthDb::open(&auth_path(dir)).unwrap();
-    auth.create_enrolment(
-        &Person::Delegate(delegate.into()),
-        Role::Delegate,
-        Some(&StationId::new("S01")),
-        Timestamp(0),
-        i64::MAX / 4,
-    )
-    .unwrap()
+    gridvoice_tests::enrolment_code(dir, delegate).unwrap()
 }
 
 fn record(store: &mut Store, seed: u64, text: &str) {
