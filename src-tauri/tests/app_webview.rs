@@ -112,6 +112,19 @@ struct App {
 }
 
 impl App {
+    /// Saves the demand on the form; its id, once "已保存" shows it.
+    async fn save_demand(&self) -> DemandId {
+        self.d.click("#save-demand").await.unwrap();
+        self.see("[data-testid=saved]").await;
+        self.d
+            .attr("[data-testid=saved]", "data-demand-id")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
     /// Waits for `css` to appear; when it does not, fails as [`App::fail`] says.
     async fn see(&self, css: &str) {
         if let Err(e) = self.d.find(css).await {
@@ -358,14 +371,7 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
         .unwrap();
     assert_eq!(photo_hash.len(), 64);
     app.shot("05-record-boundary").await;
-    d.click("#save-demand").await.unwrap();
-    let first: DemandId = d
-        .attr("[data-testid=saved]", "data-demand-id")
-        .await
-        .unwrap()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let first = app.save_demand().await;
     app.shot("06-saved").await;
 
     // Demand 2: no position at all. He starts typing, and the phone is put away mid-form
@@ -414,14 +420,7 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
         Some(picked.to_string())
     );
     app.shot("07-record-map-pick").await;
-    d.click("#save-demand").await.unwrap();
-    let second: DemandId = d
-        .attr("[data-testid=saved]", "data-demand-id")
-        .await
-        .unwrap()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let second = app.save_demand().await;
     assert_ne!(first, second);
 
     // Both wait for the server, and a sync now says why it cannot happen.
@@ -508,14 +507,7 @@ async fn a_delegate_records_offline_in_the_app_and_the_station_sees_it_after_syn
     d.type_into("#demand-text", text3).await.unwrap();
     d.click("[data-testid='chip-convenience']").await.unwrap();
     d.click("#confirm-grid").await.unwrap();
-    d.click("#save-demand").await.unwrap();
-    let third: DemandId = d
-        .attr("[data-testid=saved]", "data-demand-id")
-        .await
-        .unwrap()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let third = app.save_demand().await;
     app.go("sync", "sync").await;
     d.click("[data-testid=sync-now]").await.unwrap();
     app.see("#sync-reenrol").await;
