@@ -1,7 +1,7 @@
 //! The device bridge: the app's UI in a browser, talking to this device's store over HTTP on
-//! localhost — the same commands the Tauri shell serves (`status`, `enrol`, `sync_now`,
-//! `pending`, `territory`, `request`), as `POST /device/<command>` with the same JSON. It listens on
-//! 127.0.0.1 only: the device's data never leaves the machine except through sync.
+//! localhost — the same commands the Tauri shell serves (`gridvoice_core::boundary::DeviceCommand`),
+//! as `POST /device/<command>` with the same JSON. It listens on 127.0.0.1 only: the device's data
+//! never leaves the machine except through sync.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use gridvoice_core::ErrorCode;
 use gridvoice_core::api::ApiError;
+use gridvoice_core::boundary::DeviceCommand;
 use gridvoice_sync::device::DeviceService;
 
 type Service = Arc<DeviceService>;
@@ -44,46 +45,48 @@ async fn command(State(s): State<Service>, Path(cmd): Path<String>, body: Bytes)
         Ok(v) => axum::Json(v).into_response(),
         Err(_) => refuse(ApiError::new(ErrorCode::Internal, "本机出错，请重试")),
     };
-    match cmd.as_str() {
-        "status" => ok(serde_json::to_value(s.status().await)),
-        "enrol" => match parse(&body) {
+    let Some(cmd) = DeviceCommand::parse(&cmd) else {
+        return refuse(ApiError::new(ErrorCode::NotFound, "没有这个命令"));
+    };
+    match cmd {
+        DeviceCommand::Status => ok(serde_json::to_value(s.status().await)),
+        DeviceCommand::Enrol => match parse(&body) {
             Ok(input) => match s.enrol(input).await {
                 Ok(v) => ok(serde_json::to_value(v)),
                 Err(e) => refuse(e),
             },
             Err(e) => refuse(e),
         },
-        "sync_now" => ok(serde_json::to_value(s.sync_now().await)),
-        "pending" => match s.pending().await {
+        DeviceCommand::SyncNow => ok(serde_json::to_value(s.sync_now().await)),
+        DeviceCommand::Pending => match s.pending().await {
             Ok(v) => ok(serde_json::to_value(v)),
             Err(e) => refuse(e),
         },
-        "territory" => match s.territory().await {
+        DeviceCommand::Territory => match s.territory().await {
             Ok(v) => ok(serde_json::to_value(v)),
             Err(e) => refuse(e),
         },
-        "put_photo" => match parse(&body) {
+        DeviceCommand::PutPhoto => match parse(&body) {
             Ok(input) => match s.put_photo(input).await {
                 Ok(v) => ok(serde_json::to_value(v)),
                 Err(e) => refuse(e),
             },
             Err(e) => refuse(e),
         },
-        "photo" => match parse(&body) {
+        DeviceCommand::Photo => match parse(&body) {
             Ok(input) => match s.photo(input).await {
                 Ok(v) => ok(serde_json::to_value(v)),
                 Err(e) => refuse(e),
             },
             Err(e) => refuse(e),
         },
-        "request" => match parse(&body) {
+        DeviceCommand::Request => match parse(&body) {
             Ok(req) => match s.request(req).await {
                 Ok(v) => ok(serde_json::to_value(v)),
                 Err(e) => refuse(e),
             },
             Err(e) => refuse(e),
         },
-        _ => refuse(ApiError::new(ErrorCode::NotFound, "没有这个命令")),
     }
 }
 

@@ -20,6 +20,7 @@ use crate::workflow::{DemandState, DemandStatus, Event, SuggestionState, VisitSt
 
 /// A request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     /// Start a voter-contact visit in a grid.
@@ -57,6 +58,7 @@ pub enum Request {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartVisit {
     pub grid: GridId,
     pub place: String,
@@ -67,6 +69,7 @@ pub struct StartVisit {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordDemand {
     pub text: String,
     /// A category code or its Chinese label.
@@ -92,6 +95,7 @@ pub struct RecordDemand {
 
 /// A resident's contact as typed in.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewContact {
     pub name: String,
     pub phone: String,
@@ -108,6 +112,7 @@ impl std::fmt::Debug for NewContact {
 
 /// Filters for listing demands; every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DemandFilter {
     #[serde(default)]
     pub grid: Option<GridId>,
@@ -185,10 +190,15 @@ impl DemandFilter {
 
 /// A demand as the views show it: the record, its derived state and its history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DemandView {
     #[serde(flatten)]
     pub demand: Demand,
+    /// Derived from the events (`workflow::DemandState`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub state: DemandState,
+    /// The events, in causal order (`workflow::Event`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub history: Vec<Event>,
 }
 
@@ -213,9 +223,12 @@ impl DemandView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitView {
     #[serde(flatten)]
     pub visit: Visit,
+    /// Derived from the events (`workflow::VisitState`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub state: VisitState,
 }
 
@@ -251,6 +264,7 @@ impl SuggestionView {
 
 /// A response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
     Visit(Box<VisitView>),
@@ -274,6 +288,7 @@ pub enum Response {
 /// The error every interface returns: a stable code and a message for people (Chinese). Detail
 /// stays in the log of the side that failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{code:?}: {message}")]
 pub struct ApiError {
     pub code: ErrorCode,

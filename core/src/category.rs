@@ -21,6 +21,7 @@ macro_rules! categories {
     ($($variant:ident => $code:literal, $zh:literal, $en:literal, $group:ident;)+) => {
         /// A demand's category.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum Category { $($variant,)+ }
 

@@ -60,6 +60,7 @@ impl From<automerge::AutomergeError> for Error {
 
 /// A stable, machine-readable error code (the API contract; never rename one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     EmptyText,

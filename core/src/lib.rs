@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod api;
+pub mod boundary;
 pub mod capture;
 pub mod category;
 pub mod clock;

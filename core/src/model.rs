@@ -14,6 +14,7 @@ use crate::territory::HandlingLevel;
 
 /// Where a location came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LocationSource {
     /// A satellite or network fix from the device.
@@ -36,6 +37,7 @@ impl LocationSource {
 
 /// A WGS-84 position with its accuracy.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     pub lat: f64,
     pub lon: f64,
@@ -46,6 +48,7 @@ pub struct Location {
 
 /// A voter-contact visit 联系选民活动.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     pub id: VisitId,
     pub station: StationId,
@@ -61,6 +64,7 @@ pub struct Visit {
 
 /// A resident's demand 诉求, as recorded. Fixed at capture.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Demand {
     pub id: DemandId,
     pub station: StationId,
@@ -82,6 +86,7 @@ pub struct Demand {
 
 /// A resident's contact, kept in the recording delegate's contacts document only.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     pub id: ContactId,
     pub demand: DemandId,

@@ -52,6 +52,8 @@ fn main() {
             });
             Ok(())
         })
+        // One per `gridvoice_core::boundary::DeviceCommand` (the macro needs the function names;
+        // tests/tests/device_commands.rs checks the two lists agree).
         .invoke_handler(tauri::generate_handler![
             commands::status,
             commands::enrol,

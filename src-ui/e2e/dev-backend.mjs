@@ -1,8 +1,10 @@
 // A stand-in for the device backend, for developing and testing the forms ONLY (forms.test.mjs).
 // It serves dist/ (index.html for unknown paths, like the real shells) and an in-memory fake of
-// the seven commands under POST /device/<command>, in the JSON shapes of gridvoice-core's `device`
-// and `api` types. It validates almost nothing: the real rules live in the store's service, which
-// the lead's end-to-end test drives through `gridvoice ui`. Test hooks: POST /__fake/fail
+// the device commands under POST /device/<command> (gridvoice-core's `boundary::DeviceCommand`;
+// tests/tests/device_commands.rs checks each is answered here), in the JSON shapes of
+// gridvoice-core's `device` and `api` types. It validates almost nothing: the real rules live in
+// the store's service, which the lead's end-to-end test drives through `gridvoice ui`. Test
+// hooks: POST /__fake/fail
 // {"command","code","message"} makes the next call of that command fail; /__fake/state returns
 // the fake's records.
 import http from "node:http";

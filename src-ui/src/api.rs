@@ -1,7 +1,8 @@
 //! The one typed door to the backend. Every screen calls these functions; nothing else in the UI
 //! talks to the device.
 //!
-//! Two transports carry the same JSON (the core's `device` and `api` types):
+//! Two transports carry the same JSON (the core's `device` and `api` types) under the same command
+//! names (`gridvoice_core::boundary::DeviceCommand`):
 //! - in the Tauri webview (`window.__TAURI__` present, `withGlobalTauri`):
 //!   `window.__TAURI__.core.invoke(command, { input })`, a rejection carrying an `ApiError`;
 //! - in a plain browser (the device bridge `gridvoice ui`): `POST /device/<command>` with the input
@@ -15,6 +16,7 @@ use gridvoice_core::api::{
     ApiError, DemandFilter, DemandView, NewContact, RecordDemand, Request, Response, StartVisit,
     VisitView,
 };
+use gridvoice_core::boundary::DeviceCommand;
 use gridvoice_core::device::{
     DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved, SyncSummary,
 };
@@ -80,11 +82,11 @@ fn js_to_json(v: &JsValue) -> Option<String> {
     js_sys::JSON::stringify(v).ok()?.as_string()
 }
 
-async fn call<I: Serialize, O: DeserializeOwned>(command: &str, input: &I) -> Result<O> {
+async fn call<I: Serialize, O: DeserializeOwned>(command: DeviceCommand, input: &I) -> Result<O> {
     let body = serde_json::to_string(input).map_err(|_| transport_error("请求无法编码"))?;
     let text = match tauri_invoke() {
-        Some(invoke) => invoke_tauri(&invoke, command, &body).await?,
-        None => fetch_bridge(command, body).await?,
+        Some(invoke) => invoke_tauri(&invoke, command.as_str(), &body).await?,
+        None => fetch_bridge(command.as_str(), body).await?,
     };
     serde_json::from_str(&text).map_err(|_| transport_error("本机服务的回答无法读取"))
 }
@@ -145,37 +147,37 @@ async fn fetch_bridge(command: &str, body: String) -> Result<String> {
 // ---- device commands ----
 
 pub async fn status() -> Result<DeviceStatus> {
-    call("status", &NoInput {}).await
+    call(DeviceCommand::Status, &NoInput {}).await
 }
 
 pub async fn enrol(input: EnrolInput) -> Result<DeviceStatus> {
-    call("enrol", &input).await
+    call(DeviceCommand::Enrol, &input).await
 }
 
 pub async fn sync_now() -> Result<SyncSummary> {
-    call("sync_now", &NoInput {}).await
+    call(DeviceCommand::SyncNow, &NoInput {}).await
 }
 
 pub async fn pending() -> Result<Vec<PendingItem>> {
-    call("pending", &NoInput {}).await
+    call(DeviceCommand::Pending, &NoInput {}).await
 }
 
 pub async fn territory() -> Result<Territory> {
-    call("territory", &NoInput {}).await
+    call(DeviceCommand::Territory, &NoInput {}).await
 }
 
 pub async fn request(req: &Request) -> Result<Response> {
-    call("request", req).await
+    call(DeviceCommand::Request, req).await
 }
 
 /// Stores a photo on the device; the answer names it for `RecordDemand::attachments`.
 pub async fn put_photo(data_base64: String) -> Result<PhotoSaved> {
-    call("put_photo", &PhotoInput { data_base64 }).await
+    call(DeviceCommand::PutPhoto, &PhotoInput { data_base64 }).await
 }
 
 /// A photo to show: from the device, else fetched from the server once (needs the network).
 pub async fn photo(hash: String) -> Result<PhotoData> {
-    call("photo", &PhotoRef { hash }).await
+    call(DeviceCommand::Photo, &PhotoRef { hash }).await
 }
 
 // ---- the request vocabulary, typed ----

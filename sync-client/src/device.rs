@@ -10,6 +10,7 @@ use std::sync::Mutex as StdMutex;
 
 use gridvoice_core::ErrorCode;
 use gridvoice_core::api::{ApiError, Request, Response};
+use gridvoice_core::boundary::Credential;
 use gridvoice_core::clock::{Clock, Timestamp};
 use gridvoice_core::device::{
     DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved,
@@ -330,7 +331,7 @@ impl DeviceService {
         };
         let fetched = http::download_photo(
             &link.server,
-            &link.credential,
+            &Credential::new(link.credential),
             &hash,
             Limits::default().connect_timeout,
         )

@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use automerge::ChangeHash;
 use gridvoice_core::access::{Person, Role};
+use gridvoice_core::boundary::{
+    Credential, EnrolRequest, EnrolResponse, ReceiptsRequest, ReceiptsResponse,
+};
 use gridvoice_core::clock::Clock;
 use gridvoice_core::ids::{DeviceId, DocId, StationId};
-use gridvoice_core::territory::Territory;
 use gridvoice_store::{DeviceIdentity, ServerLink, Store};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
@@ -65,25 +67,6 @@ async fn read_json<T: for<'de> Deserialize<'de>>(resp: reqwest::Response) -> Res
         .map_err(|e| Error::Protocol(format!("response is not the expected JSON: {e}")))
 }
 
-#[derive(Serialize)]
-struct EnrolBody<'a> {
-    code: &'a str,
-    device_name: &'a str,
-}
-
-/// What the server says at enrolment.
-#[derive(Deserialize)]
-struct EnrolResponse {
-    device: DeviceId,
-    peer_id: String,
-    credential: String,
-    person: Person,
-    role: Role,
-    station: Option<StationId>,
-    territory: Territory,
-    server_peer_id: Option<String>,
-}
-
 #[derive(Deserialize)]
 struct ApiErrorBody {
     code: String,
@@ -128,7 +111,10 @@ pub(crate) async fn enrol(
     let base = base_url(server)?;
     let resp = client(timeout)?
         .post(format!("{base}/api/enrol"))
-        .json(&EnrolBody { code, device_name })
+        .json(&EnrolRequest {
+            code: code.to_owned(),
+            device_name: device_name.to_owned(),
+        })
         .send()
         .await
         .map_err(|e| net(&e))?;
@@ -173,7 +159,7 @@ pub(crate) async fn enrol(
     }
     store.set_server_link(&ServerLink {
         server: base,
-        credential: r.credential,
+        credential: r.credential.expose().to_owned(),
         server_peer_id: r.server_peer_id,
         role: r.role.code().to_owned(),
     })?;
@@ -186,23 +172,12 @@ pub(crate) async fn enrol(
     })
 }
 
-#[derive(Serialize)]
-struct ReceiptQuery {
-    doc: DocId,
-    hashes: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct ReceiptAnswer {
-    committed: Vec<String>,
-}
-
 /// Asks the server which pending receipts of `docs` it has committed and marks them.
 /// Returns (confirmed now, still pending on this device overall).
 pub(crate) async fn confirm_receipts(
     store: &mut Store,
     base: &str,
-    credential: &str,
+    credential: &Credential,
     docs: &[DocId],
     timeout: Duration,
     clock: &(dyn Clock + Sync),
@@ -231,8 +206,8 @@ pub(crate) async fn confirm_receipts(
                     tokio::time::sleep(Duration::from_millis(wait_ms)).await;
                     let resp = http
                         .post(format!("{base}/api/receipts"))
-                        .bearer_auth(credential)
-                        .json(&ReceiptQuery {
+                        .bearer_auth(credential.expose())
+                        .json(&ReceiptsRequest {
                             doc,
                             hashes: asking.iter().map(ToString::to_string).collect(),
                         })
@@ -244,7 +219,7 @@ pub(crate) async fn confirm_receipts(
                         401 | 403 => return Err(Error::CredentialRefused),
                         s => return Err(Error::HttpStatus(s)),
                     }
-                    let answer: ReceiptAnswer = read_json(resp).await?;
+                    let answer: ReceiptsResponse = read_json(resp).await?;
                     // Only what we asked about counts; the server cannot confirm anything else.
                     let committed: Vec<ChangeHash> = answer
                         .committed
@@ -268,13 +243,13 @@ pub(crate) async fn confirm_receipts(
 /// for this credential (it answers 404 to both).
 pub(crate) async fn download_photo(
     base: &str,
-    credential: &str,
+    credential: &Credential,
     hash: &str,
     timeout: Duration,
 ) -> Result<Option<Vec<u8>>> {
     let resp = client(timeout)?
         .get(format!("{base}/api/photos/{hash}"))
-        .bearer_auth(credential)
+        .bearer_auth(credential.expose())
         .send()
         .await
         .map_err(|e| net(&e))?;
@@ -289,7 +264,7 @@ pub(crate) async fn download_photo(
 pub(crate) async fn upload_photos(
     store: &mut Store,
     base: &str,
-    credential: &str,
+    credential: &Credential,
     timeout: Duration,
     clock: &(dyn Clock + Sync),
 ) -> Result<(usize, usize)> {
@@ -303,7 +278,7 @@ pub(crate) async fn upload_photos(
             };
             let resp = http
                 .put(format!("{base}/api/photos/{hash}"))
-                .bearer_auth(credential)
+                .bearer_auth(credential.expose())
                 .header(reqwest::header::CONTENT_TYPE, photo.mime)
                 .body(photo.bytes)
                 .send()

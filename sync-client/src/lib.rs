@@ -32,6 +32,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use gridvoice_core::boundary::Credential;
 use gridvoice_core::ids::{DeviceId, DocId};
 use gridvoice_store::Store;
 use gridvoice_store::system::SystemClock;
@@ -48,25 +49,6 @@ use session::Session;
 /// credential).
 pub fn peer_id(device: &DeviceId) -> String {
     format!("dev-{device}")
-}
-
-/// A secret that never prints.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credential(String);
-
-impl Credential {
-    pub fn new(s: impl Into<String>) -> Self {
-        Credential(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Credential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credential(<redacted>)")
-    }
 }
 
 /// Bounds on a session, so a slow or hostile server cannot hold the device forever.
@@ -293,7 +275,7 @@ pub async fn sync_once(
     let (confirmed, pending) = http::confirm_receipts(
         store,
         &http::base_url(&cfg.server)?,
-        cfg.credential.expose(),
+        &cfg.credential,
         &synced,
         limits.connect_timeout,
         &SystemClock,
@@ -303,7 +285,7 @@ pub async fn sync_once(
     let (uploaded, photos_left) = http::upload_photos(
         store,
         &http::base_url(&cfg.server)?,
-        cfg.credential.expose(),
+        &cfg.credential,
         limits.connect_timeout,
         &SystemClock,
     )

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use gridvoice_core::access::{Person, Principal, Role};
+use gridvoice_core::boundary::Credential;
 use gridvoice_core::clock::Timestamp;
 use gridvoice_core::ids::{DelegateId, DeviceId, StaffId, StationId};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -174,7 +175,7 @@ impl AuthDb {
         device_name: &str,
         now: Timestamp,
         device: DeviceId,
-    ) -> Result<(Principal, String), AuthError> {
+    ) -> Result<(Principal, Credential), AuthError> {
         let hash = sha256_hex(&normalise_code(code));
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
@@ -224,7 +225,7 @@ impl AuthDb {
             role,
             station: station.map(StationId),
         };
-        Ok((principal, credential))
+        Ok((principal, Credential::new(credential)))
     }
 
     /// The device a credential belongs to, unless it is unknown or revoked.
@@ -412,7 +413,7 @@ mod tests {
             .redeem(&typed, "王建国的手机", Timestamp(10), dev)
             .unwrap();
         assert_eq!(p.person, wang);
-        assert_eq!(db.authenticate(&cred).unwrap(), Some(p));
+        assert_eq!(db.authenticate(cred.expose()).unwrap(), Some(p));
         assert_eq!(
             db.redeem(&code, "again", Timestamp(11), DeviceId(Uuid::from_u128(2))),
             Err(AuthError::Used)
@@ -434,7 +435,7 @@ mod tests {
             Err(AuthError::InvalidCode)
         );
         assert!(db.revoke(&dev, Timestamp(20)).unwrap());
-        assert_eq!(db.authenticate(&cred).unwrap(), None);
+        assert_eq!(db.authenticate(cred.expose()).unwrap(), None);
         assert_eq!(db.authenticate("gv1.nonsense").unwrap(), None);
         assert_eq!(db.devices().unwrap().len(), 1);
     }

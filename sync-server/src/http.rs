@@ -9,20 +9,25 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use gridvoice_core::access::{Access, Principal, Role, access};
 use gridvoice_core::api::{ApiError, DemandView, Request, Response as ApiResponse};
+use gridvoice_core::boundary::{
+    Credential, EnrolRequest, EnrolResponse, Health, PhotoStored, ReceiptsRequest, ReceiptsResponse,
+};
 use gridvoice_core::doc::{self, Collection, DocKind};
 use gridvoice_core::ids::{DocId, StationId};
 use gridvoice_core::model::Contact;
 use gridvoice_core::{Error as CoreError, ErrorCode};
 use gridvoice_store::projection;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::App;
 
@@ -92,38 +97,33 @@ impl IntoResponse for HttpError {
     }
 }
 
-/// Every route, in one place (the authorisation matrix test walks this list).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/healthz"),
-    ("GET", "/metrics"),
-    ("GET", "/openapi.json"),
-    ("POST", "/api/enrol"),
-    ("POST", "/api/receipts"),
-    ("POST", "/api/request"),
-    ("PUT", "/api/photos/{hash}"),
-    ("GET", "/api/photos/{hash}"),
-    ("GET", "/sync"),
-];
-
-/// The router. Layers, outermost first: trace, timeout, body limit (the JSON routes share
-/// `max_body_bytes`; a photo may be up to `capture::MAX_PHOTO_BYTES`).
-pub fn router(app: App) -> Router {
-    let limit = app.config.max_body_bytes;
+/// Every route, declared once: `routes!` takes each handler's method and path from its
+/// `#[utoipa::path]`, which also writes its entry in the OpenAPI document, so the router and the
+/// document cannot disagree (the route test in `tests/server/routes.rs` checks the built router
+/// against the document all the same). The JSON routes share a body limit of `limit` bytes; a
+/// photo may be up to `capture::MAX_PHOTO_BYTES`.
+pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
     let photo_limit = gridvoice_core::capture::MAX_PHOTO_BYTES + 1024;
-    let photos = Router::new()
-        .route("/api/photos/{hash}", put(put_photo).get(get_photo))
+    let photos = OpenApiRouter::default()
+        .routes(routes!(put_photo, get_photo))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(photo_limit));
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
-        .route("/api/enrol", post(enrol))
-        .route("/api/receipts", post(receipts))
-        .route("/api/request", post(request))
-        .route("/sync", get(crate::ws::sync_ws))
+    OpenApiRouter::with_openapi(crate::openapi::base())
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi))
+        .routes(routes!(enrol))
+        .routes(routes!(receipts))
+        .routes(routes!(api_request))
+        .routes(routes!(sync))
         .layer(RequestBodyLimitLayer::new(limit))
         .merge(photos)
+}
+
+/// The router. Layers, outermost first: trace, timeout, body limit (see [`routes`]).
+pub fn router(app: App) -> Router {
+    let (routes, _document) = routes(app.config.max_body_bytes).split_for_parts();
+    routes
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
@@ -137,16 +137,23 @@ pub fn router(app: App) -> Router {
 }
 
 /// The credential of a request: `Authorization: Bearer …`.
-pub fn credential(headers: &HeaderMap) -> Option<String> {
+pub fn bearer(headers: &HeaderMap) -> Option<Credential> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+    v.strip_prefix("Bearer ").map(|t| Credential::new(t.trim()))
+}
+
+/// [`bearer`] as a plain string, for the sync route (`ws.rs`), which merges it with `?token=`.
+// TODO(issue 8): the sync route takes `bearer` and `AppInner::authenticate` a `&Credential`; then
+// this goes.
+pub fn credential(headers: &HeaderMap) -> Option<String> {
+    bearer(headers).map(|c| c.expose().to_owned())
 }
 
 async fn caller(app: &App, headers: &HeaderMap) -> Result<Principal, HttpError> {
-    let Some(token) = credential(headers) else {
+    let Some(token) = bearer(headers) else {
         return Err(HttpError::unauthorized());
     };
-    app.authenticate(token)
+    app.authenticate(token.expose().to_owned())
         .await
         .ok_or_else(HttpError::unauthorized)
 }
@@ -175,11 +182,23 @@ impl ClassifyName for serde_json::Error {
     }
 }
 
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "up", body = Health)))]
 async fn healthz(State(app): State<App>) -> Response {
     app.metrics.http_requests.inc();
-    axum::Json(serde_json::json!({ "status": "ok", "peer_id": app.peer_id })).into_response()
+    axum::Json(Health {
+        status: "ok".into(),
+        peer_id: app.peer_id.clone(),
+    })
+    .into_response()
 }
 
+/// Prometheus metrics.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain; version=0.0.4", body = String))
+)]
 async fn metrics(State(app): State<App>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -188,29 +207,61 @@ async fn metrics(State(app): State<App>) -> Response {
         .into_response()
 }
 
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 async fn openapi() -> Response {
-    axum::Json(crate::openapi::document()).into_response()
+    axum::Json(crate::openapi::served()).into_response()
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EnrolRequest {
-    pub code: String,
-    #[serde(default)]
-    pub device_name: String,
+/// The request vocabulary, scoped to the caller's role and station.
+// The route's declaration (for the router and the OpenAPI document); `request` answers it.
+#[utoipa::path(
+    post,
+    path = "/api/request",
+    security(("bearer" = [])),
+    request_body = Request,
+    responses(
+        (status = 200, description = "the answer", body = ApiResponse),
+        (status = 400, description = "not a request of the vocabulary, or refused by its rules", body = ApiError),
+        (status = 401, description = "no valid credential", body = ApiError),
+        (status = 403, description = "the caller's role may not read this, or NOT_PERMITTED: the authority rule refuses this write for the caller", body = ApiError),
+        (status = 404, description = "not found, or not visible to the caller", body = ApiError),
+    )
+)]
+async fn api_request(State(app): State<App>, req: axum::extract::Request) -> Response {
+    Handler::call(request, req, app).await
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EnrolResponse {
-    pub device: gridvoice_core::ids::DeviceId,
-    pub peer_id: String,
-    pub credential: String,
-    pub person: gridvoice_core::access::Person,
-    pub role: Role,
-    pub station: Option<StationId>,
-    pub territory: gridvoice_core::territory::Territory,
-    pub server_peer_id: String,
+/// The automerge-repo sync WebSocket; the credential is checked before the upgrade.
+// The route's declaration (for the router and the OpenAPI document); `ws::sync_ws` answers it.
+#[utoipa::path(
+    get,
+    path = "/sync",
+    security(("bearer" = [])),
+    params((
+        "token" = Option<String>, Query,
+        description = "the credential, for clients that cannot set headers (browsers); prefer the Authorization header"
+    )),
+    responses(
+        (status = 101, description = "switching protocols: automerge-repo sync, binary CBOR frames"),
+        (status = 401, description = "no valid credential", body = ApiError),
+    )
+)]
+async fn sync(State(app): State<App>, req: axum::extract::Request) -> Response {
+    Handler::call(crate::ws::sync_ws, req, app).await
 }
 
+/// Exchange a one-time enrolment code for a device credential.
+#[utoipa::path(
+    post,
+    path = "/api/enrol",
+    request_body = EnrolRequest,
+    responses(
+        (status = 200, description = "enrolled; the credential is shown this once", body = EnrolResponse),
+        (status = 400, description = "not the expected JSON", body = ApiError),
+        (status = 401, description = "ENROLMENT_INVALID, ENROLMENT_EXPIRED or ENROLMENT_USED", body = ApiError),
+    )
+)]
 async fn enrol(State(app): State<App>, body: Bytes) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
     let req: EnrolRequest = parse(&body)?;
@@ -251,22 +302,25 @@ async fn enrol(State(app): State<App>, body: Bytes) -> Result<Response, HttpErro
         role: p.role,
         station: p.station,
         territory: (*app.territory).clone(),
-        server_peer_id: app.peer_id.clone(),
+        server_peer_id: Some(app.peer_id.clone()),
     })
     .into_response())
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ReceiptsRequest {
-    pub doc: DocId,
-    pub hashes: Vec<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ReceiptsResponse {
-    pub committed: Vec<String>,
-}
-
+/// Which of these changes of one document the server has committed.
+#[utoipa::path(
+    post,
+    path = "/api/receipts",
+    security(("bearer" = [])),
+    request_body = ReceiptsRequest,
+    responses(
+        (status = 200, description = "the committed hashes among those asked", body = ReceiptsResponse),
+        (status = 400, description = "not the expected JSON", body = ApiError),
+        (status = 401, description = "no valid credential", body = ApiError),
+        (status = 404, description = "document unknown or not readable by the caller", body = ApiError),
+        (status = 413, description = "more than 10,000 hashes", body = ApiError),
+    )
+)]
 async fn receipts(
     State(app): State<App>,
     headers: HeaderMap,
@@ -307,6 +361,23 @@ async fn receipts(
 /// be the name in the path. The photo belongs to the uploader's station (and to every other station
 /// that uploads the same bytes) and is read under the station document's rule (`core::access`):
 /// those stations' people and the office.
+#[utoipa::path(
+    put,
+    path = "/api/photos/{hash}",
+    security(("bearer" = [])),
+    params(("hash" = String, Path, pattern = "^[0-9a-f]{64}$", description = "SHA-256 of the image bytes, lowercase hex")),
+    request_body(
+        description = "JPEG, PNG or WebP, at most 8 MB",
+        content(("image/jpeg"), ("image/png"), ("image/webp"))
+    ),
+    responses(
+        (status = 200, description = "stored (again: nothing changed)", body = PhotoStored),
+        (status = 400, description = "INVALID_PHOTO: not an image, or the bytes are not the name", body = ApiError),
+        (status = 401, description = "no valid credential", body = ApiError),
+        (status = 403, description = "not a delegate's device", body = ApiError),
+        (status = 413, description = "larger than 8 MB"),
+    )
+)]
 async fn put_photo(
     State(app): State<App>,
     Path(hash): Path<String>,
@@ -331,11 +402,22 @@ async fn put_photo(
         .with_store(move |s| s.put_named_photo(&hash, &body, Some(&station), now))
         .await
         .ok_or_else(HttpError::internal)??;
-    Ok(axum::Json(serde_json::json!({ "hash": stored })).into_response())
+    Ok(axum::Json(PhotoStored { hash: stored }).into_response())
 }
 
 /// A photo, for whoever may read one of its stations' documents. Anyone else gets the answer a missing
 /// photo gets, so names cannot be probed.
+#[utoipa::path(
+    get,
+    path = "/api/photos/{hash}",
+    security(("bearer" = [])),
+    params(("hash" = String, Path, pattern = "^[0-9a-f]{64}$", description = "SHA-256 of the image bytes, lowercase hex")),
+    responses(
+        (status = 200, description = "the image", content(("image/jpeg"), ("image/png"), ("image/webp"))),
+        (status = 401, description = "no valid credential", body = ApiError),
+        (status = 404, description = "unknown, or not visible to the caller (the station document's read rule)", body = ApiError),
+    )
+)]
 async fn get_photo(
     State(app): State<App>,
     Path(hash): Path<String>,

@@ -10,6 +10,7 @@
 
 mod interop;
 mod matrix;
+mod routes;
 mod socket;
 
 use std::path::Path;
@@ -54,7 +55,7 @@ pub fn enrol(
         .unwrap();
     Who {
         label,
-        credential: Some(cred),
+        credential: Some(cred.expose().to_owned()),
         principal: Some(p),
     }
 }
