@@ -11,11 +11,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Target, admitted};
 use crate::category::Category;
 use crate::clock::Timestamp;
+use crate::doc::Collection;
 use crate::error::{Error, ErrorCode};
 use crate::ids::{ContactId, DelegateId, DemandId, GridId, VisitId};
 use crate::model::{Demand, Location, Suggestion, Visit};
+use crate::territory::Territory;
 use crate::workflow::{DemandState, DemandStatus, Event, SuggestionState, VisitState};
 
 /// A request.
@@ -203,7 +206,23 @@ pub struct DemandView {
 }
 
 impl DemandView {
-    pub fn new(demand: Demand, events: &[Event]) -> Self {
+    /// The view of a demand held in its station's document: state and history come from the
+    /// events the authority rule admits (`access::admitted`), the same on every replica.
+    pub fn new(demand: Demand, events: &[Event], t: &Territory) -> Self {
+        let events = admitted(
+            events,
+            Target {
+                collection: Collection::Demands,
+                station: &demand.station,
+                recorded_by: &demand.recorded_by,
+            },
+            t,
+        );
+        Self::from_admitted(demand, &events)
+    }
+
+    /// The view from events already admitted by the authority rule (or none).
+    pub fn from_admitted(demand: Demand, events: &[Event]) -> Self {
         let state = crate::workflow::derive_demand(events);
         let history = crate::workflow::causal_order(events)
             .into_iter()
@@ -230,12 +249,38 @@ pub struct VisitView {
     /// Derived from the events (`workflow::VisitState`).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub state: VisitState,
+    /// The admitted events, in causal order.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub history: Vec<Event>,
 }
 
 impl VisitView {
-    pub fn new(visit: Visit, events: &[Event]) -> Self {
+    pub fn new(visit: Visit, events: &[Event], t: &Territory) -> Self {
+        let events = admitted(
+            events,
+            Target {
+                collection: Collection::Visits,
+                station: &visit.station,
+                recorded_by: &visit.started_by,
+            },
+            t,
+        );
+        Self::from_admitted(visit, &events)
+    }
+
+    /// The view from events already admitted by the authority rule (or none).
+    pub fn from_admitted(visit: Visit, events: &[Event]) -> Self {
         let state = crate::workflow::derive_visit(&visit.delegates, events);
-        VisitView { visit, state }
+        let history = crate::workflow::causal_order(events)
+            .into_iter()
+            .cloned()
+            .collect();
+        VisitView {
+            visit,
+            state,
+            history,
+        }
     }
 }
 
@@ -248,7 +293,21 @@ pub struct SuggestionView {
 }
 
 impl SuggestionView {
-    pub fn new(suggestion: Suggestion, events: &[Event]) -> Self {
+    pub fn new(suggestion: Suggestion, events: &[Event], t: &Territory) -> Self {
+        let events = admitted(
+            events,
+            Target {
+                collection: Collection::Suggestions,
+                station: &suggestion.station,
+                recorded_by: &suggestion.formed_by,
+            },
+            t,
+        );
+        Self::from_admitted(suggestion, &events)
+    }
+
+    /// The view from events already admitted by the authority rule (or none).
+    pub fn from_admitted(suggestion: Suggestion, events: &[Event]) -> Self {
         let state = crate::workflow::derive_suggestion(suggestion.level, events);
         let history = crate::workflow::causal_order(events)
             .into_iter()

@@ -67,6 +67,18 @@ pub struct SyncSummary {
     pub receipts_confirmed: u32,
     pub pending_left: u32,
     pub error: Option<SyncFailure>,
+    /// Set when the server had refused one of this device's changes and the device started over
+    /// (its honest records written again).
+    #[serde(default)]
+    pub recovered: Option<Recovered>,
+}
+
+/// What a device's recovery after a refused change did: records and events written again, and
+/// those the authority rule refuses (not written).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recovered {
+    pub rewritten: u32,
+    pub dropped: u32,
 }
 
 /// A record not yet confirmed by the server.

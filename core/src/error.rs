@@ -50,6 +50,9 @@ pub enum Error {
     InvalidTerritory(String),
     #[error("automerge: {0}")]
     Automerge(String),
+    /// A write the authority rule refuses (`crate::access::authority`).
+    #[error("not permitted: {0:?}")]
+    NotPermitted(crate::access::Refusal),
 }
 
 impl From<automerge::AutomergeError> for Error {
@@ -97,6 +100,11 @@ pub enum ErrorCode {
     UseSync,
     /// The device could not reach the server for something only the server has.
     Offline,
+    /// The authority rule refuses this write for this person (`core::access::authority`).
+    NotPermitted,
+    /// The server refused a sync message whose changes break the authority rule; nothing of it
+    /// was stored.
+    ChangeRefused,
 }
 
 impl ErrorCode {
@@ -135,6 +143,8 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             ErrorCode::UseSync => "USE_SYNC",
             ErrorCode::Offline => "OFFLINE",
+            ErrorCode::NotPermitted => "NOT_PERMITTED",
+            ErrorCode::ChangeRefused => "CHANGE_REFUSED",
         }
     }
 }
@@ -162,6 +172,7 @@ impl Error {
             Error::CorruptDocument(_) | Error::Automerge(_) => ErrorCode::CorruptDocument,
             Error::UnsupportedSchema { .. } => ErrorCode::UnsupportedSchema,
             Error::InvalidTerritory(_) => ErrorCode::InvalidTerritory,
+            Error::NotPermitted(_) => ErrorCode::NotPermitted,
         }
     }
 
@@ -192,6 +203,7 @@ impl Error {
             Error::CorruptDocument(_) | Error::Automerge(_) => "数据文档已损坏，无法读取".into(),
             Error::UnsupportedSchema { .. } => "数据来自更新的版本，请先升级本应用".into(),
             Error::InvalidTerritory(_) => "辖区数据无效".into(),
+            Error::NotPermitted(r) => r.zh().into(),
         }
     }
 }

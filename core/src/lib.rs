@@ -18,6 +18,7 @@ pub mod geography;
 pub mod ids;
 pub mod model;
 pub mod report;
+pub mod service;
 pub mod territory;
 pub mod workflow;
 

@@ -376,7 +376,7 @@ pub mod sample {
             workrooms: vec![],
             office: DelegateOffice {
                 name: "鼓楼街道代表工作室".into(),
-                staff: vec![],
+                staff: vec!["office-1".into()],
             },
             handling_units: vec![],
         }

@@ -417,6 +417,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "同步完成：服务器确认 {} 条，还剩 {} 条未确认",
         "Synced: {} confirmed by the server, {} still waiting",
     ),
+    (
+        "sync.recovered",
+        "服务器拒绝了本机的一项修改。本机已按服务器的数据重新整理：您的 {} 项记录已重新提交，{} 项因无权操作未提交。",
+        "The server refused one change from this device. The device started over from the server's data: {} of your records were sent again, {} not permitted were left out.",
+    ),
     ("sync.failed", "同步没有完成", "The sync did not finish"),
     ("sync.retry", "重试", "Retry"),
     ("sync.reenrol", "重新绑定设备", "Enrol this device again"),

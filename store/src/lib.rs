@@ -12,11 +12,13 @@
 
 mod blobs;
 mod error;
+mod recovery;
 pub use blobs::{Photo, photo_hash};
 pub mod import;
 pub mod projection;
 mod schema;
 pub mod service;
+pub use recovery::Recovered;
 pub mod system;
 
 use std::collections::{BTreeSet, HashMap};
@@ -51,6 +53,8 @@ pub struct Store {
     docs: HashMap<DocId, Automerge>,
     /// Stored changes per document since its last snapshot (for compaction).
     change_counts: HashMap<DocId, usize>,
+    /// Bumped each time the device starts over after a refusal (see `recovery`).
+    actor_epoch: u32,
     identity: Option<DeviceIdentity>,
     territory: Option<Territory>,
     /// Point → grid index over the territory, built on first use.
@@ -83,14 +87,33 @@ impl Store {
         schema::migrate(&mut conn)?;
         let identity = read_meta(&conn, "identity")?;
         let territory = read_meta(&conn, "territory")?;
-        Ok(Store {
+        let actor_epoch = read_meta(&conn, "actor_epoch")?.unwrap_or(0);
+        let mut store = Store {
             conn,
             docs: HashMap::new(),
             change_counts: HashMap::new(),
+            actor_epoch,
             identity,
             territory,
             locator: None,
-        })
+        };
+        // A migration that changed how records are projected asks for every document again.
+        if read_meta::<serde_json::Value>(&store.conn, "reproject")?.is_some() {
+            store.reproject_all()?;
+            store
+                .conn
+                .execute("DELETE FROM meta WHERE key = 'reproject'", [])?;
+        }
+        Ok(store)
+    }
+
+    /// Projects every document again (after a migration or a territory change: who holds which
+    /// role decides which events count).
+    pub fn reproject_all(&mut self) -> Result<()> {
+        for (id, _, _) in self.documents()? {
+            self.rebuild_projections(&id)?;
+        }
+        Ok(())
     }
 
     /// Binds this store to a device of a delegate, with the territory it validates against, and
@@ -138,7 +161,11 @@ impl Store {
         // Loaded documents carry the old actor: reload them with the new one.
         self.docs.clear();
         self.identity = Some(identity);
+        let changed = self.territory.as_ref() != Some(&territory);
         self.territory = Some(territory);
+        if changed {
+            self.reproject_all()?;
+        }
         self.locator = None;
         Ok(())
     }
@@ -146,9 +173,14 @@ impl Store {
     /// Replaces the territory (the office edited it).
     pub fn set_territory(&mut self, territory: Territory) -> Result<()> {
         territory.check_references()?;
+        let changed = self.territory.as_ref() != Some(&territory);
         write_meta(&self.conn, "territory", &territory)?;
         self.territory = Some(territory);
         self.locator = None;
+        // Who heads a station or staffs the office decides which events count.
+        if changed {
+            self.reproject_all()?;
+        }
         Ok(())
     }
 
@@ -184,11 +216,12 @@ impl Store {
         actor: Option<ActorId>,
         f: impl FnOnce(&mut Batch<'_>) -> Result<T>,
     ) -> Result<T> {
-        let actor = actor.or_else(|| self.identity.as_ref().map(|i| i.device.actor()));
+        let actor = actor.or_else(|| self.actor());
         let sql = self.conn.transaction()?;
         let mut batch = Batch {
             sql,
             docs: &mut self.docs,
+            territory: self.territory.as_ref(),
             actor,
             dirty: Vec::new(),
             stored: Vec::new(),
@@ -197,6 +230,7 @@ impl Store {
         let Batch {
             sql,
             docs,
+            territory: _,
             dirty,
             stored,
             ..
@@ -272,7 +306,7 @@ impl Store {
 
     /// A document, loaded from disk on first use.
     pub fn doc(&mut self, id: &DocId) -> Result<&Automerge> {
-        let actor = self.identity.as_ref().map(|i| i.device.actor());
+        let actor = self.actor();
         Ok(&*load_into(&self.conn, &mut self.docs, id, actor.as_ref())?)
     }
 
@@ -564,7 +598,7 @@ impl Store {
                 Collection::Suggestions,
             ] {
                 for rid in doc::record_ids(doc, c)? {
-                    projection::project_record(&b.sql, id, doc, c, &rid)?;
+                    projection::project_record(&b.sql, id, doc, c, &rid, b.territory)?;
                 }
             }
             Ok(())
@@ -625,7 +659,7 @@ impl Store {
         } else {
             self.apply_changes(id, &chunks)?
         };
-        let actor = self.identity.as_ref().map(|i| i.device.actor());
+        let actor = self.actor();
         let doc = load_into(&self.conn, &mut self.docs, id, actor.as_ref())?;
         if let Err(e) = doc.receive_sync_message(state, message) {
             // The durable part committed; a failure here is about the bookkeeping. Drop the cached
@@ -769,6 +803,8 @@ pub struct ApplyReport {
 pub struct Batch<'a> {
     pub sql: rusqlite::Transaction<'a>,
     docs: &'a mut HashMap<DocId, Automerge>,
+    /// Whom the authority rule knows (projections derive state from admitted events only).
+    territory: Option<&'a Territory>,
     actor: Option<ActorId>,
     /// Documents changed in memory by this batch: dropped if it does not commit.
     dirty: Vec<DocId>,
@@ -872,7 +908,7 @@ impl Batch<'_> {
     /// Brings the projection of one record up to date from its document.
     pub fn project(&mut self, id: &DocId, c: Collection, record: &str) -> Result<()> {
         let doc = load_into(&self.sql, self.docs, id, self.actor.as_ref())?;
-        projection::project_record(&self.sql, id, doc, c, record)?;
+        projection::project_record(&self.sql, id, doc, c, record, self.territory)?;
         Ok(())
     }
 
@@ -910,7 +946,7 @@ impl Batch<'_> {
         }
         for (c, record) in doc::touched(doc, &before, &after) {
             report.records += 1;
-            if !projection::project_record(&self.sql, id, doc, c, &record)? {
+            if !projection::project_record(&self.sql, id, doc, c, &record, self.territory)? {
                 report.unreadable += 1;
             }
         }

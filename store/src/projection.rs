@@ -3,9 +3,10 @@
 
 use automerge::Automerge;
 use gridvoice_core::api::{DemandView, ParsedFilter, SuggestionView, VisitView};
-use gridvoice_core::doc::{self, Collection};
+use gridvoice_core::doc::{self, Collection, DocKind};
 use gridvoice_core::ids::DocId;
 use gridvoice_core::model::{Demand, Suggestion, Visit};
+use gridvoice_core::territory::Territory;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{Error, Result};
@@ -15,34 +16,56 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
         .map_err(|e| Error::CorruptStore(format!("cannot encode projection: {e}")))
 }
 
-/// Re-derives one record from its document and writes its projection row. A record a peer wrote
-/// in a form this program cannot read is skipped (counted in the return value), never fatal: one
-/// bad record must not stop a station's sync.
+/// Re-derives one record from its document and writes its projection row. A record is believed
+/// only where its document agrees: its id must be its key and its station the document's owner
+/// (else it is skipped, like a record a peer wrote in a form this program cannot read: counted in
+/// the return value, never fatal — one bad record must not stop a station's sync). Its state comes
+/// from the events the authority rule admits, judged against `territory` (none without one).
 pub fn project_record(
     conn: &Connection,
     doc_id: &DocId,
     am: &Automerge,
     c: Collection,
     id: &str,
+    territory: Option<&Territory>,
 ) -> Result<bool> {
+    let Ok(info) = doc::info(am) else {
+        return Ok(false);
+    };
+    if info.kind != DocKind::Station && c != Collection::Contacts {
+        return Ok(false);
+    }
+    let owner = info.owner.as_str();
     let ok = match c {
         Collection::Demands => match doc::read_record::<Demand>(am, c, id) {
-            Ok(Some(s)) => {
-                upsert_demand(conn, doc_id, &DemandView::new(s.record, &s.events))?;
+            Ok(Some(s)) if s.record.id.to_string() == id && s.record.station.as_str() == owner => {
+                let view = match territory {
+                    Some(t) => DemandView::new(s.record, &s.events, t),
+                    None => DemandView::from_admitted(s.record, &[]),
+                };
+                upsert_demand(conn, doc_id, &view)?;
                 true
             }
             _ => false,
         },
         Collection::Visits => match doc::read_record::<Visit>(am, c, id) {
-            Ok(Some(s)) => {
-                upsert_visit(conn, doc_id, &VisitView::new(s.record, &s.events))?;
+            Ok(Some(s)) if s.record.id.to_string() == id && s.record.station.as_str() == owner => {
+                let view = match territory {
+                    Some(t) => VisitView::new(s.record, &s.events, t),
+                    None => VisitView::from_admitted(s.record, &[]),
+                };
+                upsert_visit(conn, doc_id, &view)?;
                 true
             }
             _ => false,
         },
         Collection::Suggestions => match doc::read_record::<Suggestion>(am, c, id) {
-            Ok(Some(s)) => {
-                upsert_suggestion(conn, doc_id, &SuggestionView::new(s.record, &s.events))?;
+            Ok(Some(s)) if s.record.id.to_string() == id && s.record.station.as_str() == owner => {
+                let view = match territory {
+                    Some(t) => SuggestionView::new(s.record, &s.events, t),
+                    None => SuggestionView::from_admitted(s.record, &[]),
+                };
+                upsert_suggestion(conn, doc_id, &view)?;
                 true
             }
             _ => false,
@@ -58,8 +81,8 @@ pub fn upsert_demand(conn: &Connection, doc_id: &DocId, v: &DemandView) -> Resul
     let id = d.id.to_string();
     let view = json(v)?;
     let existing: Option<i64> = conn
-        .prepare_cached("SELECT seq FROM demands WHERE id = ?1")?
-        .query_row([&id], |r| r.get(0))
+        .prepare_cached("SELECT seq FROM demands WHERE doc_id = ?1 AND id = ?2")?
+        .query_row([&doc_id.to_string(), &id], |r| r.get(0))
         .optional()?;
     let status = v.state.status.code();
     let deadline = v.state.deadline.map(|t| t.0);
@@ -110,7 +133,7 @@ pub fn upsert_visit(conn: &Connection, doc_id: &DocId, v: &VisitView) -> Result<
     conn.prepare_cached(
         "INSERT INTO visits (id, doc_id, station, grid, started_at, ended_at, view)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, view = excluded.view",
+         ON CONFLICT (doc_id, id) DO UPDATE SET ended_at = excluded.ended_at, view = excluded.view",
     )?
     .execute(params![
         v.visit.id.to_string(),
@@ -128,7 +151,7 @@ pub fn upsert_suggestion(conn: &Connection, doc_id: &DocId, v: &SuggestionView) 
     conn.prepare_cached(
         "INSERT INTO suggestions (id, doc_id, station, level, formed_at, view)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (id) DO UPDATE SET level = excluded.level, view = excluded.view",
+         ON CONFLICT (doc_id, id) DO UPDATE SET level = excluded.level, view = excluded.view",
     )?
     .execute(params![
         v.suggestion.id.to_string(),
@@ -199,23 +222,56 @@ fn parse_view<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     })
 }
 
-pub fn get_demand(conn: &Connection, id: &str) -> Result<Option<DemandView>> {
+/// A demand by id, within one station when `station` is given. Rows are keyed by (document, id):
+/// the server refuses an id that another document already holds, so an id names one row there.
+pub fn get_demand(
+    conn: &Connection,
+    id: &str,
+    station: Option<&str>,
+) -> Result<Option<DemandView>> {
     Ok(conn
-        .prepare_cached("SELECT view FROM demands WHERE id = ?1")?
-        .query_row([id], |r| parse_view(&r.get::<_, String>(0)?))
+        .prepare_cached(
+            "SELECT view FROM demands WHERE id = ?1 AND (?2 IS NULL OR station = ?2)
+             ORDER BY doc_id LIMIT 1",
+        )?
+        .query_row(params![id, station], |r| {
+            parse_view(&r.get::<_, String>(0)?)
+        })
         .optional()?)
 }
 
-pub fn get_visit(conn: &Connection, id: &str) -> Result<Option<VisitView>> {
+/// The document other than `doc_id` whose projection holds a record `id`, if any.
+pub fn held_elsewhere(conn: &Connection, id: &str, doc_id: &DocId) -> Result<bool> {
+    let mut found = false;
+    for table in ["demands", "visits", "suggestions"] {
+        found |= conn
+            .prepare_cached(&format!(
+                "SELECT 1 FROM {table} WHERE id = ?1 AND doc_id != ?2 LIMIT 1"
+            ))?
+            .exists(params![id, doc_id.to_string()])?;
+    }
+    Ok(found)
+}
+
+pub fn get_visit(conn: &Connection, id: &str, station: Option<&str>) -> Result<Option<VisitView>> {
     Ok(conn
-        .prepare_cached("SELECT view FROM visits WHERE id = ?1")?
-        .query_row([id], |r| parse_view(&r.get::<_, String>(0)?))
+        .prepare_cached(
+            "SELECT view FROM visits WHERE id = ?1 AND (?2 IS NULL OR station = ?2)
+             ORDER BY doc_id LIMIT 1",
+        )?
+        .query_row(params![id, station], |r| {
+            parse_view(&r.get::<_, String>(0)?)
+        })
         .optional()?)
 }
 
-pub fn list_visits(conn: &Connection) -> Result<Vec<VisitView>> {
-    let mut stmt = conn.prepare_cached("SELECT view FROM visits ORDER BY started_at DESC, id")?;
-    let rows = stmt.query_map([], |r| parse_view(&r.get::<_, String>(0)?))?;
+/// Visits, newest first, within one station when `station` is given.
+pub fn list_visits(conn: &Connection, station: Option<&str>) -> Result<Vec<VisitView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT view FROM visits WHERE (?1 IS NULL OR station = ?1)
+         ORDER BY started_at DESC, id",
+    )?;
+    let rows = stmt.query_map([station], |r| parse_view(&r.get::<_, String>(0)?))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

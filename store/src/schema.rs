@@ -142,6 +142,75 @@ CREATE TABLE blob_stations (
 INSERT INTO blob_stations (hash, station) SELECT hash, station FROM blobs WHERE station IS NOT NULL;
 ALTER TABLE blobs DROP COLUMN station;
 "#,
+    r#"
+-- Projection rows are keyed by (document, id): a record is believed only in the document that
+-- holds it. Rows keep their `seq` (the full-text index's rowid); every document is projected
+-- again at the next open, under the authority rule (see `Store::setup`).
+CREATE TABLE demands_v6 (
+    seq            INTEGER PRIMARY KEY,
+    id             TEXT NOT NULL,
+    doc_id         TEXT NOT NULL,
+    station        TEXT NOT NULL,
+    grid           TEXT NOT NULL,
+    category       TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    recorded_at    INTEGER NOT NULL,
+    recorded_by    TEXT NOT NULL,
+    visit          TEXT,
+    has_contact    INTEGER NOT NULL,
+    needs_decision INTEGER NOT NULL,
+    deadline       INTEGER,
+    view           TEXT NOT NULL,
+    UNIQUE (doc_id, id)
+) STRICT;
+INSERT INTO demands_v6 SELECT seq, id, doc_id, station, grid, category, status, text, recorded_at,
+    recorded_by, visit, has_contact, needs_decision, deadline, view FROM demands;
+DROP TABLE demands;
+ALTER TABLE demands_v6 RENAME TO demands;
+CREATE INDEX demands_id ON demands(id);
+CREATE INDEX demands_station_status ON demands(station, status, recorded_at);
+CREATE INDEX demands_grid ON demands(grid, recorded_at);
+CREATE INDEX demands_recorded ON demands(recorded_at);
+CREATE TABLE visits_v6 (
+    id          TEXT NOT NULL,
+    doc_id      TEXT NOT NULL,
+    station     TEXT NOT NULL,
+    grid        TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER,
+    view        TEXT NOT NULL,
+    PRIMARY KEY (doc_id, id)
+) STRICT;
+INSERT INTO visits_v6 SELECT id, doc_id, station, grid, started_at, ended_at, view FROM visits;
+DROP TABLE visits;
+ALTER TABLE visits_v6 RENAME TO visits;
+CREATE INDEX visits_started ON visits(station, started_at);
+CREATE INDEX visits_id ON visits(id);
+CREATE TABLE suggestions_v6 (
+    id         TEXT NOT NULL,
+    doc_id     TEXT NOT NULL,
+    station    TEXT NOT NULL,
+    level      TEXT NOT NULL,
+    formed_at  INTEGER NOT NULL,
+    view       TEXT NOT NULL,
+    PRIMARY KEY (doc_id, id)
+) STRICT;
+INSERT INTO suggestions_v6 SELECT id, doc_id, station, level, formed_at, view FROM suggestions;
+DROP TABLE suggestions;
+ALTER TABLE suggestions_v6 RENAME TO suggestions;
+CREATE INDEX suggestions_id ON suggestions(id);
+INSERT INTO meta (key, value) VALUES ('reproject', '1')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+"#,
+    r#"
+-- A device starting over after the server refused one of its changes keeps what it held here
+-- (each document saved whole) until its own records are written again on top of the server's.
+CREATE TABLE stash (
+    doc_id TEXT PRIMARY KEY,
+    bytes  BLOB NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The schema version this program writes.
@@ -237,6 +306,45 @@ mod tests {
             |r| r.get(0),
         )?;
         assert_eq!(old, 0);
+        Ok(())
+    }
+
+    /// A station's server upgraded from schema 5: its projection rows survive, keyed now by
+    /// (document, id), so the same id in two documents is two rows, and the store asks for every
+    /// document to be projected again under the authority rule.
+    #[test]
+    fn projection_rows_are_keyed_by_document_after_the_update() -> Result<()> {
+        let mut conn = at_version(5)?;
+        conn.execute_batch(
+            "INSERT INTO meta (key, value) VALUES ('territory', '{}');
+             INSERT INTO demands (id, doc_id, station, grid, category, status, text, recorded_at,
+                 recorded_by, has_contact, needs_decision, view)
+             VALUES ('d-1', 'doc-a', 'S01', 'g', 'c', 'recorded', '楼道灯坏了', 1, 'D01', 0, 0, '{}');",
+        )?;
+        migrate(&mut conn)?;
+        conn.execute(
+            "INSERT INTO demands (id, doc_id, station, grid, category, status, text, recorded_at,
+                 recorded_by, has_contact, needs_decision, view)
+             VALUES ('d-1', 'doc-b', 'S02', 'g', 'c', 'recorded', '同号', 1, 'D02', 0, 0, '{}')",
+            [],
+        )?;
+        let rows: i64 =
+            conn.query_row("SELECT count(*) FROM demands WHERE id = 'd-1'", [], |r| {
+                r.get(0)
+            })?;
+        assert_eq!(rows, 2);
+        let again = conn.execute(
+            "INSERT INTO demands (id, doc_id, station, grid, category, status, text, recorded_at,
+                 recorded_by, has_contact, needs_decision, view)
+             VALUES ('d-1', 'doc-a', 'S01', 'g', 'c', 'recorded', 'x', 1, 'D01', 0, 0, '{}')",
+            [],
+        );
+        assert!(again.is_err(), "one row per (document, id)");
+        let flag: String =
+            conn.query_row("SELECT value FROM meta WHERE key = 'reproject'", [], |r| {
+                r.get(0)
+            })?;
+        assert_eq!(flag, "1");
         Ok(())
     }
 }

@@ -207,6 +207,7 @@ impl DeviceService {
                     receipts_confirmed: 0,
                     pending_left: 0,
                     error: Some(failure(&e)),
+                    recovered: None,
                 };
             }
         };
@@ -248,6 +249,7 @@ impl DeviceService {
                     receipts_confirmed: r.receipts_confirmed as u32,
                     pending_left: r.pending_left as u32,
                     error: None,
+                    recovered: r.recovered,
                 }
             }
             Err(e) => {
@@ -261,6 +263,7 @@ impl DeviceService {
                     receipts_confirmed: 0,
                     pending_left: pending,
                     error: Some(f),
+                    recovered: None,
                 }
             }
         }

@@ -40,6 +40,10 @@ pub enum Error {
     ServerError(String),
     #[error("a message exceeded the size limit")]
     MessageTooLarge,
+    /// The server refused one of this device's changes under the authority rule and stored
+    /// nothing of the message. Carries the rule's reason code (`Refusal::code`).
+    #[error("the server refused a change: {0}")]
+    ChangeRefused(String),
     #[error(transparent)]
     Store(#[from] gridvoice_store::Error),
     #[error("stopped")]
@@ -63,6 +67,7 @@ impl Error {
             Error::Protocol(_) => "protocol",
             Error::ServerError(_) => "server_error",
             Error::MessageTooLarge => "message_too_large",
+            Error::ChangeRefused(_) => "change_refused",
             Error::Store(_) => "store",
             Error::Stopped => "stopped",
         }
@@ -95,8 +100,36 @@ impl Error {
             Error::HttpStatus(_) => "服务器暂时不可用",
             Error::Protocol(_) | Error::ServerError(_) => "服务器的应答不符合同步协议",
             Error::MessageTooLarge => "同步消息超过大小上限",
+            Error::ChangeRefused(_) => {
+                "服务器拒绝了本机的一项修改，本次同步未保存任何内容；本机将按服务器的数据重新整理，并重新提交您的其他记录"
+            }
             Error::Store(_) => "本机数据保存失败",
             Error::Stopped => "同步已停止",
+        }
+    }
+}
+
+impl Error {
+    /// A protocol `error` message from the server: a refusal under the authority rule
+    /// (`CHANGE_REFUSED: …（reason）…`) or another protocol error.
+    pub fn from_server_message(message: &str) -> Error {
+        match message.strip_prefix(gridvoice_core::ErrorCode::ChangeRefused.as_str()) {
+            Some(rest) => {
+                let reason = rest
+                    .split_once('（')
+                    .and_then(|(_, r)| r.split_once('）'))
+                    .map(|(code, _)| code)
+                    .filter(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+                    .unwrap_or("unknown");
+                Error::ChangeRefused(reason.to_owned())
+            }
+            None => Error::ServerError(
+                message
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect(),
+            ),
         }
     }
 }

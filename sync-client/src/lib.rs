@@ -176,6 +176,8 @@ pub struct SyncReport {
     pub photos_uploaded: usize,
     /// Sessions tried (1 when the first one succeeded).
     pub attempts: u32,
+    /// Set when the device started over after the server refused one of its changes.
+    pub recovered: Option<gridvoice_store::Recovered>,
 }
 
 /// Installs rustls' `ring` provider once per process (the TLS stacks of both the socket and the
@@ -269,8 +271,28 @@ pub async fn sync_once(
     events: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<SyncReport> {
     let limits = &cfg.limits;
-    let session = tokio::time::timeout(limits.session_timeout, session(store, cfg, events));
-    let (mut report, synced) = session.await.map_err(|_| Error::Timeout)??;
+    let mut recovered = None;
+    // A recovery left half-way (the app closed, the connection broke) goes on first.
+    if store.recovering()? {
+        recovered = Some(recover(store, cfg, events).await?);
+    }
+    let first = timed_session(store, cfg, events).await;
+    let (mut report, synced) = match first {
+        Err(Error::ChangeRefused(reason)) if recovered.is_none() => {
+            // Every later change of ours builds on the refused one: start over from the server's
+            // documents under a fresh actor and write our honest records again (see
+            // `gridvoice_store::recovery`). Once per sync: a second refusal is reported.
+            tracing::warn!(
+                reason,
+                "the server refused a change of this device; starting over"
+            );
+            store.begin_recovery()?;
+            recovered = Some(recover(store, cfg, events).await?);
+            timed_session(store, cfg, events).await?
+        }
+        other => other?,
+    };
+    report.recovered = recovered;
     events(&Event::Receipts);
     let (confirmed, pending) = http::confirm_receipts(
         store,
@@ -295,6 +317,28 @@ pub async fn sync_once(
     report.pending_left = pending + photos_left;
     report.attempts = 1;
     Ok(report)
+}
+
+async fn timed_session(
+    store: &mut Store,
+    cfg: &SyncConfig,
+    events: &mut (dyn FnMut(&Event) + Send),
+) -> Result<(SyncReport, Vec<DocId>)> {
+    tokio::time::timeout(cfg.limits.session_timeout, session(store, cfg, events))
+        .await
+        .map_err(|_| Error::Timeout)?
+}
+
+/// Steps 2 and 3 of a recovery: pull the server's documents, then write this device's records
+/// again on top of them.
+async fn recover(
+    store: &mut Store,
+    cfg: &SyncConfig,
+    events: &mut (dyn FnMut(&Event) + Send),
+) -> Result<gridvoice_store::Recovered> {
+    timed_session(store, cfg, events).await?;
+    let now = gridvoice_core::clock::Clock::now(&SystemClock);
+    Ok(store.finish_recovery(now)?.unwrap_or_default())
 }
 
 async fn session(

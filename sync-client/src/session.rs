@@ -164,7 +164,7 @@ impl<'s> Session<'s> {
                 }
                 Ok(Vec::new())
             }
-            WireMessage::Error { message } => Err(Error::ServerError(clip(&message))),
+            WireMessage::Error { message } => Err(Error::from_server_message(&message)),
             WireMessage::Leave { .. } => Err(Error::Network("server left the session".into())),
             WireMessage::Join { .. } | WireMessage::Peer { .. } => Err(Error::Protocol(
                 "handshake message after the handshake".into(),
@@ -224,7 +224,7 @@ impl<'s> Session<'s> {
                 self.server_peer = Some(sender_id);
                 Ok(out)
             }
-            WireMessage::Error { message } => Err(Error::ServerError(clip(&message))),
+            WireMessage::Error { message } => Err(Error::from_server_message(&message)),
             WireMessage::Other { .. } => Ok(Vec::new()),
             _ => Err(Error::Protocol("message before the handshake".into())),
         }

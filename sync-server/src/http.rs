@@ -12,16 +12,13 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::handler::Handler;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gridvoice_core::access::{Access, Principal, Role, access};
-use gridvoice_core::api::{ApiError, DemandView, Request, Response as ApiResponse};
+use gridvoice_core::access::{Principal, access};
+use gridvoice_core::api::{ApiError, Request, Response as ApiResponse};
 use gridvoice_core::boundary::{
     Credential, EnrolRequest, EnrolResponse, Health, PhotoStored, ReceiptsRequest, ReceiptsResponse,
 };
-use gridvoice_core::doc::{self, Collection, DocKind};
-use gridvoice_core::ids::{DocId, StationId};
-use gridvoice_core::model::Contact;
+use gridvoice_core::doc::DocKind;
 use gridvoice_core::{Error as CoreError, ErrorCode};
-use gridvoice_store::projection;
 use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -79,7 +76,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::EnrolmentInvalid | ErrorCode::EnrolmentExpired | ErrorCode::EnrolmentUsed => {
             StatusCode::UNAUTHORIZED
         }
-        ErrorCode::UseSync => StatusCode::CONFLICT,
+        ErrorCode::UseSync | ErrorCode::ChangeRefused => StatusCode::CONFLICT,
+        ErrorCode::NotPermitted => StatusCode::FORBIDDEN,
         ErrorCode::Offline => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal | ErrorCode::CorruptStore | ErrorCode::CorruptDocument => {
             StatusCode::INTERNAL_SERVER_ERROR
@@ -461,100 +459,6 @@ async fn request(
     app.metrics.http_requests.inc();
     let p = caller(&app, &headers).await?;
     let req: Request = parse(&body)?;
-    let a = app.clone();
-    let resp = tokio::task::spawn_blocking(move || serve_request(&a, &p, req))
-        .await
-        .map_err(|_| HttpError::internal())??;
+    let resp = crate::entry::serve(&app, &p, req).await?;
     Ok(axum::Json(resp).into_response())
-}
-
-/// The request vocabulary, as the station's and the office's views: a delegate or a station head
-/// sees their station, the office sees everything, an admin sees no resident data. Records are
-/// written on devices and arrive by sync, so writing requests are answered `USE_SYNC`.
-pub fn serve_request(app: &App, p: &Principal, req: Request) -> Result<ApiResponse, HttpError> {
-    let scope: Option<StationId> = match p.role {
-        Role::Office => None,
-        Role::Delegate | Role::StationHead => Some(
-            p.station
-                .clone()
-                .ok_or_else(|| HttpError::new(ErrorCode::Forbidden, "无权查看"))?,
-        ),
-        Role::Admin => {
-            return Err(HttpError::new(
-                ErrorCode::Forbidden,
-                "管理员账号不能查看群众诉求",
-            ));
-        }
-    };
-    let in_scope = |v: &DemandView| scope.as_ref().is_none_or(|s| &v.demand.station == s);
-    let mut store = app.store.lock().map_err(|_| HttpError::internal())?;
-    match req {
-        Request::ListDemands(filter) => {
-            let mut f = filter.parse()?;
-            f.station = scope;
-            let (items, total) = projection::list_demands(store.connection(), &f)?;
-            Ok(ApiResponse::Demands { items, total })
-        }
-        Request::Search { query, limit } => {
-            store.write(None, |b| projection::catch_up_fts(&b.sql))?;
-            let items = projection::search(
-                store.connection(),
-                &query,
-                limit.unwrap_or(50),
-                scope.as_ref().map(StationId::as_str),
-            )?;
-            let total = items.len() as u64;
-            Ok(ApiResponse::Demands { items, total })
-        }
-        Request::GetDemand { id } => {
-            let v = projection::get_demand(store.connection(), &id.to_string())?
-                .filter(in_scope)
-                .ok_or_else(|| HttpError::new(ErrorCode::NotFound, "未找到该诉求"))?;
-            Ok(ApiResponse::Demand(Box::new(v)))
-        }
-        Request::ListVisits => {
-            let items = projection::list_visits(store.connection())?
-                .into_iter()
-                .filter(|v| scope.as_ref().is_none_or(|s| &v.visit.station == s))
-                .collect();
-            Ok(ApiResponse::Visits { items })
-        }
-        Request::ContactsOf { demand } => {
-            let v = projection::get_demand(store.connection(), &demand.to_string())?
-                .filter(in_scope)
-                .ok_or_else(|| HttpError::new(ErrorCode::NotFound, "未找到该诉求"))?;
-            let holders = v
-                .demand
-                .contacts_in
-                .iter()
-                .chain(v.state.contacts_in.iter());
-            let mut items: Vec<Contact> = Vec::new();
-            for d in holders {
-                if access(p, DocKind::Contacts, d.as_str(), &app.territory) == Access::None {
-                    continue;
-                }
-                let doc_id = DocId::for_contacts(d);
-                if !store.has_doc(&doc_id)? {
-                    continue;
-                }
-                let am = store.doc(&doc_id)?;
-                for key in doc::record_ids(am, Collection::Contacts)? {
-                    if let Ok(Some(c)) = doc::read_record::<Contact>(am, Collection::Contacts, &key)
-                        && c.record.demand == demand
-                        && !items.iter().any(|x| x.id == c.record.id)
-                    {
-                        items.push(c.record);
-                    }
-                }
-            }
-            Ok(ApiResponse::Contacts { items })
-        }
-        Request::StartVisit(_)
-        | Request::EndVisit { .. }
-        | Request::RecordDemand(_)
-        | Request::AttachContact { .. } => Err(HttpError::new(
-            ErrorCode::UseSync,
-            "记录须在代表终端完成并同步，服务器不直接写入",
-        )),
-    }
 }

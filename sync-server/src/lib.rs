@@ -5,6 +5,7 @@
 //! its caller itself (the sync route before the WebSocket upgrade).
 
 pub mod auth;
+pub mod entry;
 pub mod http;
 pub mod metrics;
 pub mod openapi;
@@ -90,6 +91,9 @@ pub struct AppInner {
     pub repo: samod::Repo,
     pub acceptor: samod::AcceptorHandle,
     pub peer_id: String,
+    /// The actor of what the server itself writes (requests served over HTTP): fresh at every
+    /// start, so a restored backup can never reuse a sequence number devices have already seen.
+    pub actor: automerge::ActorId,
     cancels: Mutex<HashMap<DeviceId, CancellationToken>>,
 }
 
@@ -240,6 +244,7 @@ pub async fn build(config: Config) -> Result<App> {
         repo,
         acceptor,
         peer_id,
+        actor: automerge::ActorId::random(),
         cancels: Mutex::new(HashMap::new()),
     }))
 }

@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
+use gridvoice_core::access::Refusal;
+
 #[derive(Debug, Default)]
 pub struct Counter(AtomicU64);
 
@@ -32,6 +34,9 @@ impl Gauge {
     }
 }
 
+// One counter per refusal reason.
+const _: () = assert!(Refusal::ALL.len() == 10);
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub connections_total: Counter,
@@ -45,6 +50,8 @@ pub struct Metrics {
     pub http_requests: Counter,
     pub errors: Counter,
     pub rejected_changes: Counter,
+    /// Sync messages refused under the authority rule, by reason (`Refusal::ALL` order).
+    pub refused_by_rule: [Counter; 10],
 }
 
 impl Metrics {
@@ -118,9 +125,31 @@ impl Metrics {
         line(
             "rejected_changes_total",
             "counter",
-            "Changes refused because their actor belongs to another device.",
+            "Sync messages refused whole: a change under another device's actor, or against the authority rule.",
             self.rejected_changes.get().to_string(),
         );
+        out.push_str(
+            "# HELP gridvoice_sync_refused_total Sync messages refused under the authority rule, by reason.\n\
+             # TYPE gridvoice_sync_refused_total counter\n",
+        );
+        for (r, c) in Refusal::ALL.iter().zip(&self.refused_by_rule) {
+            out.push_str(&format!(
+                "gridvoice_sync_refused_total{{reason=\"{}\"}} {}\n",
+                r.code(),
+                c.get()
+            ));
+        }
         out
+    }
+
+    /// Counts a refused sync message.
+    pub fn refused(&self, why: crate::ws::Refused) {
+        self.rejected_changes.inc();
+        if let crate::ws::Refused::Rule(r) = why
+            && let Some(i) = Refusal::ALL.iter().position(|x| *x == r)
+            && let Some(c) = self.refused_by_rule.get(i)
+        {
+            c.inc();
+        }
     }
 }

@@ -68,6 +68,11 @@ impl AclTable {
         self.docs.contains_key(id)
     }
 
+    /// A territory document's kind and owner.
+    pub fn document(&self, id: &DocId) -> Option<(DocKind, String)> {
+        self.docs.get(id).cloned()
+    }
+
     pub fn principal(&self, peer: &str) -> Option<&Principal> {
         self.peers.get(peer)
     }

@@ -15,8 +15,9 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt, future};
-use gridvoice_core::access::Principal;
-use gridvoice_core::ids::DeviceId;
+use gridvoice_core::ErrorCode;
+use gridvoice_core::access::{Principal, Refusal};
+use gridvoice_core::ids::{DeviceId, DocId};
 use samod::{PeerId, Transport};
 
 use crate::App;
@@ -46,33 +47,47 @@ pub async fn sync_ws(
 
 async fn serve(app: App, p: Principal, socket: WebSocket) {
     let cancel = app.cancel_token(&p.device);
-    let device = p.device;
-    let (sink, stream) = socket.split();
+    let (mut sink, stream) = socket.split();
     let metrics = app.metrics.clone();
+    // One writer owns the socket: samod's messages and our own refusal notice go through it, so a
+    // refused device reads why before the socket closes.
+    let (out_tx, mut out_rx) = futures::channel::mpsc::unbounded::<Vec<u8>>();
+    let notice_tx = out_tx.clone();
+    let writer = tokio::spawn(async move {
+        while let Some(v) = out_rx.next().await {
+            metrics.messages_out.inc();
+            metrics.bytes_out.add(v.len() as u64);
+            if sink.send(Message::Binary(v.into())).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
     let check_app = app.clone();
+    let who = p.clone();
     let incoming = stream
         .take_until(cancel.cancelled_owned())
         .then(move |m| {
             let app = check_app.clone();
+            let who = who.clone();
+            let notice_tx = notice_tx.clone();
             async move {
                 match m {
                     Ok(Message::Binary(b)) => {
                         app.metrics.messages_in.inc();
                         app.metrics.bytes_in.add(b.len() as u64);
                         let bytes = b.to_vec();
-                        let checked = {
-                            let app = app.clone();
-                            let frame = bytes.clone();
-                            tokio::task::spawn_blocking(move || check_actors(&app, &device, &frame))
-                                .await
-                                .unwrap_or_else(|_| Err("actor check failed".into()))
-                        };
-                        match checked {
+                        match check_frame(&app, &who, &bytes).await {
                             Ok(()) => Some(Ok(bytes)),
-                            Err(why) => {
-                                app.metrics.rejected_changes.inc();
-                                tracing::warn!(%device, why, "sync frame refused; closing");
-                                Some(Err(std::io::Error::other(why)))
+                            Err(refused) => {
+                                app.metrics.refused(refused);
+                                tracing::warn!(
+                                    device = %who.device,
+                                    reason = refused.code(),
+                                    "sync message refused whole; closing"
+                                );
+                                let _ = notice_tx.unbounded_send(refusal_notice(refused));
+                                Some(Err(std::io::Error::other(refused.code())))
                             }
                         }
                     }
@@ -85,11 +100,7 @@ async fn serve(app: App, p: Principal, socket: WebSocket) {
         })
         .filter_map(future::ready)
         .boxed();
-    let outgoing = sink.with(move |v: Vec<u8>| {
-        metrics.messages_out.inc();
-        metrics.bytes_out.add(v.len() as u64);
-        future::ready(Ok::<_, axum::Error>(Message::Binary(v.into())))
-    });
+    let outgoing = out_tx.sink_map_err(|_| std::io::Error::other("socket closed"));
     let transport = Transport::new(incoming, Box::pin(outgoing))
         .with_expected_peer_id(PeerId::from(peer_id_of(&p)));
     app.metrics.connections_total.inc();
@@ -105,42 +116,95 @@ async fn serve(app: App, p: Principal, socket: WebSocket) {
         }
         Err(_) => tracing::warn!("sync connection refused: the repo is stopping"),
     }
+    let _ = writer.await;
     app.metrics.connections_open.dec();
 }
 
-/// The `type` and `data` of a wire message, if it is a CBOR map that has them.
-fn type_and_data(frame: &[u8]) -> Option<(String, Option<Vec<u8>>)> {
+/// Why a frame was refused, as a device reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// A change under an actor bound to another device (or the server's own).
+    Actor,
+    /// A change the authority rule refuses.
+    Rule(Refusal),
+}
+
+impl Refused {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refused::Actor => "actor_of_another_device",
+            Refused::Rule(r) => r.code(),
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Refused::Actor => "这些修改署名为另一台设备",
+            Refused::Rule(r) => r.zh(),
+        }
+    }
+}
+
+/// The protocol `error` message a refused device receives: the stable code first, then the reason
+/// in plain words.
+fn refusal_notice(r: Refused) -> Vec<u8> {
+    let message = format!(
+        "{}: {}（{}）。服务器未保存本次同步的任何内容。",
+        ErrorCode::ChangeRefused.as_str(),
+        r.zh(),
+        r.code()
+    );
+    let mut e = minicbor::Encoder::new(Vec::new());
+    let written = e
+        .map(3)
+        .and_then(|e| e.str("type")?.str("error"))
+        .and_then(|e| e.str("senderId")?.str(SERVER_PEER))
+        .and_then(|e| e.str("message")?.str(&message))
+        .is_ok();
+    if written { e.into_writer() } else { Vec::new() }
+}
+
+const SERVER_PEER: &str = "gridvoice-server";
+
+/// What the check needs from a frame: its type, document and sync data.
+struct Frame {
+    ty: String,
+    doc: Option<DocId>,
+    data: Option<Vec<u8>>,
+}
+
+/// The `type`, `documentId` and `data` of a wire message, if it is a CBOR map that has them.
+fn frame_fields(frame: &[u8]) -> Option<Frame> {
     let mut d = minicbor::Decoder::new(frame);
     let n = d.map().ok()??;
     let mut ty = None;
     let mut data = None;
+    let mut doc = None;
     for _ in 0..n {
         let k = d.str().ok()?.to_owned();
         match k.as_str() {
             "type" => ty = Some(d.str().ok()?.to_owned()),
             "data" => data = Some(d.bytes().ok()?.to_vec()),
+            "documentId" => {
+                doc = match d.datatype().ok()? {
+                    minicbor::data::Type::Bytes => {
+                        samod::DocumentId::try_from(d.bytes().ok()?.to_vec()).ok()
+                    }
+                    _ => d.str().ok()?.parse::<samod::DocumentId>().ok(),
+                }
+                .as_ref()
+                .and_then(crate::storage::doc_id);
+            }
             _ => d.skip().ok()?,
         }
     }
-    Some((ty?, data))
+    Some(Frame { ty: ty?, doc, data })
 }
 
-/// Refuses a frame carrying a change whose author (actor) is bound to another device. Changes the
-/// server already holds (relayed copies) pass; the deterministic genesis change of a document passes.
-/// Frames that are not sync messages, or do not decode, pass here and are judged by samod.
-pub fn check_actors(
-    app: &Arc<crate::AppInner>,
-    device: &DeviceId,
-    frame: &[u8],
-) -> Result<(), String> {
-    let Some((ty, Some(data))) = type_and_data(frame) else {
-        return Ok(());
-    };
-    if ty != "sync" && ty != "request" {
-        return Ok(());
-    }
-    let Ok(msg) = automerge::sync::Message::decode(&data) else {
-        return Ok(());
+/// The changes a sync message carries (whole documents are expanded into their changes).
+fn changes_of(data: &[u8]) -> Vec<Change> {
+    let Ok(msg) = automerge::sync::Message::decode(data) else {
+        return Vec::new();
     };
     let mut changes = Vec::new();
     for chunk in msg.changes.iter() {
@@ -153,30 +217,73 @@ pub fn check_actors(
             }
         }
     }
+    changes
+}
+
+/// Judges one incoming frame: its changes' authors (actors) and, under the authority rule, what
+/// they would do to their document. Frames that are not sync messages, or do not decode, pass here
+/// and are judged by samod.
+async fn check_frame(app: &App, who: &Principal, frame: &[u8]) -> Result<(), Refused> {
+    let Some(Frame {
+        ty,
+        doc,
+        data: Some(data),
+    }) = frame_fields(frame)
+    else {
+        return Ok(());
+    };
+    if ty != "sync" && ty != "request" {
+        return Ok(());
+    }
+    let changes = changes_of(&data);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let Some(doc) = doc else {
+        return Err(Refused::Rule(Refusal::Unreadable));
+    };
+    {
+        let (app, device, changes) = (app.clone(), who.device, changes.clone());
+        tokio::task::spawn_blocking(move || check_actors(&app, &device, &doc, &changes))
+            .await
+            .unwrap_or(Err(Refused::Actor))?;
+    }
+    crate::entry::judge(app, who, &doc, changes)
+        .await
+        .map_err(Refused::Rule)
+}
+
+/// Refuses a change whose author (actor) is bound to another device, or is the server's own.
+/// Changes the server already holds (relayed copies) pass, and so does the exact genesis change of
+/// the document the message is for (every device makes it alike, under the document's own id).
+pub fn check_actors(
+    app: &Arc<crate::AppInner>,
+    device: &DeviceId,
+    doc: &DocId,
+    changes: &[Change],
+) -> Result<(), Refused> {
     let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
+    let genesis = crate::entry::genesis_hash(app, doc);
     for c in changes {
-        let actor = c.actor_id().to_hex_string();
-        // A document's genesis change is made by every device alike under the document's own id.
-        let genesis = c.seq() == 1
-            && c.deps().is_empty()
-            && uuid::Uuid::from_slice(c.actor_id().to_bytes())
-                .is_ok_and(|u| app.is_document(&gridvoice_core::ids::DocId(u)));
-        if genesis {
+        if Some(c.hash()) == genesis {
             continue;
         }
         let held = app
             .store
             .lock()
-            .map_err(|_| "store lock")?
+            .map_err(|_| Refused::Actor)?
             .holds_change(&c.hash())
             .unwrap_or(false);
         if held {
             continue;
         }
+        if c.actor_id() == &app.actor {
+            return Err(Refused::Actor);
+        }
+        let actor = c.actor_id().to_hex_string();
         match app.auth.bind_actor(&actor, device, now) {
             Ok(true) => {}
-            Ok(false) => return Err(format!("actor {actor} belongs to another device")),
-            Err(e) => return Err(format!("actor check: {e}")),
+            Ok(false) | Err(_) => return Err(Refused::Actor),
         }
     }
     Ok(())

@@ -208,15 +208,31 @@ async fn broken_and_hostile_frames_are_refused_and_honest_devices_carry_on() {
         clone.apply_changes(&id, &changes).unwrap();
     }
     record(&mut clone, 9, "冒名写入的诉求");
-    let refused = sync_once(&mut clone, &thief_cfg, &mut |_| {}).await;
-    assert!(
-        refused.is_err() || refused.as_ref().is_ok_and(|r| r.pending_left > 0),
-        "{refused:?}"
-    );
+    // Changes under wang's actor from another device are refused whole; the clone then starts
+    // over under an actor of its own (its delegate's demand is written again, as its own).
+    let wang_actor = wang.identity().unwrap().device.actor();
+    let by_wang = |changes: Vec<Vec<u8>>| {
+        changes
+            .into_iter()
+            .filter_map(|b| automerge::Change::from_bytes(b).ok())
+            .filter(|c| c.actor_id() == &wang_actor)
+            .count()
+    };
+    let station = gridvoice_core::ids::DocId::for_station(&StationId::new("S01"));
+    let wangs_own = by_wang(wang.changes_since(&station, &[]).unwrap());
+    let report = sync_once(&mut clone, &thief_cfg, &mut |_| {})
+        .await
+        .expect("the clone recovers");
+    assert!(report.recovered.is_some(), "{report:?}");
+    let on_server = server
+        .app
+        .with_store(move |s| s.changes_since(&station, &[]).unwrap())
+        .await
+        .unwrap();
     assert_eq!(
-        demands_on_server(&server.app).await,
-        1,
-        "the impersonating change was not applied"
+        by_wang(on_server),
+        wangs_own,
+        "no change under wang's actor came from the clone"
     );
     let metrics = server.app.metrics.render();
     assert!(
@@ -228,7 +244,8 @@ async fn broken_and_hostile_frames_are_refused_and_honest_devices_carry_on() {
     // Honest devices carry on.
     record(&mut wang, 2, "小区停车位不足");
     sync_once(&mut wang, &wang_cfg, &mut |_| {}).await.unwrap();
-    assert_eq!(demands_on_server(&server.app).await, 2);
+    // wang's two, and the clone's own demand written again under its own actor.
+    assert_eq!(demands_on_server(&server.app).await, 3);
     server.stop().await;
 }
 

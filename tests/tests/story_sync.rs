@@ -91,9 +91,10 @@ fn principal(dir: &Path, store: &Store) -> Principal {
         .unwrap()
 }
 
-fn ask(app: &gridvoice_server::App, p: &Principal, req: Request) -> Result<Response, u16> {
-    gridvoice_server::http::serve_request(app, p, req)
-        .map_err(|e| gridvoice_server::http::status_of(e.0.code).as_u16())
+async fn ask(app: &gridvoice_server::App, p: &Principal, req: Request) -> Result<Response, u16> {
+    gridvoice_server::entry::serve(app, p, req)
+        .await
+        .map_err(|e| gridvoice_server::http::status_of(e.code).as_u16())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,7 +264,7 @@ async fn delegates_record_offline_then_sync_and_each_role_sees_what_it_may() {
     let app = server.app.clone();
     let head = principal(&data, &devices[4]);
     let Ok(Response::Demands { total, items }) =
-        ask(&app, &head, Request::ListDemands(Default::default()))
+        ask(&app, &head, Request::ListDemands(Default::default())).await
     else {
         panic!()
     };
@@ -275,7 +276,9 @@ async fn delegates_record_offline_then_sync_and_each_role_sees_what_it_may() {
         Request::ContactsOf {
             demand: a_ids[2].parse().unwrap(),
         },
-    ) else {
+    )
+    .await
+    else {
         panic!()
     };
     assert_eq!(
@@ -290,6 +293,7 @@ async fn delegates_record_offline_then_sync_and_each_role_sees_what_it_may() {
                 id: b_id.parse().unwrap()
             }
         )
+        .await
         .unwrap_err(),
         404
     );
@@ -303,6 +307,7 @@ async fn delegates_record_offline_then_sync_and_each_role_sees_what_it_may() {
                 id: a_ids[0].parse().unwrap()
             }
         )
+        .await
         .unwrap_err(),
         404
     );
@@ -314,7 +319,7 @@ async fn delegates_record_offline_then_sync_and_each_role_sees_what_it_may() {
         station: None,
     };
     let Ok(Response::Demands { total, .. }) =
-        ask(&app, &office, Request::ListDemands(Default::default()))
+        ask(&app, &office, Request::ListDemands(Default::default())).await
     else {
         panic!()
     };
@@ -325,7 +330,9 @@ async fn delegates_record_offline_then_sync_and_each_role_sees_what_it_may() {
         Request::ContactsOf {
             demand: b_id.parse().unwrap(),
         },
-    ) else {
+    )
+    .await
+    else {
         panic!()
     };
     assert_eq!(items.len(), 1);
@@ -362,7 +369,9 @@ async fn delegates_record_offline_then_sync_and_each_role_sees_what_it_may() {
         &server.app,
         &office,
         Request::ListDemands(Default::default()),
-    ) else {
+    )
+    .await
+    else {
         panic!()
     };
     assert_eq!(total, 7, "nothing lost across the restart");
@@ -425,7 +434,9 @@ async fn after_a_server_restart_a_device_resumes_without_resending_everything() 
         &server.app,
         &office,
         Request::ListDemands(Default::default()),
-    ) else {
+    )
+    .await
+    else {
         panic!()
     };
     assert_eq!(total, 201, "nothing lost across the restart");

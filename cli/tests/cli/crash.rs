@@ -39,7 +39,7 @@ fn check(store_path: &std::path::Path, acked: &BTreeSet<String>, fresh: &[String
         missing.len()
     );
     for id in fresh {
-        let view = gridvoice_store::projection::get_demand(store.connection(), id)
+        let view = gridvoice_store::projection::get_demand(store.connection(), id, None)
             .unwrap()
             .unwrap_or_else(|| panic!("demand {id} is in the document but not in the projection"));
         let stored: Demand =

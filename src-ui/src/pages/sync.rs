@@ -74,6 +74,11 @@ pub fn Sync() -> impl IntoView {
             <p class="ok" data-testid="sync-ok" role="status">
                 {move || i18n.fmt2("sync.done", s.receipts_confirmed, s.pending_left)}
             </p>
+            {s.recovered.map(|r| view! {
+                <p class="warn" data-testid="sync-recovered" role="status">
+                    {move || i18n.fmt2("sync.recovered", r.rewritten, r.dropped)}
+                </p>
+            })}
         }
         .into_any(),
         Run::Done(s) => {

@@ -97,7 +97,7 @@ async fn a_stock_automerge_repo_client_reads_and_writes_the_station_document() {
         found = running
             .app
             .with_store(move |s| {
-                gridvoice_store::projection::get_demand(s.connection(), &key)
+                gridvoice_store::projection::get_demand(s.connection(), &key, None)
                     .ok()
                     .flatten()
             })

@@ -312,12 +312,19 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
             "/api/request",
             write.into(),
             vec![
+                // Written through the one request service, as the delegate, into A's document.
                 (
                     &del_a,
-                    StatusCode::CONFLICT,
-                    (|v: &serde_json::Value| v["code"] == "USE_SYNC") as Check,
+                    s,
+                    (|v: &serde_json::Value| v["type"] == "demand" && v["station"] == "S01")
+                        as Check,
                 ),
-                (&office, StatusCode::CONFLICT, any),
+                // The office writes decisions, never residents' demands.
+                (
+                    &office,
+                    StatusCode::FORBIDDEN,
+                    (|v: &serde_json::Value| v["code"] == "NOT_PERMITTED") as Check,
+                ),
                 (&admin, StatusCode::FORBIDDEN, any),
                 (&anon, StatusCode::UNAUTHORIZED, unauthorized),
             ],

@@ -9,10 +9,14 @@
 //! | office staff | read/write (all stations) | read/write | read | read | read |
 //! | admin | — | — | — | — | — |
 //!
-//! A writer of a station document can append events to any record in it and add records; it cannot
-//! remove or rewrite what others wrote without that showing: fixed fields are written once (a second
-//! write leaves an Automerge conflict that [`crate::doc`] readers can see) and events are only ever
-//! added, each naming its author's device.
+//! Within a document, *what* a writer may add — which records, which event kinds on which records —
+//! is the authority rule of [`authority`], enforced before writing, where changes enter the server,
+//! and in derivation on every replica.
+
+pub mod authority;
+pub mod changes;
+
+pub use authority::{Author, Refusal, Target, admitted, may_append, may_put};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,508 @@
+//! The one request service: a [`Principal`] and a [`Request`], with the state the request reads
+//! ([`State`]), become a [`Response`] and the [`Effect`]s to commit. Pure: devices apply the effects
+//! to their store under the device's actor; the server applies them to its documents under its own
+//! actor, so whatever either writes syncs to every replica like any other change.
+//!
+//! Every write is checked against the authority rule ([`crate::access::authority`]) before it
+//! becomes an effect: an honest device never writes what a server or a replica would refuse.
+//! Reads are scoped by role: a delegate or a station head sees their station, the office every
+//! station, an admin no resident data.
+
+use crate::access::{Access, Author, Person, Principal, Role, Target, access, may_append, may_put};
+use crate::api::{
+    ApiError, DemandView, ParsedFilter, RecordDemand, Request, Response, StartVisit, VisitView,
+};
+use crate::capture::{self, Recorder};
+use crate::clock::{Clock, IdSource, Timestamp};
+use crate::doc::{Collection, DocKind};
+use crate::error::{Error, ErrorCode};
+use crate::geography::locate::Placement;
+use crate::ids::{ContactId, DelegateId, DemandId, DocId, EventId, StationId, VisitId};
+use crate::model::{Contact, Demand, Location, Visit};
+use crate::territory::Territory;
+use crate::workflow::{self, Event, EventKind};
+
+/// What a request reads. The store implements it on devices and on the server.
+pub trait State {
+    /// The side's own error; core errors convert into it.
+    type Error: From<Error>;
+
+    fn territory(&self) -> Result<&Territory, Self::Error>;
+    /// A demand, within `station` when given.
+    fn demand(
+        &mut self,
+        id: &DemandId,
+        station: Option<&StationId>,
+    ) -> Result<Option<DemandView>, Self::Error>;
+    /// A visit, within `station` when given.
+    fn visit(
+        &mut self,
+        id: &VisitId,
+        station: Option<&StationId>,
+    ) -> Result<Option<VisitView>, Self::Error>;
+    fn list_demands(&mut self, f: &ParsedFilter) -> Result<(Vec<DemandView>, u64), Self::Error>;
+    fn search(
+        &mut self,
+        query: &str,
+        limit: u32,
+        station: Option<&StationId>,
+    ) -> Result<Vec<DemandView>, Self::Error>;
+    fn list_visits(&mut self, station: Option<&StationId>) -> Result<Vec<VisitView>, Self::Error>;
+    /// The contacts of `demand` held in `holder`'s contacts document, as far as this side holds it.
+    fn contacts(
+        &mut self,
+        holder: &DelegateId,
+        demand: &DemandId,
+    ) -> Result<Vec<Contact>, Self::Error>;
+    /// Whether a photo is stored here.
+    fn has_photo(&mut self, hash: &str) -> Result<bool, Self::Error>;
+    /// Point → grid.
+    fn locate(&mut self, loc: &Location) -> Result<Placement, Self::Error>;
+}
+
+/// A document an effect writes to: enough to make it by its deterministic genesis if this side does
+/// not hold it yet.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DocRef {
+    Station(StationId),
+    Contacts(DelegateId),
+}
+
+impl DocRef {
+    pub fn id(&self) -> DocId {
+        match self {
+            DocRef::Station(s) => DocId::for_station(s),
+            DocRef::Contacts(d) => DocId::for_contacts(d),
+        }
+    }
+
+    pub fn kind(&self) -> DocKind {
+        match self {
+            DocRef::Station(_) => DocKind::Station,
+            DocRef::Contacts(_) => DocKind::Contacts,
+        }
+    }
+
+    pub fn owner(&self) -> &str {
+        match self {
+            DocRef::Station(s) => s.as_str(),
+            DocRef::Contacts(d) => d.as_str(),
+        }
+    }
+}
+
+/// A new record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Visit(Visit),
+    Demand(Demand),
+    Contact(Contact),
+}
+
+impl Record {
+    pub fn collection(&self) -> Collection {
+        match self {
+            Record::Visit(_) => Collection::Visits,
+            Record::Demand(_) => Collection::Demands,
+            Record::Contact(_) => Collection::Contacts,
+        }
+    }
+
+    pub fn id(&self) -> String {
+        match self {
+            Record::Visit(v) => v.id.to_string(),
+            Record::Demand(d) => d.id.to_string(),
+            Record::Contact(c) => c.id.to_string(),
+        }
+    }
+
+    /// Writes it into a document (its fixed fields as canonical JSON, an empty event map).
+    pub fn put(&self, tx: &mut impl automerge::transaction::Transactable) -> Result<(), Error> {
+        let (c, key) = (self.collection(), self.id());
+        match self {
+            Record::Visit(v) => crate::doc::put_record(tx, c, &key, v),
+            Record::Demand(d) => crate::doc::put_record(tx, c, &key, d),
+            Record::Contact(x) => crate::doc::put_record(tx, c, &key, x),
+        }
+    }
+}
+
+/// One write to commit. All effects of one request commit together or not at all.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Add a record; `receipt`: the device tracks the change that carries it until the server
+    /// confirms it.
+    Put {
+        doc: DocRef,
+        record: Record,
+        receipt: bool,
+    },
+    /// Append an event to a record.
+    Append {
+        doc: DocRef,
+        collection: Collection,
+        id: String,
+        event: Event,
+    },
+}
+
+/// A request's answer and what to commit for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub response: Response,
+    pub effects: Vec<Effect>,
+}
+
+impl Outcome {
+    fn read(response: Response) -> Outcome {
+        Outcome {
+            response,
+            effects: Vec::new(),
+        }
+    }
+}
+
+/// Where time and ids come from for one call.
+#[allow(missing_debug_implementations, reason = "holds trait objects only")]
+pub struct Ctx<'a> {
+    pub clock: &'a dyn Clock,
+    pub ids: &'a mut dyn IdSource,
+}
+
+/// Handles one request for `who`. Refusals come back as [`ApiError`] (stable code, Chinese
+/// message); nothing is produced half: either every effect or none.
+pub fn handle<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    req: Request,
+) -> Result<Outcome, S::Error> {
+    match req {
+        Request::StartVisit(r) => start_visit(state, who, ctx, &r),
+        Request::EndVisit {
+            visit,
+            attendance,
+            delegates,
+        } => end_visit(state, who, ctx, visit, attendance, delegates),
+        Request::RecordDemand(r) => record_demand(state, who, ctx, r),
+        Request::AttachContact { demand, contact } => {
+            attach_contact(state, who, ctx, demand, &contact)
+        }
+        Request::GetDemand { id } => {
+            let scope = scope(who)?;
+            let view = state
+                .demand(&id, scope.as_ref())?
+                .ok_or_else(|| Error::NotFound(format!("demand {id}")))?;
+            Ok(Outcome::read(Response::Demand(Box::new(view))))
+        }
+        Request::ListDemands(filter) => {
+            let mut f = filter.parse()?;
+            f.station = scope(who)?;
+            let (items, total) = state.list_demands(&f)?;
+            Ok(Outcome::read(Response::Demands { items, total }))
+        }
+        Request::Search { query, limit } => {
+            let scope = scope(who)?;
+            let items = state.search(&query, limit.unwrap_or(50), scope.as_ref())?;
+            let total = items.len() as u64;
+            Ok(Outcome::read(Response::Demands { items, total }))
+        }
+        Request::ListVisits => {
+            let scope = scope(who)?;
+            let items = state.list_visits(scope.as_ref())?;
+            Ok(Outcome::read(Response::Visits { items }))
+        }
+        Request::ContactsOf { demand } => {
+            let items = contacts_of(state, who, &demand)?;
+            Ok(Outcome::read(Response::Contacts { items }))
+        }
+    }
+}
+
+/// The station a principal's reads are limited to: `None` for the office (every station).
+pub fn scope(who: &Principal) -> Result<Option<StationId>, Error> {
+    match who.role {
+        Role::Office => Ok(None),
+        Role::Delegate | Role::StationHead => who
+            .station
+            .clone()
+            .map(Some)
+            .ok_or(Error::NotPermitted(crate::access::Refusal::UnknownAuthor)),
+        Role::Admin => Err(Error::NotPermitted(crate::access::Refusal::KindNotAllowed)),
+    }
+}
+
+/// The author as every replica will judge them, and the delegate they record as.
+fn author<S: State>(state: &S, who: &Principal) -> Result<Author, S::Error> {
+    let t = state.territory()?;
+    Ok(Author::of(&who.person, t)
+        .ok_or(Error::NotPermitted(crate::access::Refusal::UnknownAuthor))?)
+}
+
+fn as_delegate(author: &Author) -> Result<(DelegateId, StationId), Error> {
+    match (&author.person, &author.station) {
+        (Person::Delegate(d), Some(s)) => Ok((d.clone(), s.clone())),
+        _ => Err(Error::NotPermitted(
+            crate::access::Refusal::RecordNotAllowed,
+        )),
+    }
+}
+
+fn start_visit<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    r: &StartVisit,
+) -> Result<Outcome, S::Error> {
+    let me = author(state, who)?;
+    let (delegate, station) = as_delegate(&me)?;
+    may_put(&me, Collection::Visits, station.as_str(), &delegate).map_err(Error::NotPermitted)?;
+    let now = ctx.clock.now();
+    let t = state.territory()?;
+    let recorder = Recorder {
+        delegate: &delegate,
+        station: &station,
+        device: who.device,
+        territory: t,
+    };
+    let visit = capture::new_visit(&recorder, r, VisitId::new(ctx.ids, now), now)?;
+    let view = VisitView::new(visit.clone(), &[], t);
+    Ok(Outcome {
+        response: Response::Visit(Box::new(view)),
+        effects: vec![Effect::Put {
+            doc: DocRef::Station(station),
+            record: Record::Visit(visit),
+            receipt: false,
+        }],
+    })
+}
+
+fn end_visit<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    visit: VisitId,
+    attendance: u32,
+    delegates: Vec<DelegateId>,
+) -> Result<Outcome, S::Error> {
+    let me = author(state, who)?;
+    let view = state
+        .visit(&visit, me.station.as_ref())?
+        .ok_or_else(|| Error::UnknownVisit(visit.to_string()))?;
+    if view.state.ended_at.is_some() {
+        return Err(Error::VisitEnded(visit.to_string()).into());
+    }
+    let t = state.territory()?;
+    for d in &delegates {
+        if t.delegate(d).is_none() {
+            return Err(Error::UnknownDelegate(d.to_string()).into());
+        }
+    }
+    let now = ctx.clock.now();
+    let what = EventKind::VisitEnded {
+        attendance,
+        delegates,
+    };
+    let event = new_event(&me, who, ctx, now, &workflow_events(&view), what);
+    let target = Target {
+        collection: Collection::Visits,
+        station: &view.visit.station,
+        recorded_by: &view.visit.started_by,
+    };
+    may_append(&me, &event.what, target).map_err(Error::NotPermitted)?;
+    let station = view.visit.station.clone();
+    let mut events = workflow_events(&view);
+    events.push(event.clone());
+    let response = VisitView::new(view.visit, &events, t);
+    Ok(Outcome {
+        response: Response::Visit(Box::new(response)),
+        effects: vec![Effect::Append {
+            doc: DocRef::Station(station),
+            collection: Collection::Visits,
+            id: visit.to_string(),
+            event,
+        }],
+    })
+}
+
+/// A visit's events as its view holds them (the admitted ones).
+fn workflow_events(view: &VisitView) -> Vec<Event> {
+    view.history.clone()
+}
+
+fn new_event(
+    me: &Author,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    now: Timestamp,
+    seen: &[Event],
+    what: EventKind,
+) -> Event {
+    Event {
+        id: EventId::new(ctx.ids, now),
+        at: now,
+        by: crate::access::authority::actor_of(&me.person),
+        device: who.device,
+        prev: workflow::heads(seen),
+        what,
+    }
+}
+
+fn record_demand<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    mut r: RecordDemand,
+) -> Result<Outcome, S::Error> {
+    let me = author(state, who)?;
+    let (delegate, station) = as_delegate(&me)?;
+    may_put(&me, Collection::Demands, station.as_str(), &delegate).map_err(Error::NotPermitted)?;
+    if r.grid.is_none()
+        && let Some(loc) = &r.location
+    {
+        capture::check_location(loc)?;
+        let placed = state
+            .locate(loc)
+            .map_err(|_| Error::MissingField { field: "grid" })?;
+        r.grid = Some(placed.grid);
+    }
+    let now = ctx.clock.now();
+    let id = r.id.unwrap_or_else(|| DemandId::new(ctx.ids, now));
+    // A retry of a capture that was already saved returns what was saved.
+    if let Some(existing) = state.demand(&id, Some(&station))? {
+        return Ok(Outcome::read(Response::Demand(Box::new(existing))));
+    }
+    let visit_known = match &r.visit {
+        Some(v) => state.visit(v, Some(&station))?.is_some(),
+        None => true,
+    };
+    let t = state.territory()?;
+    let recorder = Recorder {
+        delegate: &delegate,
+        station: &station,
+        device: who.device,
+        territory: t,
+    };
+    let (demand, contact) =
+        capture::new_demand(&recorder, &r, id, ContactId::new(ctx.ids, now), now, |_| {
+            visit_known
+        })?;
+    // Photos travel on their own: each must already be stored here.
+    for h in &demand.attachments {
+        if !state.has_photo(h)? {
+            return Err(Error::InvalidPhoto("照片未保存在本机，请重新添加".into()).into());
+        }
+    }
+    let t = state.territory()?;
+    let view = DemandView::new(demand.clone(), &[], t);
+    let mut effects = vec![Effect::Put {
+        doc: DocRef::Station(station),
+        record: Record::Demand(demand),
+        receipt: true,
+    }];
+    if let Some(c) = contact {
+        may_put(&me, Collection::Contacts, delegate.as_str(), &delegate)
+            .map_err(Error::NotPermitted)?;
+        effects.push(Effect::Put {
+            doc: DocRef::Contacts(delegate),
+            record: Record::Contact(c),
+            receipt: true,
+        });
+    }
+    Ok(Outcome {
+        response: Response::Demand(Box::new(view)),
+        effects,
+    })
+}
+
+fn attach_contact<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    demand: DemandId,
+    contact: &crate::api::NewContact,
+) -> Result<Outcome, S::Error> {
+    let me = author(state, who)?;
+    let (delegate, _) = as_delegate(&me)?;
+    let view = state
+        .demand(&demand, me.station.as_ref())?
+        .ok_or_else(|| Error::NotFound(format!("demand {demand}")))?;
+    let (name, phone) = capture::check_contact(contact)?;
+    may_put(&me, Collection::Contacts, delegate.as_str(), &delegate)
+        .map_err(Error::NotPermitted)?;
+    let now = ctx.clock.now();
+    let c = Contact {
+        id: ContactId::new(ctx.ids, now),
+        demand,
+        name,
+        phone,
+        consent: true,
+        recorded_at: now,
+        recorded_by: delegate.clone(),
+    };
+    let contact_id = c.id;
+    let mut effects = vec![Effect::Put {
+        doc: DocRef::Contacts(delegate.clone()),
+        record: Record::Contact(c),
+        receipt: false,
+    }];
+    let already = view.demand.contacts_in.as_ref() == Some(&delegate)
+        || view.state.contacts_in.contains(&delegate);
+    if !already {
+        let what = EventKind::ContactAttached { delegate };
+        let event = new_event(&me, who, ctx, now, &view.history, what);
+        let target = Target {
+            collection: Collection::Demands,
+            station: &view.demand.station,
+            recorded_by: &view.demand.recorded_by,
+        };
+        may_append(&me, &event.what, target).map_err(Error::NotPermitted)?;
+        effects.push(Effect::Append {
+            doc: DocRef::Station(view.demand.station.clone()),
+            collection: Collection::Demands,
+            id: demand.to_string(),
+            event,
+        });
+    }
+    Ok(Outcome {
+        response: Response::ContactAttached {
+            contact: contact_id,
+            demand,
+        },
+        effects,
+    })
+}
+
+/// The residents' contacts of a demand, for those allowed to see them: the delegates who hold
+/// them, their station head, the office.
+fn contacts_of<S: State>(
+    state: &mut S,
+    who: &Principal,
+    demand: &DemandId,
+) -> Result<Vec<Contact>, S::Error> {
+    let scope = scope(who)?;
+    let view = state
+        .demand(demand, scope.as_ref())?
+        .ok_or_else(|| Error::NotFound(format!("demand {demand}")))?;
+    let mut holders: Vec<DelegateId> = view.demand.contacts_in.iter().cloned().collect();
+    holders.extend(view.state.contacts_in.iter().cloned());
+    holders.dedup();
+    let mut items: Vec<Contact> = Vec::new();
+    for d in holders {
+        let t = state.territory()?;
+        if access(who, DocKind::Contacts, d.as_str(), t) == Access::None {
+            continue;
+        }
+        for c in state.contacts(&d, demand)? {
+            if !items.iter().any(|x| x.id == c.id) {
+                items.push(c);
+            }
+        }
+    }
+    Ok(items)
+}
+
+/// Kept for adapters that refuse a request built outside the vocabulary.
+pub fn bad_request(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::BadRequest, message)
+}
