@@ -125,21 +125,105 @@ pub fn check_location(loc: &Location) -> Result<()> {
     }
 }
 
-/// Checks a contact: consent first (without it nothing else matters), then name and phone.
+/// What is wrong with a phone number, so that a form can say which part to fix. Never carries
+/// the number itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneProblem {
+    /// Nothing typed.
+    Missing,
+    /// Characters other than digits, spaces, dashes, brackets and a leading `+`.
+    NotDigits,
+    /// Starts with 1 like a mainland mobile, but is not 11 digits long.
+    MobileLength { len: usize },
+    /// Starts with 0 like a landline with its area code, but has too few or too many digits.
+    LandlineLength,
+    /// Seven or eight digits: a landline without its area code.
+    NoAreaCode,
+    /// Neither a mobile nor a landline.
+    Unrecognised,
+}
+
+impl PhoneProblem {
+    /// The reason, for people (Chinese).
+    pub fn zh(self) -> String {
+        match self {
+            PhoneProblem::Missing => "请填写居民电话".into(),
+            PhoneProblem::NotDigits => "电话号码只能有数字（可带空格或短横线）".into(),
+            PhoneProblem::MobileLength { len } => {
+                format!("手机号应为 11 位数字，现在是 {len} 位")
+            }
+            PhoneProblem::LandlineLength => {
+                "固定电话应为区号加 7 到 8 位号码，例如 010-69041234".into()
+            }
+            PhoneProblem::NoAreaCode => "固定电话请加上区号，例如 010-69041234".into(),
+            PhoneProblem::Unrecognised => {
+                "不是手机号（11 位，以 1 开头），也不是带区号的固定电话（以 0 开头）".into()
+            }
+        }
+    }
+}
+
+/// Checks a phone number and returns it without spaces, dashes or brackets. Valid: a mainland
+/// mobile (11 digits starting with 1, optionally after +86), a landline with its area code (0,
+/// then 010/02x and 8 digits, or a 4-digit area code and 7–8 digits), or an international number
+/// after `+` (8–15 digits).
+pub fn check_phone(raw: &str) -> Result<String, PhoneProblem> {
+    let phone: String = raw
+        .chars()
+        .filter(|ch| !matches!(ch, ' ' | '-' | '(' | ')' | '\u{3000}'))
+        .collect();
+    if phone.is_empty() {
+        return Err(PhoneProblem::Missing);
+    }
+    let (plus, digits) = match phone.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, phone.as_str()),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PhoneProblem::NotDigits);
+    }
+    let national = match (plus, digits.strip_prefix("86")) {
+        (true, Some(rest)) => rest,
+        (true, None) => {
+            // Another country's number: its own rules are not ours to check.
+            return if (8..=15).contains(&digits.len()) {
+                Ok(phone)
+            } else {
+                Err(PhoneProblem::Unrecognised)
+            };
+        }
+        (false, _) => digits,
+    };
+    let len = national.len();
+    let ok = match national.as_bytes() {
+        [b'1', ..] if len == 11 => true,
+        [b'1', ..] => return Err(PhoneProblem::MobileLength { len }),
+        // 010 and 02x: a 3-digit area code and an 8-digit number.
+        [b'0', b'1' | b'2', ..] if !plus => len == 11,
+        // Other area codes have 4 digits, then 7 or 8.
+        [b'0', ..] if !plus => (11..=12).contains(&len),
+        [b'0', ..] => return Err(PhoneProblem::Unrecognised),
+        _ if (7..=8).contains(&len) => return Err(PhoneProblem::NoAreaCode),
+        _ => return Err(PhoneProblem::Unrecognised),
+    };
+    if ok {
+        Ok(phone)
+    } else {
+        Err(PhoneProblem::LandlineLength)
+    }
+}
+
+/// Checks a contact: consent first (without it nothing else matters), then name and phone. A
+/// missing phone is a missing field, not a badly typed one.
 pub fn check_contact(c: &NewContact) -> Result<(String, String)> {
     if !c.consent {
         return Err(Error::ConsentRequired);
     }
     let name = check_short("name", &c.name)?;
-    let phone: String = c
-        .phone
-        .chars()
-        .filter(|ch| !matches!(ch, ' ' | '-'))
-        .collect();
-    let digits = phone.strip_prefix('+').unwrap_or(&phone);
-    if !(5..=20).contains(&digits.len()) || !digits.chars().all(|ch| ch.is_ascii_digit()) {
-        return Err(Error::InvalidPhone);
-    }
+    let phone = check_phone(&c.phone).map_err(|p| match p {
+        PhoneProblem::Missing => Error::MissingField { field: "phone" },
+        p => Error::InvalidPhone(p),
+    })?;
     Ok((name, phone))
 }
 
@@ -393,7 +477,10 @@ mod tests {
             phone: "call me".into(),
             consent: true,
         });
-        assert_eq!(build(&r).unwrap_err(), Error::InvalidPhone);
+        assert_eq!(
+            build(&r).unwrap_err(),
+            Error::InvalidPhone(PhoneProblem::NotDigits)
+        );
         r.contact = Some(NewContact {
             name: "张三".into(),
             phone: "138-0013-8000".into(),
@@ -402,6 +489,70 @@ mod tests {
         let (d, c) = build(&r).unwrap();
         assert_eq!(c.unwrap().phone, "13800138000");
         assert_eq!(d.contacts_in, Some("D01".into()));
+    }
+
+    #[test]
+    fn phones_are_mainland_mobiles_or_landlines_with_an_area_code_and_the_fault_is_named() {
+        for good in [
+            "13800138000",
+            "138 0013 8000",
+            "138-0013-8000",
+            "+86 138 0013 8000",
+            "010-69041234",
+            "(010) 6904 1234",
+            "021-12345678",
+            "0755-1234567",
+            "0755-12345678",
+            "+44 20 7946 0958",
+        ] {
+            assert!(check_phone(good).is_ok(), "{good}");
+        }
+        assert_eq!(check_phone("138-0013-8000").unwrap(), "13800138000");
+        for (bad, why) in [
+            ("", PhoneProblem::Missing),
+            ("  ", PhoneProblem::Missing),
+            ("1380013800", PhoneProblem::MobileLength { len: 10 }),
+            ("138001380001", PhoneProblem::MobileLength { len: 12 }),
+            ("+86 1380013800", PhoneProblem::MobileLength { len: 10 }),
+            ("12ab", PhoneProblem::NotDigits),
+            ("call me", PhoneProblem::NotDigits),
+            ("010-6904123", PhoneProblem::LandlineLength),
+            ("0755-123456", PhoneProblem::LandlineLength),
+            ("69041234", PhoneProblem::NoAreaCode),
+            ("6904123", PhoneProblem::NoAreaCode),
+            ("12345", PhoneProblem::MobileLength { len: 5 }),
+            ("555", PhoneProblem::Unrecognised),
+            ("+1", PhoneProblem::Unrecognised),
+        ] {
+            assert_eq!(check_phone(bad), Err(why), "{bad:?}");
+            assert!(!why.zh().is_empty());
+        }
+        assert!(
+            PhoneProblem::MobileLength { len: 10 }
+                .zh()
+                .contains("11 位")
+        );
+    }
+
+    #[test]
+    fn a_name_without_a_phone_asks_for_the_phone() {
+        let mut r = req("路灯不亮");
+        r.contact = Some(NewContact {
+            name: "张三".into(),
+            phone: " ".into(),
+            consent: true,
+        });
+        let e = build(&r).unwrap_err();
+        assert_eq!(e, Error::MissingField { field: "phone" });
+        assert_eq!(e.message_zh(), "缺少必填项：电话");
+        r.contact = Some(NewContact {
+            name: "张三".into(),
+            phone: "1380013800".into(),
+            consent: true,
+        });
+        let e = build(&r).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidPhone);
+        assert!(e.message_zh().contains("11 位"), "{}", e.message_zh());
     }
 
     #[test]

@@ -31,8 +31,9 @@ pub enum Error {
     GridNotInStation { grid: String, station: String },
     #[error("a resident contact needs the resident's consent")]
     ConsentRequired,
-    #[error("phone number is not valid")]
-    InvalidPhone,
+    /// The reason says which part is wrong (never the number).
+    #[error("phone number is not valid: {0:?}")]
+    InvalidPhone(crate::capture::PhoneProblem),
     /// A photo that cannot be attached; the reason is for people (Chinese).
     #[error("photo refused: {0}")]
     InvalidPhoto(String),
@@ -164,7 +165,7 @@ impl Error {
             Error::VisitEnded(_) => ErrorCode::VisitEnded,
             Error::GridNotInStation { .. } => ErrorCode::GridNotInStation,
             Error::ConsentRequired => ErrorCode::ConsentRequired,
-            Error::InvalidPhone => ErrorCode::InvalidPhone,
+            Error::InvalidPhone(_) => ErrorCode::InvalidPhone,
             Error::InvalidPhoto(_) => ErrorCode::InvalidPhoto,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::InvalidId(_) => ErrorCode::InvalidId,
@@ -195,7 +196,7 @@ impl Error {
                 format!("网格 {grid} 不属于代表工作站 {station}")
             }
             Error::ConsentRequired => "登记群众联系方式须先征得本人同意".into(),
-            Error::InvalidPhone => "电话号码格式不正确".into(),
+            Error::InvalidPhone(p) => format!("电话号码不对：{}", p.zh()),
             Error::InvalidPhoto(why) => format!("照片无法使用：{why}"),
             Error::NotFound(what) => format!("未找到：{what}"),
             Error::InvalidId(id) => format!("编号格式不正确：{id}"),
