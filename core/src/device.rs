@@ -31,7 +31,8 @@ pub struct DeviceStatus {
     /// The delegate's grids (入格).
     pub grids: Vec<GridId>,
     pub server: Option<String>,
-    /// The last sync reached the server.
+    /// The server answered lately: the last sync reached it, or a reachability check made when
+    /// the status was asked (`gridvoice_sync::device::REACH_EVERY`).
     pub online: bool,
     /// Records the server has not yet confirmed.
     pub pending: u32,

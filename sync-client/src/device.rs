@@ -4,9 +4,15 @@
 //! The store sits behind an async mutex: a sync session holds it for its duration (the engine
 //! reads and writes documents throughout), so a capture made during a sync waits for the session;
 //! status and progress are kept apart and answer at once.
+//!
+//! "Online" is what the server last said, not a guess: a sync that reached it, or, when the
+//! status is asked and the last word is older than [`REACH_EVERY`], a `GET /healthz` bounded by
+//! [`REACH_TIMEOUT`]. A server that went down after a good sync is "offline" within seconds,
+//! not at the next failed sync.
 
 use std::path::Path;
 use std::sync::Mutex as StdMutex;
+use std::time::{Duration, Instant};
 
 use gridvoice_core::ErrorCode;
 use gridvoice_core::api::{ApiError, Request, Response};
@@ -54,6 +60,11 @@ impl Identity {
     }
 }
 
+/// How old the server's last word may be before the status asks again.
+pub const REACH_EVERY: Duration = Duration::from_secs(15);
+/// The longest a reachability check may hold the status (the home screen waits for it).
+pub const REACH_TIMEOUT: Duration = Duration::from_millis(1500);
+
 #[derive(Debug, Default)]
 struct SyncInfo {
     identity: Identity,
@@ -61,7 +72,24 @@ struct SyncInfo {
     last_error: Option<SyncFailure>,
     syncing: Option<SyncProgress>,
     online: bool,
+    /// When `online` was last learnt from the server (a sync or a reachability check).
+    heard_at: Option<Instant>,
     pending: u32,
+}
+
+/// Whether the server answers `GET /healthz` within [`REACH_TIMEOUT`].
+async fn reachable(server: &str) -> bool {
+    let Ok(base) = http::base_url(server) else {
+        return false;
+    };
+    let Ok(client) = http::client(REACH_TIMEOUT) else {
+        return false;
+    };
+    let probe = client.get(format!("{base}/healthz")).send();
+    matches!(
+        tokio::time::timeout(REACH_TIMEOUT, probe).await,
+        Ok(Ok(r)) if r.status().is_success()
+    )
 }
 
 /// Records and photos the server has not yet confirmed.
@@ -112,7 +140,8 @@ impl DeviceService {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Where the device stands (answers at once, even during a sync).
+    /// Where the device stands (answers at once during a sync; otherwise at most
+    /// [`REACH_TIMEOUT`] later, when the server's last word is older than [`REACH_EVERY`]).
     pub async fn status(&self) -> DeviceStatus {
         // During a sync the store is busy; then the figures it last gave answer.
         if let Ok(store) = self.store.try_lock() {
@@ -123,6 +152,24 @@ impl DeviceService {
             if let Some(n) = pending {
                 info.pending = n;
             }
+        }
+        let ask = {
+            let mut i = self.info();
+            let stale = i.heard_at.is_none_or(|t| t.elapsed() >= REACH_EVERY);
+            match i.identity.server.clone() {
+                Some(server) if i.syncing.is_none() && stale => {
+                    // Marked now, so that status calls arriving meanwhile do not ask too.
+                    i.heard_at = Some(Instant::now());
+                    Some(server)
+                }
+                _ => None,
+            }
+        };
+        if let Some(server) = ask {
+            let up = reachable(&server).await;
+            let mut i = self.info();
+            i.online = up;
+            i.heard_at = Some(Instant::now());
         }
         let i = self.info();
         let who = i.identity.clone();
@@ -189,6 +236,7 @@ impl DeviceService {
             let mut info = self.info();
             info.last_error = None;
             info.online = true;
+            info.heard_at = Some(Instant::now());
         }
         self.wake.notify_one();
         Ok(self.status().await)
@@ -237,6 +285,7 @@ impl DeviceService {
         let mut i = self.info();
         i.syncing = None;
         i.pending = pending;
+        i.heard_at = Some(Instant::now());
         match result {
             Ok(r) => {
                 i.online = true;
@@ -393,7 +442,7 @@ impl DeviceService {
 
     /// Syncs in the background every `every` while `stop` is not done; failures wait for the next
     /// round (the status says why).
-    pub async fn background(&self, every: std::time::Duration, stop: impl Future<Output = ()>) {
+    pub async fn background(&self, every: Duration, stop: impl Future<Output = ()>) {
         let mut stop = std::pin::pin!(stop);
         loop {
             let enrolled = self
@@ -441,11 +490,83 @@ mod send_check {
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
-    use super::DeviceService;
+    use std::time::{Duration, Instant};
+
+    use super::{DeviceService, REACH_EVERY, REACH_TIMEOUT};
     use gridvoice_core::clock::Timestamp;
     use gridvoice_core::ids::{DelegateId, DeviceId, StationId};
     use gridvoice_core::territory::sample;
     use gridvoice_store::DeviceIdentity;
+
+    fn enrolled_store(path: &std::path::Path, server: &str) {
+        let mut store = gridvoice_store::Store::open(path).unwrap();
+        let device = DeviceId::new(&mut gridvoice_store::system::OsIds, Timestamp(0));
+        store
+            .init_device(
+                DeviceIdentity {
+                    device,
+                    delegate: DelegateId::new("D01"),
+                    station: StationId::new("S01"),
+                },
+                sample::small(),
+            )
+            .unwrap();
+        store
+            .set_server_link(&gridvoice_store::ServerLink {
+                server: server.into(),
+                credential: "x".into(),
+                server_peer_id: None,
+                role: "delegate".into(),
+            })
+            .unwrap();
+    }
+
+    /// Issue 9: home said 在线 while the server was down, until a sync failed. After a good sync
+    /// the server stops; once the last word is stale the status asks again and says offline.
+    /// A server that answers /healthz is online.
+    #[tokio::test]
+    async fn online_means_the_server_answered_lately() {
+        let dir = tempfile::tempdir().unwrap();
+        // A port nobody listens on: taken, then let go.
+        let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let down = format!("http://{}", gone.local_addr().unwrap());
+        drop(gone);
+        let path = dir.path().join("down.sqlite");
+        enrolled_store(&path, &down);
+        let svc = DeviceService::open(&path).unwrap();
+        {
+            // What a good sync a while ago left behind.
+            let mut i = svc.info();
+            i.online = true;
+            i.heard_at = Some(Instant::now());
+        }
+        assert!(
+            svc.status().await.online,
+            "fresh word from the server stands"
+        );
+        svc.info().heard_at = Some(Instant::now() - REACH_EVERY);
+        let started = Instant::now();
+        assert!(!svc.status().await.online, "the server is down: offline");
+        assert!(started.elapsed() <= REACH_TIMEOUT + Duration::from_millis(500));
+
+        // The smallest server that answers /healthz.
+        let up = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", up.local_addr().unwrap());
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            for mut sock in up.incoming().flatten() {
+                let mut buf = [0u8; 1024];
+                let _ = sock.read(&mut buf);
+                let _ = sock.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
+            }
+        });
+        let path = dir.path().join("up.sqlite");
+        enrolled_store(&path, &url);
+        let svc = DeviceService::open(&path).unwrap();
+        assert!(svc.status().await.online, "the server answers: online");
+    }
 
     /// The home screen asks for the status while a sync holds the store: it must still say who
     /// the phone belongs to, not "not enrolled".
