@@ -140,18 +140,11 @@ pub fn bearer(headers: &HeaderMap) -> Option<Credential> {
     v.strip_prefix("Bearer ").map(|t| Credential::new(t.trim()))
 }
 
-/// [`bearer`] as a plain string, for the sync route (`ws.rs`), which merges it with `?token=`.
-// TODO(issue 8): the sync route takes `bearer` and `AppInner::authenticate` a `&Credential`; then
-// this goes.
-pub fn credential(headers: &HeaderMap) -> Option<String> {
-    bearer(headers).map(|c| c.expose().to_owned())
-}
-
 async fn caller(app: &App, headers: &HeaderMap) -> Result<Principal, HttpError> {
     let Some(token) = bearer(headers) else {
         return Err(HttpError::unauthorized());
     };
-    app.authenticate(token.expose().to_owned())
+    app.authenticate(token)
         .await
         .ok_or_else(HttpError::unauthorized)
 }

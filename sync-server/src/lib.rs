@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gridvoice_core::access::Principal;
+use gridvoice_core::boundary::Credential;
 use gridvoice_core::ids::{DeviceId, DocId};
 use gridvoice_core::territory::Territory;
 use gridvoice_store::Store;
@@ -109,9 +110,9 @@ pub type App = Arc<AppInner>;
 
 impl AppInner {
     /// The device a credential belongs to (not revoked), checked off the async threads.
-    pub async fn authenticate(self: &Arc<Self>, credential: String) -> Option<Principal> {
+    pub async fn authenticate(self: &Arc<Self>, credential: Credential) -> Option<Principal> {
         let auth = self.auth.clone();
-        tokio::task::spawn_blocking(move || auth.authenticate(&credential).ok().flatten())
+        tokio::task::spawn_blocking(move || auth.authenticate(credential.expose()).ok().flatten())
             .await
             .ok()
             .flatten()

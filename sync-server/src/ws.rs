@@ -17,11 +17,12 @@ use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt, future};
 use gridvoice_core::ErrorCode;
 use gridvoice_core::access::{Principal, Refusal};
+use gridvoice_core::boundary::Credential;
 use gridvoice_core::ids::{DeviceId, DocId};
 use samod::{PeerId, Transport};
 
 use crate::App;
-use crate::http::{HttpError, credential};
+use crate::http::{HttpError, bearer};
 use crate::policy::peer_id_of;
 
 pub async fn sync_ws(
@@ -30,7 +31,7 @@ pub async fn sync_ws(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let token = credential(&headers).or_else(|| q.get("token").cloned());
+    let token = bearer(&headers).or_else(|| q.get("token").map(Credential::new));
     let principal = match token {
         Some(t) => app.authenticate(t).await,
         None => None,
