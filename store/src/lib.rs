@@ -687,7 +687,7 @@ impl Store {
 pub struct ServerLink {
     /// Base URL, e.g. `https://sync.example.cn` (the sync socket is `<server>/sync`).
     pub server: String,
-    pub credential: String,
+    pub credential: gridvoice_core::boundary::Credential,
     /// The server's peer id as enrolment reported it (`None`: accept what its `peer` message says).
     pub server_peer_id: Option<String>,
     /// The role the credential is bound to (`gridvoice_core::access::Role` code).

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 
 use gridvoice_core::ErrorCode;
 use gridvoice_core::api::{ApiError, Request, Response};
-use gridvoice_core::boundary::Credential;
 use gridvoice_core::clock::{Clock, Timestamp};
 use gridvoice_core::device::{
     DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved,
@@ -383,7 +382,7 @@ impl DeviceService {
         };
         let fetched = http::download_photo(
             &link.server,
-            &Credential::new(link.credential),
+            &link.credential,
             &hash,
             Limits::default().connect_timeout,
         )
@@ -514,7 +513,7 @@ mod tests {
         store
             .set_server_link(&gridvoice_store::ServerLink {
                 server: server.into(),
-                credential: "x".into(),
+                credential: gridvoice_core::boundary::Credential::new("x"),
                 server_peer_id: None,
                 role: "delegate".into(),
             })

@@ -159,7 +159,7 @@ pub(crate) async fn enrol(
     }
     store.set_server_link(&ServerLink {
         server: base,
-        credential: r.credential.expose().to_owned(),
+        credential: r.credential.clone(),
         server_peer_id: r.server_peer_id,
         role: r.role.code().to_owned(),
     })?;

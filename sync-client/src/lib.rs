@@ -99,7 +99,7 @@ impl SyncConfig {
         let link = store.server_link()?.ok_or(Error::NotEnrolled)?;
         Ok(SyncConfig {
             server: http::base_url(&link.server)?,
-            credential: Credential::new(link.credential),
+            credential: link.credential,
             peer_id: peer_id(&identity.device),
             server_peer_id: link.server_peer_id,
             token_in_query: false,

@@ -196,7 +196,7 @@ impl Device {
         self.store
             .set_server_link(&ServerLink {
                 server: server.to_owned(),
-                credential: self.token.clone(),
+                credential: gridvoice_core::boundary::Credential::new(self.token.clone()),
                 server_peer_id: Some(SERVER_PEER.into()),
                 role: "delegate".into(),
             })

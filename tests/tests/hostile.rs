@@ -125,7 +125,13 @@ async fn broken_and_hostile_frames_are_refused_and_honest_devices_carry_on() {
     let wang_cfg = SyncConfig::from_store(&wang).unwrap();
     sync_once(&mut wang, &wang_cfg, &mut |_| {}).await.unwrap();
     assert_eq!(demands_on_server(&server.app).await, 1);
-    let cred = wang.server_link().unwrap().unwrap().credential;
+    let cred = wang
+        .server_link()
+        .unwrap()
+        .unwrap()
+        .credential
+        .expose()
+        .to_owned();
     let me = wang_cfg.peer_id.clone();
 
     // A text frame: the protocol is binary.

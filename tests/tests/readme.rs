@@ -19,7 +19,10 @@ fn readme() -> String {
 
 /// The text between `start` and the next `end` after it.
 fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text.find(start).unwrap_or_else(|| panic!("README lacks {start:?}")) + start.len();
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("README lacks {start:?}"))
+        + start.len();
     let len = text[from..].find(end).unwrap();
     &text[from..from + len]
 }
@@ -28,10 +31,17 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
 fn the_readme_position_and_grid_belong_to_the_demo_delegates_station() {
     let text = readme();
     let t = gridvoice_core::demo::gulou().unwrap();
-    assert!(text.contains("D01 王建国"), "the README names the demo delegate");
+    assert!(
+        text.contains("D01 王建国"),
+        "the README names the demo delegate"
+    );
     let station = t.delegate(&"D01".into()).unwrap().station.clone();
 
-    let json = between(&text, "localStorage.setItem(\"gridvoice.fixedLocation\", '", "'");
+    let json = between(
+        &text,
+        "localStorage.setItem(\"gridvoice.fixedLocation\", '",
+        "'",
+    );
     let fix: serde_json::Value = serde_json::from_str(json).unwrap();
     let (lat, lon) = (fix["lat"].as_f64().unwrap(), fix["lon"].as_f64().unwrap());
     let placed = Locator::new(&t)

@@ -10,9 +10,7 @@
     reason = "a test that cannot go on fails loudly"
 )]
 
-use gridvoice_core::api::{
-    DemandFilter, NewContact, RecordDemand, Request, Response, StartVisit,
-};
+use gridvoice_core::api::{DemandFilter, NewContact, RecordDemand, Request, Response, StartVisit};
 use gridvoice_core::clock::{FixedClock, SeededIds, Timestamp};
 use gridvoice_core::ids::{DemandId, DeviceId, VisitId};
 use gridvoice_core::service::{self, Ctx, Outcome};
@@ -47,7 +45,11 @@ fn request(
         0 => Request::StartVisit(StartVisit {
             grid: grid.as_str().into(),
             place: "社区活动室".into(),
-            topic: if rng.random_bool(0.1) { String::new() } else { "环境整治".into() },
+            topic: if rng.random_bool(0.1) {
+                String::new()
+            } else {
+                "环境整治".into()
+            },
             delegates: Vec::new(),
         }),
         1 if !visits.is_empty() => Request::EndVisit {
@@ -59,7 +61,11 @@ fn request(
             demand: *demands.choose(rng).unwrap(),
             contact: NewContact {
                 name: "张阿姨".into(),
-                phone: if rng.random_bool(0.2) { "123".into() } else { "13800138000".into() },
+                phone: if rng.random_bool(0.2) {
+                    "123".into()
+                } else {
+                    "13800138000".into()
+                },
                 consent: rng.random_bool(0.9),
             },
         },
@@ -83,7 +89,11 @@ fn request(
             category: (*CATEGORIES.choose(rng).unwrap()).into(),
             grid: Some(grid.as_str().into()),
             location: None,
-            visit: if rng.random_bool(0.3) { visits.choose(rng).copied() } else { None },
+            visit: if rng.random_bool(0.3) {
+                visits.choose(rng).copied()
+            } else {
+                None
+            },
             contact: rng.random_bool(0.3).then(|| NewContact {
                 name: "李师傅".into(),
                 phone: "010-64041234".into(),
@@ -103,7 +113,8 @@ fn run(store: &mut Store, req: Request, seed: u64, at: i64) -> Result<Outcome, S
         clock: &clock,
         ids: &mut ids,
     };
-    service::handle(store, &who, &mut ctx, req).map_err(|e| format!("{:?}", gridvoice_core::api::ApiError::from(e)))
+    service::handle(store, &who, &mut ctx, req)
+        .map_err(|e| format!("{:?}", gridvoice_core::api::ApiError::from(e)))
 }
 
 #[test]
@@ -162,5 +173,8 @@ fn the_same_request_gives_the_same_effects_on_a_device_and_on_the_server() {
             }
         }
     }
-    assert!(writes > 10, "seed {seed}: too few writes to mean anything ({writes})");
+    assert!(
+        writes > 10,
+        "seed {seed}: too few writes to mean anything ({writes})"
+    );
 }

@@ -86,7 +86,7 @@ fn principal(dir: &Path, store: &Store) -> Principal {
     let link = store.server_link().unwrap().unwrap();
     AuthDb::open(&auth_path(dir))
         .unwrap()
-        .authenticate(&link.credential)
+        .authenticate(link.credential.expose())
         .unwrap()
         .unwrap()
 }

@@ -90,7 +90,7 @@ fn the_server_link_is_kept_and_its_credential_never_printed() {
     assert_eq!(alice.store.server_link().unwrap(), None);
     let link = ServerLink {
         server: "http://127.0.0.1:1".into(),
-        credential: "s3cret-credential".into(),
+        credential: gridvoice_core::boundary::Credential::new("s3cret-credential"),
         server_peer_id: Some("srv-1".into()),
         role: "delegate".into(),
     };

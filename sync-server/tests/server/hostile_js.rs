@@ -246,7 +246,9 @@ async fn a_delegate_credential_in_a_stock_client_cannot_forge_another_stations_d
     phone
         .set_server_link(&gridvoice_store::ServerLink {
             server: format!("http://{}", running.addr),
-            credential: wang_p.credential.clone().unwrap(),
+            credential: gridvoice_core::boundary::Credential::new(
+                wang_p.credential.clone().unwrap(),
+            ),
             server_peer_id: Some("gridvoice-server".into()),
             role: Role::StationHead.code().into(),
         })
