@@ -51,19 +51,21 @@ pub fn judge(
     }
     let mut after = base.clone();
     let before_heads = base.get_heads();
-    if after.apply_changes(fresh).is_err() {
+    // The patches of this apply alone (far cheaper than diffing heads on a large document).
+    let mut log = automerge::PatchLog::active();
+    if after.apply_changes_log_patches(fresh, &mut log).is_err() {
         return Err(Refusal::Unreadable);
     }
-    let after_heads = after.get_heads();
-    if before_heads == after_heads {
+    if before_heads == after.get_heads() {
         return Ok(());
     }
+    let patches = after.make_patches(&mut log);
     let info = doc::info(base).map_err(|_| Refusal::Unreadable)?;
     if doc::info(&after).ok().as_ref() != Some(&info) || root(base) != root(&after) {
         return Err(Refusal::FixedFieldChanged);
     }
     let author = Author::of(&writer.who.person, writer.territory).ok_or(Refusal::UnknownAuthor)?;
-    for (c, key) in touched(&after, &before_heads, &after_heads)? {
+    for (c, key) in touched(patches)? {
         let ctx = RecordCtx {
             base,
             after: &after,
@@ -95,13 +97,9 @@ fn root(doc: &Automerge) -> Vec<(String, Vec<String>)> {
 }
 
 /// Every record the changes touched, and refusal for anything else they touched.
-fn touched(
-    after: &Automerge,
-    before: &[automerge::ChangeHash],
-    now: &[automerge::ChangeHash],
-) -> Result<BTreeSet<(Collection, String)>, Refusal> {
+fn touched(patches: Vec<automerge::Patch>) -> Result<BTreeSet<(Collection, String)>, Refusal> {
     let mut out = BTreeSet::new();
-    for patch in after.diff(before, now) {
+    for patch in patches {
         let mut props = patch.path.iter().map(|(_, p)| p);
         let (first, second) = (props.next(), props.next());
         let collection = |name: &str| collection_of(name).ok_or(Refusal::FixedFieldChanged);
