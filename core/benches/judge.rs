@@ -116,7 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          | station document | `access::changes::judge` (copy, apply with a patch log, read and check each touched record) | baseline in the same run: copy the document and apply the same changes |\n\
          |---|---|---|\n{}\n\n\
          The judge works on a copy of the document as samod holds it, so its floor is that copy plus the apply: what it adds beyond \
-         the baseline is the diff and the reading of the records the upload touched. It runs only for sync messages that carry \
+         the baseline is the patch log and the reading of the records the upload touched. It runs only for sync messages that carry \
          changes; a device in step sends none.",
         rows.join("\n")
     );
