@@ -718,7 +718,9 @@ pub struct Receipt {
 /// Decodes what a peer sent. A sync message's chunk may be one change, several changes back to
 /// back (the v2 sync format), or a whole saved document; each piece is split off by its header and
 /// decoded on its own. Bytes that do not decode are refused whole.
-fn decode_chunks(encoded: &[Vec<u8>]) -> Result<Vec<Change>> {
+/// The changes in Automerge storage chunks: documents (every change they hold), single changes
+/// (plain or compressed) and bundles. Used for what samod stores and for what devices send.
+pub fn decode_chunks(encoded: &[Vec<u8>]) -> Result<Vec<Change>> {
     let corrupt = |what: String| Error::from(gridvoice_core::Error::CorruptDocument(what));
     let mut changes = Vec::with_capacity(encoded.len());
     for bytes in encoded {
@@ -730,6 +732,13 @@ fn decode_chunks(encoded: &[Vec<u8>]) -> Result<Vec<Change>> {
                         .map_err(|e| corrupt(format!("document chunk does not decode: {e}")))?;
                     changes.extend(doc.get_changes(&[]));
                 }
+                // A bundle: several changes in one chunk (what Automerge's sync sends in bulk).
+                3 => changes.extend(
+                    automerge::Bundle::try_from(piece.whole)
+                        .map_err(|e| corrupt(format!("bundle does not decode: {e}")))?
+                        .to_changes()
+                        .map_err(|e| corrupt(format!("bundle does not decode: {e}")))?,
+                ),
                 _ => changes.push(
                     Change::from_bytes(piece.whole.to_vec())
                         .map_err(|e| corrupt(format!("change chunk does not decode: {e}")))?,

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use automerge::{Automerge, Change};
+use automerge::Change;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -202,23 +202,18 @@ fn frame_fields(frame: &[u8]) -> Option<Frame> {
     Some(Frame { ty: ty?, doc, data })
 }
 
-/// The changes a sync message carries (whole documents are expanded into their changes).
-fn changes_of(data: &[u8]) -> Vec<Change> {
+/// The changes a sync message carries (documents and bundles expanded into their changes).
+/// `Err` when the message or one of its chunks does not decode: such a frame is refused, never
+/// passed on unjudged.
+fn changes_of(data: &[u8]) -> Result<Vec<Change>, ()> {
     let Ok(msg) = automerge::sync::Message::decode(data) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let mut changes = Vec::new();
-    for chunk in msg.changes.iter() {
-        match Change::from_bytes(chunk.to_vec()) {
-            Ok(c) => changes.push(c),
-            Err(_) => {
-                if let Ok(doc) = Automerge::load(chunk) {
-                    changes.extend(doc.get_changes(&[]));
-                }
-            }
-        }
+    let chunks: Vec<Vec<u8>> = msg.changes.iter().map(|c| c.to_vec()).collect();
+    if chunks.is_empty() {
+        return Ok(Vec::new());
     }
-    changes
+    gridvoice_store::decode_chunks(&chunks).map_err(|_| ())
 }
 
 /// Judges one incoming frame: its changes' authors (actors) and, under the authority rule, what
@@ -236,7 +231,9 @@ async fn check_frame(app: &App, who: &Principal, frame: &[u8]) -> Result<(), Ref
     if ty != "sync" && ty != "request" {
         return Ok(());
     }
-    let changes = changes_of(&data);
+    let Ok(changes) = changes_of(&data) else {
+        return Err(Refused::Rule(Refusal::Unreadable));
+    };
     if changes.is_empty() {
         return Ok(());
     }
