@@ -58,6 +58,12 @@ pub enum Request {
     ContactsOf {
         demand: DemandId,
     },
+    /// Proposed duplicate clusters among a station's open demands (`core::cluster`). A station's
+    /// people get their own station's; the office names one.
+    Clusters {
+        #[serde(default)]
+        station: Option<crate::ids::StationId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -341,6 +347,10 @@ pub enum Response {
     },
     Contacts {
         items: Vec<crate::model::Contact>,
+    },
+    Clusters {
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+        items: Vec<crate::cluster::Cluster>,
     },
 }
 

@@ -10,6 +10,7 @@ pub mod boundary;
 pub mod capture;
 pub mod category;
 pub mod clock;
+pub mod cluster;
 pub mod demo;
 pub mod device;
 pub mod doc;

@@ -54,6 +54,8 @@ pub trait State {
         holder: &DelegateId,
         demand: &DemandId,
     ) -> Result<Vec<Contact>, Self::Error>;
+    /// Every demand of a station that is still open to review (recorded or reviewed).
+    fn open_demands(&mut self, station: &StationId) -> Result<Vec<DemandView>, Self::Error>;
     /// Whether a photo is stored here.
     fn has_photo(&mut self, hash: &str) -> Result<bool, Self::Error>;
     /// Point → grid.
@@ -215,6 +217,19 @@ pub fn handle<S: State>(
         Request::ContactsOf { demand } => {
             let items = contacts_of(state, who, &demand)?;
             Ok(Outcome::read(Response::Contacts { items }))
+        }
+        Request::Clusters { station } => {
+            let station = match (scope(who)?, station) {
+                (Some(own), _) => own,
+                (None, Some(s)) => s,
+                (None, None) => return Err(Error::MissingField { field: "station" }.into()),
+            };
+            if state.territory()?.station(&station).is_none() {
+                return Err(Error::UnknownStation(station.to_string()).into());
+            }
+            let open = state.open_demands(&station)?;
+            let items = crate::cluster::clusters(&open, state.territory()?);
+            Ok(Outcome::read(Response::Clusters { items }))
         }
     }
 }

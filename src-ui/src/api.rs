@@ -46,6 +46,7 @@ fn unexpected(resp: &Response) -> ApiError {
         Response::Demands { .. } => "demands",
         Response::ContactAttached { .. } => "contact_attached",
         Response::Contacts { .. } => "contacts",
+        Response::Clusters { .. } => "clusters",
     };
     transport_error(format!("本机服务返回了意外的结果（{kind}）"))
 }

@@ -265,6 +265,16 @@ pub fn get_visit(conn: &Connection, id: &str, station: Option<&str>) -> Result<O
         .optional()?)
 }
 
+/// Every demand of a station still open to review (recorded or reviewed), oldest first.
+pub fn open_demands(conn: &Connection, station: &str) -> Result<Vec<DemandView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT view FROM demands WHERE station = ?1 AND status IN ('recorded', 'reviewed')
+         ORDER BY recorded_at, id",
+    )?;
+    let rows = stmt.query_map([station], |r| parse_view(&r.get::<_, String>(0)?))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Visits, newest first, within one station when `station` is given.
 pub fn list_visits(conn: &Connection, station: Option<&str>) -> Result<Vec<VisitView>> {
     let mut stmt = conn.prepare_cached(

@@ -149,6 +149,10 @@ impl State for Store {
         contacts_in(self, &id, demand)
     }
 
+    fn open_demands(&mut self, station: &StationId) -> Result<Vec<DemandView>> {
+        projection::open_demands(self.connection(), station.as_str())
+    }
+
     fn has_photo(&mut self, hash: &str) -> Result<bool> {
         Store::has_photo(self, hash)
     }

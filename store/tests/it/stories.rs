@@ -265,3 +265,41 @@ fn a_capture_is_pending_until_the_server_confirms_its_change() {
         vec![receipt.hash]
     );
 }
+
+/// Two delegates of station S01 record the same lift problem in one grid, in other words, offline;
+/// a parking problem sits beside them. Back at the station the head's device holds all three and
+/// asks for duplicate clusters: one cluster, the two lift demands.
+#[test]
+fn the_head_sees_the_same_lift_problem_from_two_delegates_as_one_cluster() {
+    let mut zhao = Device::in_memory("D03", 41);
+    let mut wang = Device::in_memory("D01", 42);
+    let first = zhao.record(
+        "3号楼电梯经常停运，老人上下楼困难，希望尽快维修",
+        "电梯维保",
+        GRID_A1,
+    );
+    let other = zhao.record(
+        "小区停车位严重不足，晚上车辆乱停占用消防通道",
+        "停车",
+        GRID_A1,
+    );
+    let second = wang.record(
+        "三号楼的电梯隔三差五就坏，老年人出门很不方便",
+        "电梯维保",
+        GRID_A1,
+    );
+    let station = gridvoice_core::ids::DocId::for_station(&"S01".into());
+    let changes = zhao.store.changes_since(&station, &[]).unwrap();
+    wang.store.apply_changes(&station, &changes).unwrap();
+    let Response::Clusters { items } = wang.call(Request::Clusters { station: None }).unwrap()
+    else {
+        panic!("not clusters")
+    };
+    assert_eq!(items.len(), 1, "{items:?}");
+    let mut got = items[0].demands.clone();
+    got.sort();
+    let mut want = vec![first.demand.id, second.demand.id];
+    want.sort();
+    assert_eq!(got, want);
+    assert!(!items[0].demands.contains(&other.demand.id));
+}

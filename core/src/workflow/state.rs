@@ -1,244 +1,14 @@
-//! Workflow: every record carries an append-only list of events (who, device, when, what), and its
-//! current state is derived from that list, deterministically, on every replica.
-//!
-//! Each event names the events its author had seen (`prev`, the heads of the record's event graph
-//! when it was written). Two *decisions* that did not see each other are concurrent: when the latest
-//! decisions of a record are concurrent and disagree, the record is flagged **needs decision** and
-//! both are kept; a later decision that has seen them all settles it. Nothing is ever dropped.
-//!
-//! ```
-//! use gridvoice_core::clock::Timestamp;
-//! use gridvoice_core::ids::{DeviceId, EventId};
-//! use gridvoice_core::workflow::{Actor, Event, EventKind, derive_demand, DemandStatus};
-//! use uuid::Uuid;
-//!
-//! let ev = |n: u128, prev: Vec<EventId>, what| Event {
-//!     id: EventId(Uuid::from_u128(n)),
-//!     at: Timestamp(n as i64),
-//!     by: Actor::Staff("office-1".into()),
-//!     device: DeviceId(Uuid::nil()),
-//!     prev,
-//!     what,
-//! };
-//! let a = ev(1, vec![], EventKind::Closed { note: None });
-//! let b = ev(2, vec![], EventKind::Withdrawn { reason: "重复".into() });
-//! let state = derive_demand(&[a, b]);
-//! assert!(state.needs_decision);
-//! assert_eq!(state.conflicting.len(), 2);
-//! ```
+//! What a record's events add up to: the statuses and the derivations, the same on every replica.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::{Event, EventKind, causal_order, concurrent_decisions};
 use crate::clock::Timestamp;
-use crate::ids::{DelegateId, DemandId, DeviceId, EventId, HandlingUnitId, StaffId, SuggestionId};
+use crate::ids::{DelegateId, DemandId, EventId, HandlingUnitId, SuggestionId};
 use crate::model::WhistleRoute;
 use crate::territory::HandlingLevel;
-
-/// Who did something.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(tag = "role", content = "id", rename_all = "snake_case")]
-pub enum Actor {
-    Delegate(DelegateId),
-    Staff(StaffId),
-}
-
-/// One workflow event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    pub id: EventId,
-    pub at: Timestamp,
-    pub by: Actor,
-    pub device: DeviceId,
-    /// The record's event heads the author had seen when writing this one.
-    #[serde(default)]
-    pub prev: Vec<EventId>,
-    #[serde(flatten)]
-    pub what: EventKind,
-}
-
-/// What happened. Unknown kinds from newer versions are kept as [`EventKind::Unknown`] and ignored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum EventKind {
-    // ---- demands ----
-    /// The station head has read it (分析研判).
-    Reviewed {
-        note: Option<String>,
-    },
-    /// Joined into another demand as a duplicate; its residents are kept.
-    JoinedInto {
-        target: DemandId,
-    },
-    /// Taken into a delegate suggestion.
-    AddedToSuggestion {
-        suggestion: SuggestionId,
-    },
-    /// A resident contact was attached (the contact itself lives in the delegate's contacts document).
-    ContactAttached {
-        delegate: DelegateId,
-    },
-    Withdrawn {
-        reason: String,
-    },
-    // ---- demands and suggestions ----
-    /// Sent to a handling unit with a deadline.
-    Routed {
-        unit: HandlingUnitId,
-        deadline: Timestamp,
-    },
-    /// The handling unit answered.
-    Answered {
-        text: String,
-        resolved: bool,
-    },
-    /// The answer was fed back to the resident (件件有回音).
-    FedBack {
-        satisfied: Option<bool>,
-        note: Option<String>,
-    },
-    Closed {
-        note: Option<String>,
-    },
-    Reopened {
-        reason: String,
-    },
-    Note {
-        text: String,
-    },
-    // ---- suggestions ----
-    Classified {
-        level: HandlingLevel,
-    },
-    Whistled {
-        route: WhistleRoute,
-        note: Option<String>,
-    },
-    // ---- visits ----
-    VisitEnded {
-        attendance: u32,
-        delegates: Vec<DelegateId>,
-    },
-    #[serde(other)]
-    Unknown,
-}
-
-impl EventKind {
-    /// Decisions move a record's state; two concurrent, different decisions need a person.
-    pub fn is_decision(&self) -> bool {
-        matches!(
-            self,
-            EventKind::JoinedInto { .. }
-                | EventKind::AddedToSuggestion { .. }
-                | EventKind::Withdrawn { .. }
-                | EventKind::Routed { .. }
-                | EventKind::Answered { .. }
-                | EventKind::FedBack { .. }
-                | EventKind::Closed { .. }
-                | EventKind::Reopened { .. }
-                | EventKind::Classified { .. }
-                | EventKind::Whistled { .. }
-                | EventKind::VisitEnded { .. }
-        )
-    }
-}
-
-/// The events in a deterministic causal order: an event after everything it names in `prev`,
-/// ties broken by time and then id. References to unknown events are ignored.
-pub fn causal_order(events: &[Event]) -> Vec<&Event> {
-    let index: HashMap<EventId, usize> =
-        events.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
-    let mut waiting_on = vec![0usize; events.len()];
-    let mut unlocks: Vec<Vec<usize>> = vec![Vec::new(); events.len()];
-    for (i, e) in events.iter().enumerate() {
-        let known: BTreeSet<usize> = e
-            .prev
-            .iter()
-            .filter_map(|p| index.get(p).copied())
-            .collect();
-        for p in known {
-            if p != i {
-                waiting_on[i] += 1;
-                unlocks[p].push(i);
-            }
-        }
-    }
-    let key = |i: usize| (events[i].at, events[i].id, i);
-    let mut ready: BTreeSet<(Timestamp, EventId, usize)> = (0..events.len())
-        .filter(|&i| waiting_on[i] == 0)
-        .map(key)
-        .collect();
-    let mut out = Vec::with_capacity(events.len());
-    let mut placed = vec![false; events.len()];
-    while let Some(first) = ready.pop_first() {
-        let i = first.2;
-        placed[i] = true;
-        out.push(&events[i]);
-        for &j in &unlocks[i] {
-            waiting_on[j] -= 1;
-            if waiting_on[j] == 0 {
-                ready.insert(key(j));
-            }
-        }
-    }
-    // A cycle cannot be written by this program; if a peer sent one, keep its events anyway.
-    let mut rest: Vec<usize> = (0..events.len()).filter(|&i| !placed[i]).collect();
-    rest.sort_by_key(|&i| key(i));
-    out.extend(rest.into_iter().map(|i| &events[i]));
-    out
-}
-
-/// The current heads of a record's event graph: the events no other event names in `prev`.
-/// A new event's `prev` is this.
-pub fn heads(events: &[Event]) -> Vec<EventId> {
-    let named: BTreeSet<EventId> = events.iter().flat_map(|e| e.prev.iter().copied()).collect();
-    let mut out: Vec<EventId> = events
-        .iter()
-        .map(|e| e.id)
-        .filter(|id| !named.contains(id))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// The latest decisions that disagree without having seen each other; empty when settled.
-pub fn concurrent_decisions(events: &[Event]) -> Vec<EventId> {
-    let index: HashMap<EventId, &Event> = events.iter().map(|e| (e.id, e)).collect();
-    // Ancestors of each decision, by walking `prev`.
-    let ancestors = |start: &Event| -> BTreeSet<EventId> {
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<EventId> = start.prev.clone();
-        while let Some(id) = stack.pop() {
-            if seen.insert(id)
-                && let Some(e) = index.get(&id)
-            {
-                stack.extend(e.prev.iter().copied());
-            }
-        }
-        seen
-    };
-    let decisions: Vec<&Event> = events.iter().filter(|e| e.what.is_decision()).collect();
-    let mut superseded = BTreeSet::new();
-    for d in &decisions {
-        for a in ancestors(d) {
-            superseded.insert(a);
-        }
-    }
-    let latest: Vec<&Event> = decisions
-        .into_iter()
-        .filter(|d| !superseded.contains(&d.id))
-        .collect();
-    let disagree = latest.windows(2).any(|w| w[0].what != w[1].what);
-    if latest.len() > 1 && disagree {
-        let mut ids: Vec<EventId> = latest.iter().map(|e| e.id).collect();
-        ids.sort();
-        ids
-    } else {
-        Vec::new()
-    }
-}
 
 /// Where a demand stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -473,12 +243,11 @@ pub fn derive_suggestion(level: HandlingLevel, events: &[Event]) -> SuggestionSt
     s
 }
 
-/// Groups events by the record they belong to (keyed by the record's id string).
-pub type EventsByRecord = BTreeMap<String, Vec<Event>>;
-
 #[cfg(test)]
 mod tests {
+    use super::super::{Actor, heads};
     use super::*;
+    use crate::ids::DeviceId;
     use uuid::Uuid;
 
     fn ev(n: u128, prev: &[u128], what: EventKind) -> Event {
