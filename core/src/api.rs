@@ -64,6 +64,55 @@ pub enum Request {
         #[serde(default)]
         station: Option<crate::ids::StationId>,
     },
+    // ---- the station head's decisions (分析研判) ----
+    /// The head has read a demand.
+    Review {
+        demand: DemandId,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Join a duplicate into another demand of the station; its residents are kept.
+    Join {
+        demand: DemandId,
+        into: DemandId,
+    },
+    /// Form a delegate suggestion from demands; title, text and level are drafted when absent.
+    FormSuggestion(FormSuggestion),
+    /// Set a suggestion's handling level.
+    Classify {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        suggestion: crate::ids::SuggestionId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        level: crate::territory::HandlingLevel,
+    },
+    /// Whistle (吹哨) a suggestion by one of the four routes.
+    Whistle {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        suggestion: crate::ids::SuggestionId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        route: crate::model::WhistleRoute,
+        /// Whom the whistle calls (a department, a body).
+        #[serde(default)]
+        note: Option<String>,
+    },
+}
+
+/// A suggestion to form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FormSuggestion {
+    pub demands: Vec<DemandId>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub level: Option<crate::territory::HandlingLevel>,
+    /// Made by the caller when it has one (drafts, retries).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub id: Option<crate::ids::SuggestionId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -291,10 +340,15 @@ impl VisitView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SuggestionView {
     #[serde(flatten)]
     pub suggestion: Suggestion,
+    /// Derived from the events (`workflow::SuggestionState`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub state: SuggestionState,
+    /// The events, in causal order (`workflow::Event`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub history: Vec<Event>,
 }
 
@@ -352,6 +406,7 @@ pub enum Response {
         #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
         items: Vec<crate::cluster::Cluster>,
     },
+    Suggestion(Box<SuggestionView>),
 }
 
 /// The error every interface returns: a stable code and a message for people (Chinese). Detail

@@ -51,6 +51,21 @@ pub enum Error {
     InvalidTerritory(String),
     #[error("automerge: {0}")]
     Automerge(String),
+    /// A decision on a demand that is already joined, withdrawn, closed or taken into a
+    /// suggestion.
+    #[error("demand {id} is {status}: no more decisions")]
+    DemandSettled { id: String, status: &'static str },
+    #[error("a demand is joined only into another demand of the same station")]
+    JoinAcrossStations,
+    #[error("a demand cannot be joined into itself")]
+    JoinSelf,
+    #[error("a suggestion needs at least one demand")]
+    EmptySuggestion,
+    #[error("whistle route {route} does not fit a {level}-level suggestion")]
+    RouteDoesNotFit {
+        route: &'static str,
+        level: &'static str,
+    },
     /// A write the authority rule refuses (`crate::access::authority`).
     #[error("not permitted: {0:?}")]
     NotPermitted(crate::access::Refusal),
@@ -103,6 +118,11 @@ pub enum ErrorCode {
     Offline,
     /// The authority rule refuses this write for this person (`core::access::authority`).
     NotPermitted,
+    DemandSettled,
+    JoinAcrossStations,
+    JoinSelf,
+    EmptySuggestion,
+    RouteDoesNotFit,
     /// The server refused a sync message whose changes break the authority rule; nothing of it
     /// was stored.
     ChangeRefused,
@@ -145,6 +165,11 @@ impl ErrorCode {
             ErrorCode::UseSync => "USE_SYNC",
             ErrorCode::Offline => "OFFLINE",
             ErrorCode::NotPermitted => "NOT_PERMITTED",
+            ErrorCode::DemandSettled => "DEMAND_SETTLED",
+            ErrorCode::JoinAcrossStations => "JOIN_ACROSS_STATIONS",
+            ErrorCode::JoinSelf => "JOIN_SELF",
+            ErrorCode::EmptySuggestion => "EMPTY_SUGGESTION",
+            ErrorCode::RouteDoesNotFit => "ROUTE_DOES_NOT_FIT",
             ErrorCode::ChangeRefused => "CHANGE_REFUSED",
         }
     }
@@ -174,6 +199,11 @@ impl Error {
             Error::UnsupportedSchema { .. } => ErrorCode::UnsupportedSchema,
             Error::InvalidTerritory(_) => ErrorCode::InvalidTerritory,
             Error::NotPermitted(_) => ErrorCode::NotPermitted,
+            Error::DemandSettled { .. } => ErrorCode::DemandSettled,
+            Error::JoinAcrossStations => ErrorCode::JoinAcrossStations,
+            Error::JoinSelf => ErrorCode::JoinSelf,
+            Error::EmptySuggestion => ErrorCode::EmptySuggestion,
+            Error::RouteDoesNotFit { .. } => ErrorCode::RouteDoesNotFit,
         }
     }
 
@@ -205,6 +235,15 @@ impl Error {
             Error::UnsupportedSchema { .. } => "数据来自更新的版本，请先升级本应用".into(),
             Error::InvalidTerritory(_) => "辖区数据无效".into(),
             Error::NotPermitted(r) => r.zh().into(),
+            Error::DemandSettled { status, .. } => {
+                format!("该诉求{status}，不能再作处理决定")
+            }
+            Error::JoinAcrossStations => "只能合并到本站的另一条诉求".into(),
+            Error::JoinSelf => "不能把诉求合并到它自己".into(),
+            Error::EmptySuggestion => "代表建议至少要包含一条诉求".into(),
+            Error::RouteDoesNotFit { route, level } => {
+                format!("“{route}”不适用于{level}级办理的建议")
+            }
         }
     }
 }

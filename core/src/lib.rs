@@ -20,6 +20,7 @@ pub mod ids;
 pub mod model;
 pub mod report;
 pub mod service;
+pub mod suggest;
 pub mod territory;
 pub mod workflow;
 

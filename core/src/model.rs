@@ -131,12 +131,14 @@ pub fn mask_phone(phone: &str) -> String {
 
 /// A delegate suggestion 代表建议, formed by a station head from one or more demands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub id: SuggestionId,
     pub station: StationId,
     pub title: String,
     pub text: String,
     pub demands: Vec<DemandId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub level: HandlingLevel,
     pub formed_at: Timestamp,
     pub formed_by: DelegateId,

@@ -265,6 +265,23 @@ pub fn get_visit(conn: &Connection, id: &str, station: Option<&str>) -> Result<O
         .optional()?)
 }
 
+/// A suggestion by id, within one station when `station` is given.
+pub fn get_suggestion(
+    conn: &Connection,
+    id: &str,
+    station: Option<&str>,
+) -> Result<Option<SuggestionView>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT view FROM suggestions WHERE id = ?1 AND (?2 IS NULL OR station = ?2)
+             ORDER BY doc_id LIMIT 1",
+        )?
+        .query_row(params![id, station], |r| {
+            parse_view(&r.get::<_, String>(0)?)
+        })
+        .optional()?)
+}
+
 /// Every demand of a station still open to review (recorded or reviewed), oldest first.
 pub fn open_demands(conn: &Connection, station: &str) -> Result<Vec<DemandView>> {
     let mut stmt = conn.prepare_cached(

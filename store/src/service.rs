@@ -149,6 +149,14 @@ impl State for Store {
         contacts_in(self, &id, demand)
     }
 
+    fn suggestion(
+        &mut self,
+        id: &gridvoice_core::ids::SuggestionId,
+        station: Option<&StationId>,
+    ) -> Result<Option<gridvoice_core::api::SuggestionView>> {
+        projection::get_suggestion(self.connection(), &id.to_string(), station_str(station))
+    }
+
     fn open_demands(&mut self, station: &StationId) -> Result<Vec<DemandView>> {
         projection::open_demands(self.connection(), station.as_str())
     }

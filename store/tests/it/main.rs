@@ -10,6 +10,7 @@ mod bad_input;
 mod convergence;
 mod photos;
 mod privacy;
+mod station_head;
 mod stories;
 mod sync;
 

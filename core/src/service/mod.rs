@@ -8,6 +8,8 @@
 //! Reads are scoped by role: a delegate or a station head sees their station, the office every
 //! station, an admin no resident data.
 
+mod station;
+
 use crate::access::{Access, Author, Person, Principal, Role, Target, access, may_append, may_put};
 use crate::api::{
     ApiError, DemandView, ParsedFilter, RecordDemand, Request, Response, StartVisit, VisitView,
@@ -54,6 +56,12 @@ pub trait State {
         holder: &DelegateId,
         demand: &DemandId,
     ) -> Result<Vec<Contact>, Self::Error>;
+    /// A suggestion, within `station` when given.
+    fn suggestion(
+        &mut self,
+        id: &crate::ids::SuggestionId,
+        station: Option<&StationId>,
+    ) -> Result<Option<crate::api::SuggestionView>, Self::Error>;
     /// Every demand of a station that is still open to review (recorded or reviewed).
     fn open_demands(&mut self, station: &StationId) -> Result<Vec<DemandView>, Self::Error>;
     /// Whether a photo is stored here.
@@ -99,6 +107,7 @@ pub enum Record {
     Visit(Visit),
     Demand(Demand),
     Contact(Contact),
+    Suggestion(crate::model::Suggestion),
 }
 
 impl Record {
@@ -107,6 +116,7 @@ impl Record {
             Record::Visit(_) => Collection::Visits,
             Record::Demand(_) => Collection::Demands,
             Record::Contact(_) => Collection::Contacts,
+            Record::Suggestion(_) => Collection::Suggestions,
         }
     }
 
@@ -115,6 +125,7 @@ impl Record {
             Record::Visit(v) => v.id.to_string(),
             Record::Demand(d) => d.id.to_string(),
             Record::Contact(c) => c.id.to_string(),
+            Record::Suggestion(s) => s.id.to_string(),
         }
     }
 
@@ -125,6 +136,7 @@ impl Record {
             Record::Visit(v) => crate::doc::put_record(tx, c, &key, v),
             Record::Demand(d) => crate::doc::put_record(tx, c, &key, d),
             Record::Contact(x) => crate::doc::put_record(tx, c, &key, x),
+            Record::Suggestion(x) => crate::doc::put_record(tx, c, &key, x),
         }
     }
 }
@@ -218,6 +230,17 @@ pub fn handle<S: State>(
             let items = contacts_of(state, who, &demand)?;
             Ok(Outcome::read(Response::Contacts { items }))
         }
+        Request::Review { demand, note } => station::review(state, who, ctx, demand, note),
+        Request::Join { demand, into } => station::join(state, who, ctx, demand, into),
+        Request::FormSuggestion(r) => station::form_suggestion(state, who, ctx, r),
+        Request::Classify { suggestion, level } => {
+            station::classify(state, who, ctx, suggestion, level)
+        }
+        Request::Whistle {
+            suggestion,
+            route,
+            note,
+        } => station::whistle(state, who, ctx, suggestion, route, note),
         Request::Clusters { station } => {
             let station = match (scope(who)?, station) {
                 (Some(own), _) => own,

@@ -1,0 +1,226 @@
+//! Stories of a station head deciding on the demands the station's delegates recorded
+//! (分析研判): review, join a duplicate, form a delegate suggestion, set its level, whistle.
+
+use gridvoice_core::api::{FormSuggestion, Request, Response, SuggestionView};
+use gridvoice_core::error::ErrorCode;
+use gridvoice_core::ids::DocId;
+use gridvoice_core::model::WhistleRoute;
+use gridvoice_core::territory::HandlingLevel;
+use gridvoice_core::workflow::DemandStatus;
+
+use crate::{Device, GRID_A1, GRID_A2, GRID_B1};
+
+/// The head's device takes in everything another device of the station wrote.
+fn catch_up(head: &mut Device, from: &mut Device, station: &str) {
+    let doc = DocId::for_station(&station.into());
+    let changes = from.store.changes_since(&doc, &[]).unwrap();
+    head.store.apply_changes(&doc, &changes).unwrap();
+}
+
+fn suggestion(r: Response) -> SuggestionView {
+    match r {
+        Response::Suggestion(s) => *s,
+        other => panic!("not a suggestion: {other:?}"),
+    }
+}
+
+fn status(d: &mut Device, id: gridvoice_core::ids::DemandId) -> DemandStatus {
+    match d.call(Request::GetDemand { id }).unwrap() {
+        Response::Demand(v) => v.state.status,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// 赵 (D03) records two lift demands and a parking one in S01's grids; 王建国 (D01), the head of
+/// S01, reads them at the station, joins the repeated lift demand into the first, forms a
+/// suggestion from the lift and parking demands with a drafted title, raises its level to the
+/// district and whistles it for supervision. A plain delegate cannot do any of it.
+#[test]
+fn the_head_joins_a_duplicate_and_turns_demands_into_a_suggestion_and_whistles_it() {
+    let mut zhao = Device::in_memory("D03", 51);
+    let mut wang = Device::in_memory("D01", 52);
+    let lift = zhao.record("3号楼电梯经常停运，老人上下楼困难", "电梯维保", GRID_A1);
+    let again = zhao.record("三号楼电梯又坏了，老人出不了门", "电梯维保", GRID_A1);
+    let parking = zhao.record("小区停车位不足，消防通道被占", "停车", GRID_A2);
+    catch_up(&mut wang, &mut zhao, "S01");
+
+    // A delegate of the station may record but not decide.
+    let refused = zhao
+        .call(Request::Review {
+            demand: lift.demand.id,
+            note: None,
+        })
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::NotPermitted);
+
+    // The head reviews the first and joins the repeat into it.
+    match wang
+        .call(Request::Review {
+            demand: lift.demand.id,
+            note: Some("已电话核实".into()),
+        })
+        .unwrap()
+    {
+        Response::Demand(v) => assert_eq!(v.state.status, DemandStatus::Reviewed),
+        other => panic!("{other:?}"),
+    }
+    let joined = wang
+        .call(Request::Join {
+            demand: again.demand.id,
+            into: lift.demand.id,
+        })
+        .unwrap();
+    match joined {
+        Response::Demand(v) => {
+            assert_eq!(v.state.status, DemandStatus::Joined);
+            assert_eq!(v.state.joined_into, Some(lift.demand.id));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A joined demand takes no more decisions, and a demand does not join itself.
+    let settled = wang
+        .call(Request::Join {
+            demand: again.demand.id,
+            into: parking.demand.id,
+        })
+        .unwrap_err();
+    assert_eq!(settled.code, ErrorCode::DemandSettled);
+    assert!(settled.message.contains("已合并"), "{}", settled.message);
+    let selfish = wang
+        .call(Request::Join {
+            demand: parking.demand.id,
+            into: parking.demand.id,
+        })
+        .unwrap_err();
+    assert_eq!(selfish.code, ErrorCode::JoinSelf);
+
+    // The suggestion: drafted from the two open demands, at the street level the rule suggests
+    // (lift and parking need the street's departments).
+    let s = suggestion(
+        wang.call(Request::FormSuggestion(FormSuggestion {
+            demands: vec![lift.demand.id, parking.demand.id],
+            title: None,
+            text: None,
+            level: None,
+            id: None,
+        }))
+        .unwrap(),
+    );
+    assert_eq!(s.suggestion.level, HandlingLevel::Street);
+    assert_eq!(
+        s.suggestion.demands,
+        vec![lift.demand.id, parking.demand.id]
+    );
+    assert!(
+        s.suggestion.title.starts_with("关于"),
+        "{}",
+        s.suggestion.title
+    );
+    assert!(s.suggestion.text.contains("2 条"), "{}", s.suggestion.text);
+    assert!(
+        s.suggestion.text.contains("3号楼电梯"),
+        "{}",
+        s.suggestion.text
+    );
+    assert_eq!(
+        status(&mut wang, lift.demand.id),
+        DemandStatus::InSuggestion
+    );
+    assert_eq!(
+        status(&mut wang, parking.demand.id),
+        DemandStatus::InSuggestion
+    );
+    let id = s.suggestion.id;
+
+    // Supervision is for district matters: refused at the street level, fine once classified.
+    let misfit = wang
+        .call(Request::Whistle {
+            suggestion: id,
+            route: WhistleRoute::SupervisionTracking,
+            note: None,
+        })
+        .unwrap_err();
+    assert_eq!(misfit.code, ErrorCode::RouteDoesNotFit);
+    assert!(misfit.message.contains("街道"), "{}", misfit.message);
+    let classified = suggestion(
+        wang.call(Request::Classify {
+            suggestion: id,
+            level: HandlingLevel::District,
+        })
+        .unwrap(),
+    );
+    assert_eq!(classified.state.level, Some(HandlingLevel::District));
+    let whistled = suggestion(
+        wang.call(Request::Whistle {
+            suggestion: id,
+            route: WhistleRoute::SupervisionTracking,
+            note: Some("区人大城建环保委".into()),
+        })
+        .unwrap(),
+    );
+    assert_eq!(
+        whistled.state.whistles,
+        vec![WhistleRoute::SupervisionTracking]
+    );
+
+    // The delegate's device learns what became of the demands at its next sync.
+    let doc = DocId::for_station(&"S01".into());
+    let back = wang.store.changes_since(&doc, &[]).unwrap();
+    zhao.store.apply_changes(&doc, &back).unwrap();
+    assert_eq!(
+        status(&mut zhao, lift.demand.id),
+        DemandStatus::InSuggestion
+    );
+    assert_eq!(status(&mut zhao, again.demand.id), DemandStatus::Joined);
+
+    // A demand already in a suggestion cannot go into another, and a suggestion needs demands.
+    let twice = wang
+        .call(Request::FormSuggestion(FormSuggestion {
+            demands: vec![lift.demand.id],
+            title: None,
+            text: None,
+            level: None,
+            id: None,
+        }))
+        .unwrap_err();
+    assert_eq!(twice.code, ErrorCode::DemandSettled);
+    let empty = wang
+        .call(Request::FormSuggestion(FormSuggestion {
+            demands: Vec::new(),
+            title: None,
+            text: None,
+            level: None,
+            id: None,
+        }))
+        .unwrap_err();
+    assert_eq!(empty.code, ErrorCode::EmptySuggestion);
+}
+
+/// A head decides only for their own station: a demand of another station is out of sight, and
+/// nothing is written by a refused request.
+#[test]
+fn a_head_cannot_decide_on_another_stations_demand() {
+    let mut li = Device::in_memory("D02", 61);
+    let mut wang = Device::in_memory("D01", 62);
+    let theirs = li.record("路灯不亮，晚上出行不安全", "安全性", GRID_B1);
+    catch_up(&mut wang, &mut li, "S02");
+    let doc = DocId::for_station(&"S02".into());
+    let before = wang.store.heads(&doc).unwrap();
+
+    let refused = wang
+        .call(Request::Review {
+            demand: theirs.demand.id,
+            note: None,
+        })
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::NotFound);
+    let mine = wang.record("楼道灯坏了", "安全性", GRID_A1);
+    let across = wang
+        .call(Request::Join {
+            demand: mine.demand.id,
+            into: theirs.demand.id,
+        })
+        .unwrap_err();
+    assert_eq!(across.code, ErrorCode::JoinAcrossStations);
+    assert_eq!(wang.store.heads(&doc).unwrap(), before, "nothing written");
+}
