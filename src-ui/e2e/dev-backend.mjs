@@ -6,7 +6,10 @@
 // the store's service, which the lead's end-to-end test drives through `gridvoice ui`. Test
 // hooks: POST /__fake/fail
 // {"command","code","message"} makes the next call of that command fail; /__fake/state returns
-// the fake's records.
+// the fake's records; POST /__fake/slow {"command","ms"} delays the next call of that command;
+// POST /__fake/online {"online"} sets what the status says of the server; POST /__fake/demand
+// {"text","recorded_by"?,"grid"?} adds a demand as if it had arrived by sync (another delegate's).
+// Pending records are named as the store names them: the record's own id, photos `photo:<hash>`.
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
@@ -28,7 +31,7 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
   const device = crypto.randomUUID();
   const st = {
     enrolled: true, online: false, lastSync: null, demands: [], visits: [], contacts: [],
-    pending: [], fail: {}, photos: {}, photoData: {},
+    pending: [], fail: {}, slow: {}, photos: {}, photoData: {},
   };
   const status = () => ({
     enrolled: st.enrolled, delegate: st.enrolled ? me.id : null, delegate_name: st.enrolled ? me.name : null,
@@ -44,6 +47,15 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
   });
   const view = (d) => ({ ...d.demand, state: demandState(d), history: d.history });
   const visitView = (v) => ({ ...v.visit, state: { ended_at: v.ended_at, attendance: v.attendance, delegates: v.visit.delegates, needs_decision: false } });
+
+  // The store lists newest first.
+  const newestFirst = (items) => [...items].sort((a, b) => b.demand.recorded_at - a.demand.recorded_at);
+  function addContact(demand, c) {
+    const id = crypto.randomUUID();
+    st.contacts.push({ id, demand, name: c.name, phone: c.phone, consent: c.consent, recorded_at: Date.now(), recorded_by: me.id });
+    st.pending.push({ record: id, created_at: Date.now() });
+    return id;
+  }
 
   function request(r) {
     switch (r.op) {
@@ -61,35 +73,44 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
             location: r.location ?? null, recorded_at: Date.now(), recorded_by: me.id, device, visit: r.visit ?? null,
             contacts_in: r.contact ? me.id : null, attachments: r.attachments ?? [] }, history: [], extraContacts: [] };
           st.demands.push(d);
-          st.pending.push({ record: `demand/${id}`, created_at: Date.now() });
-          if (r.contact) st.contacts.push({ demand: id, ...r.contact });
+          st.pending.push({ record: id, created_at: Date.now() });
+          if (r.contact) addContact(id, r.contact);
         }
         return { type: "demand", ...view(d) };
       }
       case "list_demands": {
-        let items = st.demands.filter((d) => (!r.grid || d.demand.grid === r.grid)
-          && (!r.category || d.demand.category === r.category) && (!r.status || r.status === "recorded"));
-        return { type: "demands", items: items.map(view), total: items.length };
+        let items = newestFirst(st.demands.filter((d) => (!r.grid || d.demand.grid === r.grid)
+          && (!r.category || d.demand.category === r.category) && (!r.status || r.status === "recorded")));
+        return { type: "demands", items: items.slice(0, r.limit ?? 50).map(view), total: items.length };
       }
       case "search": {
-        const items = st.demands.filter((d) => d.demand.text.includes(r.query));
+        const items = newestFirst(st.demands.filter((d) => d.demand.text.includes(r.query)));
         return { type: "demands", items: items.map(view), total: items.length };
+      }
+      case "get_demand": {
+        const d = st.demands.find((x) => x.demand.id === r.id);
+        if (!d) return err("NOT_FOUND", "未找到：诉求", 404);
+        return { type: "demand", ...view(d) };
+      }
+      case "contacts_of": {
+        if (!st.demands.some((x) => x.demand.id === r.demand)) return err("NOT_FOUND", "未找到：诉求", 404);
+        // Only the delegate's own contacts document is on this device.
+        return { type: "contacts", items: st.contacts.filter((c) => c.demand === r.demand && c.recorded_by === me.id) };
       }
       case "attach_contact": {
         const d = st.demands.find((x) => x.demand.id === r.demand);
         if (!d) return err("NOT_FOUND", "找不到这条诉求", 404);
         if (!r.contact.consent) return err("CONSENT_REQUIRED", "记录居民联系方式须征得同意");
-        st.contacts.push({ demand: r.demand, ...r.contact });
+        const cid = addContact(r.demand, r.contact);
         d.history.push({ id: crypto.randomUUID(), at: Date.now(), by: { role: "delegate", id: me.id }, device,
           prev: [], kind: "contact_attached", delegate: me.id });
-        st.pending.push({ record: `contact/${r.demand}`, created_at: Date.now() });
-        return { type: "contact_attached", contact: crypto.randomUUID(), demand: r.demand };
+        return { type: "contact_attached", contact: cid, demand: r.demand };
       }
       case "start_visit": {
         const v = { visit: { id: crypto.randomUUID(), station: station.id, grid: r.grid, place: r.place, topic: r.topic,
           delegates: [me.id, ...(r.delegates ?? []).filter((d) => d !== me.id)], started_at: Date.now(), started_by: me.id, device }, ended_at: null, attendance: null };
         st.visits.push(v);
-        st.pending.push({ record: `visit/${v.visit.id}`, created_at: Date.now() });
+        st.pending.push({ record: v.visit.id, created_at: Date.now() });
         return { type: "visit", ...visitView(v) };
       }
       case "end_visit": {
@@ -99,10 +120,16 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
         return { type: "visit", ...visitView(v) };
       }
       case "list_visits":
-        return { type: "visits", items: st.visits.map(visitView) };
+        return { type: "visits", items: [...st.visits].sort((a, b) => b.visit.started_at - a.visit.started_at).map(visitView) };
       default:
         return err("BAD_REQUEST", "无法识别的请求");
     }
+  }
+
+  async function answer(name, input) {
+    const ms = st.slow[name];
+    if (ms) { delete st.slow[name]; await new Promise((r) => setTimeout(r, ms)); }
+    return command(name, input);
   }
 
   function command(name, input) {
@@ -147,13 +174,28 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
       if (req.method === "POST" && url.pathname.startsWith("/device/")) {
         let input = {};
         try { input = body ? JSON.parse(body) : {}; } catch { return send(400, { code: "BAD_REQUEST", message: "请求不是 JSON" }); }
-        const out = command(url.pathname.slice("/device/".length), input);
-        return out && out.http && out.body ? send(out.http, out.body) : send(200, out);
+        return answer(url.pathname.slice("/device/".length), input)
+          .then((out) => (out && out.http && out.body ? send(out.http, out.body) : send(200, out)));
       }
       if (req.method === "POST" && url.pathname === "/__fake/fail") {
         const f = JSON.parse(body); st.fail[f.command] = f; return send(200, {});
       }
-      if (url.pathname === "/__fake/state") return send(200, { demands: st.demands, contacts: st.contacts.length, pending: st.pending, photos: st.photos });
+      if (req.method === "POST" && url.pathname === "/__fake/slow") {
+        const f = JSON.parse(body); st.slow[f.command] = f.ms; return send(200, {});
+      }
+      if (req.method === "POST" && url.pathname === "/__fake/online") {
+        st.online = !!JSON.parse(body).online; return send(200, {});
+      }
+      if (req.method === "POST" && url.pathname === "/__fake/demand") {
+        const f = JSON.parse(body);
+        const by = f.recorded_by ?? me.id;
+        const d = { demand: { id: crypto.randomUUID(), station: station.id, text: f.text, category: f.category ?? "other",
+          grid: f.grid ?? me.grids[0], location: null, recorded_at: Date.now(), recorded_by: by, device: crypto.randomUUID(),
+          visit: null, contacts_in: null, attachments: [] }, history: [], extraContacts: [] };
+        st.demands.push(d);
+        return send(200, { id: d.demand.id });
+      }
+      if (url.pathname === "/__fake/state") return send(200, { demands: st.demands, contacts: st.contacts.length, contactList: st.contacts, pending: st.pending, photos: st.photos, visits: st.visits });
       let file = path.join(dist, path.normalize(url.pathname).replace(/^([/\\])+/, ""));
       if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, "index.html");
       res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });

@@ -1,9 +1,12 @@
 // Component tests of the UI's forms in Debian's headless Chromium, against dev-backend.mjs (an
 // in-memory fake of the device commands). They check what the UI itself decides: validation
 // messages next to fields, the consent rule, category chips, drafts surviving a reload, the
-// location flows (fix inside a grid, near a boundary, no fix → map pick), a failed save keeping
-// the text, similar demands with "add this resident", language switch. The real backend is the
-// lead's end-to-end test's business.
+// location flows (fix inside a grid, near a boundary, no fix → the station's map), a failed save
+// keeping the text, similar demands with "add this resident", language switch, and the issue 9
+// walkthrough at a phone's size (390 × 844): a sync left mid-way, errors brought into view, lists
+// and the demand's page, home's honesty about the server, the words, and the taps it takes to
+// record a demand with a resident's contact. The real backend is the lead's end-to-end test's
+// business.
 //
 //   scripts/build-ui && (cd src-ui/e2e && npm install && npm run test:forms)
 // Screenshots: tests/artifacts/ui/*.png (gitignored).
@@ -59,7 +62,8 @@ function nearBoundaryPoint() {
 }
 
 async function page({ fixed, denyGeo = true, lang } = {}) {
-  const ctx = await browser.newContext({ viewport: { width: 420, height: 900 } });
+  // A phone: the walkthrough of issue 9 was made at 390 × 844.
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
   await ctx.addInitScript(([fixed, denyGeo, lang]) => {
     if (!sessionStorage.getItem("init")) {
       sessionStorage.setItem("init", "1");
@@ -76,8 +80,19 @@ async function page({ fixed, denyGeo = true, lang } = {}) {
   p.setDefaultTimeout(10_000);
   const errors = [];
   p.on("pageerror", (e) => errors.push(String(e)));
+  // A Rust panic prints through console_error_panic_hook ("panicked at …") before it throws.
+  p.on("console", (m) => { if (m.type() === "error" && /panicked|disposed|RuntimeError/.test(m.text())) errors.push(m.text()); });
   p.errors = errors;
   return p;
+}
+/** Taps 保存 and waits for this save's answer (not an earlier one still shown). */
+async function saveAndWait(p) {
+  const before = await p.locator("[data-testid=saved]").getAttribute("data-demand-id").catch(() => null);
+  await p.click("#save-demand");
+  await p.waitForFunction((b) => {
+    const el = document.querySelector("[data-testid=saved]");
+    return el && el.dataset.demandId !== b;
+  }, before);
 }
 const go = async (p, route) => { await p.goto(backend.url + route); await p.waitForSelector("html[data-ready='1']"); };
 const shot = (p, name) => p.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
@@ -141,23 +156,41 @@ test("category chips: one selected at a time, all twenty shown in three groups",
   await p.context().close();
 });
 
-test("a resident's name and phone need the consent tick and a valid phone", async () => {
+test("a resident's name and phone need the consent tick and a valid phone; the message says which part is wrong (item 7)", async () => {
   const c = centroid(ring(myGrid()));
   const p = await page({ fixed: { lat: c[1], lon: c[0], accuracy_m: 5 } });
   await go(p, "/record");
   await p.fill("#demand-text", "小区路灯不亮");
   await p.click("[data-testid=chip-safety]");
-  await p.click(".contact summary");
+  // One tap says the resident agrees and opens name and phone; the tick can still be taken back.
+  await p.click("#contact-add");
+  assert.equal(await p.isChecked("#contact-consent"), true);
+  await p.uncheck("#contact-consent");
   await p.fill("#contact-name", "李阿姨");
-  await p.fill("#contact-phone", "12ab");
   await p.waitForSelector("[data-testid=detected-grid]");
+  // A name with an empty phone asks for the phone.
   await p.click("#save-demand");
+  assert.equal(await text(p, "#contact-phone-error"), "请填写居民电话");
   assert.match(await text(p, "#contact-consent-error"), /必须征得本人同意/);
-  assert.match(await text(p, "#contact-phone-error"), /电话号码格式不对/);
+  // A 10-digit "mobile" is refused, and the message says why.
+  await p.fill("#contact-phone", "1380013800");
+  await p.click("#save-demand");
+  assert.equal(await text(p, "#contact-phone-error"), "手机号应为 11 位数字，现在是 10 位");
+  await p.fill("#contact-phone", "69041234");
+  await p.click("#save-demand");
+  assert.match(await text(p, "#contact-phone-error"), /固定电话请加上区号/);
+  await p.fill("#contact-phone", "12ab");
+  await p.click("#save-demand");
+  assert.match(await text(p, "#contact-phone-error"), /只能有数字/);
   assert.equal(await p.locator("[data-testid=saved]").count(), 0);
   await shot(p, "record-consent");
-  await p.fill("#contact-phone", "138 0013 8000");
+  // A landline with its area code is a valid phone; fixed, the error lines go before any save.
+  await p.fill("#contact-phone", "010-6904 1234");
+  assert.equal(await p.locator("#contact-phone-error").count(), 0);
   await p.check("#contact-consent");
+  assert.equal(await p.locator("#contact-consent-error").count(), 0);
+  assert.equal(await p.locator("#save-error").count(), 0, "the summary goes with the last error");
+  await p.fill("#contact-phone", "138 0013 8000");
   await p.click("#save-demand");
   await p.waitForSelector("[data-testid=saved]");
   assert.match(await text(p, "[data-testid=saved]"), /^已保存/);
@@ -171,7 +204,7 @@ test("a draft survives closing the app mid-form", async () => {
   await go(p, "/record");
   await p.fill("#demand-text", "楼道堆放杂物，消防通道堵塞");
   await p.click("[data-testid=chip-safety]");
-  await p.click(".contact summary");
+  await p.click("#contact-add");
   await p.fill("#contact-name", "赵先生");
   await p.reload(); await p.waitForSelector("html[data-ready='1']");
   assert.equal(await p.inputValue("#demand-text"), "楼道堆放杂物，消防通道堵塞");
@@ -189,7 +222,7 @@ test("a fix inside a grid shows grid, community and accuracy; 已保存 only aft
   assert.equal(await text(p, "[data-testid=detected-grid]"), g.name);
   const community = backend.territory.communities.find((x) => x.id === g.community);
   assert.equal(await text(p, "[data-testid=detected-community]"), community.name);
-  assert.match(await text(p, "[data-testid=detected-accuracy]"), /±12 m/);
+  assert.equal(await text(p, "[data-testid=detected-accuracy]"), "本机预设位置 ±12 米");
   assert.equal(await p.locator("[data-testid=boundary-confirm]").count(), 0);
   await p.fill("#demand-text", "3号楼电梯经常停运，老人上下楼困难");
   await p.click("[data-testid=chip-lift_maintenance]");
@@ -216,7 +249,8 @@ test("a fix inside a grid shows grid, community and accuracy; 已保存 only aft
   await p.waitForSelector(`[data-testid=similar-item][data-demand-id='${id}']`);
   await p.click(`[data-testid=attach-${id}]`);
   assert.match(await text(p, "#save-error"), /请填写居民姓名、电话并勾选同意/);
-  await p.click(".contact summary");
+  // The errors are in the contact part: it opened, its first field focused.
+  await p.waitForFunction(() => document.activeElement?.id === "contact-name");
   await p.fill("#contact-name", "王大爷");
   await p.fill("#contact-phone", "13900139000");
   await p.check("#contact-consent");
@@ -238,37 +272,79 @@ test("near a boundary the grid must be confirmed before saving", async () => {
   await p.fill("#demand-text", "路口没有红绿灯");
   await p.click("[data-testid=chip-traffic]");
   await p.click("#save-demand");
-  assert.equal(await text(p, "#demand-location-error"), "位置靠近网格边界，请先确认网格");
+  assert.equal(await text(p, "#demand-location-error"), "请先确认网格");
+  assert.match(await text(p, "[data-testid=boundary-confirm]"), /相邻网格：.*（\d+ 米）/);
   await shot(p, "record-boundary");
   await p.click("#confirm-grid");
   await p.waitForSelector("[data-testid=grid-confirmed]");
+  assert.equal(await p.locator("#demand-location-error").count(), 0, "the error goes once the grid is confirmed");
   await p.click("#save-demand");
   await p.waitForSelector("[data-testid=saved]");
   await p.context().close();
 });
 
-test("with no position the grid is picked on the offline map", async () => {
+test("with no position the grid is picked on the station's map: labelled, own grids marked, another station's refused; the pick is not carried over once a position can be had (item 3)", async () => {
   const p = await page();
   await go(p, "/record");
   await p.waitForSelector("[data-testid=no-fix]");
   assert.match(await text(p, "[data-testid=no-fix]"), /没有定位权限/);
   await p.waitForSelector("#grid-map svg");
-  assert.equal(await p.locator("#grid-map path[data-grid]").count(), backend.territory.grids.length);
+  // The station's grids and their neighbours, each of the station's grids named on the map.
+  const stationGrids = backend.territory.grids.filter((g) => g.station === backend.station.id);
+  assert.equal(await p.locator("#grid-map path.g-mine").count(), backend.me.grids.length);
+  assert.equal(await p.locator("#grid-map path.g-station").count(), stationGrids.length - backend.me.grids.length);
+  assert.equal(await p.locator("#grid-map text[data-label]").count(), stationGrids.length);
+  assert.match(await text(p, "#grid-map"), new RegExp(myGrid(0).name.replace(/网格$/, "")));
+  const shown = await p.locator("#grid-map path[data-grid]").count();
+  assert.ok(shown < backend.territory.grids.length, `${shown} grids: the station's part, not the street`);
+  await shot(p, "record-map");
   const g = myGrid(2 % backend.me.grids.length);
   await p.fill("#demand-text", "希望增加社区食堂");
   await p.click("[data-testid=chip-elderly_care]");
   await p.click("#save-demand");
   assert.match(await text(p, "#demand-location-error"), /在地图上选网格/);
+  // Another station's grid: warned, and not taken.
+  const theirs = await p.locator("#grid-map path.g-other").first().getAttribute("data-grid");
+  await p.locator(`#grid-map path[data-grid='${theirs}']`).dispatchEvent("click");
+  assert.match(await text(p, "[data-testid=pick-warning]"), /不是您的代表工作站，不能选/);
+  assert.equal(await p.locator("[data-testid=detected-grid]").count(), 0);
+  await shot(p, "record-map-other");
+  // The whole street is a tap away.
+  await p.click("[data-testid=map-whole]");
+  assert.equal(await p.locator("#grid-map path[data-grid]").count(), backend.territory.grids.length);
+  await p.click("[data-testid=map-whole]");
   await p.locator(`#grid-map path[data-grid='${g.id}']`).dispatchEvent("click");
   assert.equal(await text(p, "[data-testid=detected-grid]"), g.name);
-  assert.match(await text(p, "[data-testid=detected-accuracy]"), /地图选择/);
-  await shot(p, "record-map");
+  assert.match(await text(p, "[data-testid=detected-accuracy]"), /在地图上选的/);
+  assert.equal(await p.locator("#demand-location-error").count(), 0, "the error goes once a grid is picked");
+  assert.match(await text(p, "[data-testid=filed-in]"), new RegExp(`将记入：${g.name}`));
+  // The position is back (GPS again) before the next demand: the next one is placed by it.
+  const other = myGrid(0);
+  const oc = centroid(ring(other));
+  await p.evaluate((f) => localStorage.setItem("gridvoice.fixedLocation", JSON.stringify(f)), { lat: oc[1], lon: oc[0], accuracy_m: 6 });
   await p.click("#save-demand");
   await p.waitForSelector("[data-testid=saved]");
   const state = await (await fetch(backend.url + "/__fake/state")).json();
   const d = state.demands.find((x) => x.demand.text === "希望增加社区食堂");
   assert.equal(d.demand.grid, g.id);
   assert.equal(d.demand.location, null);
+  await p.waitForFunction((name) => document.querySelector("[data-testid=detected-grid]")?.innerText === name, other.name);
+  assert.match(await text(p, "[data-testid=detected-accuracy]"), /本机预设位置/);
+  // No position again: the last grid is kept, but must be confirmed.
+  await p.evaluate(() => localStorage.setItem("gridvoice.fixedLocation", JSON.stringify("none")));
+  await p.fill("#demand-text", "希望社区食堂周末也开");
+  await p.click("[data-testid=chip-elderly_care]");
+  await saveAndWait(p);
+  await p.waitForSelector("[data-testid=boundary-confirm]");
+  assert.match(await text(p, "[data-testid=boundary-confirm]"), /暂用上一条诉求的网格/);
+  assert.match(await text(p, "[data-testid=detected-accuracy]"), /沿用上一条诉求的网格/);
+  await p.fill("#demand-text", "食堂饭菜偏咸");
+  await p.click("[data-testid=chip-elderly_care]");
+  await p.click("#save-demand");
+  assert.equal(await text(p, "#demand-location-error"), "请先确认网格");
+  await p.click("#confirm-grid");
+  await saveAndWait(p);
+  assert.deepEqual(p.errors, []);
   await p.context().close();
 });
 
@@ -320,9 +396,15 @@ test("my demands lists, searches and opens a timeline; sync lists receipts and c
   await go(p, "/sync");
   await p.waitForSelector("[data-testid=pending-item]");
   assert.ok(await p.locator("[data-testid=pending-item]").count() >= 3);
+  // Each pending record is named by what it is, never by its id.
+  const pendingTexts = await p.locator("[data-testid=pending-item]").allInnerTexts();
+  assert.ok(pendingTexts.some((x) => /^诉求：3号楼电梯经常停运/.test(x)), pendingTexts.join("\n"));
+  assert.ok(pendingTexts.some((x) => /^居民联系方式/.test(x)), pendingTexts.join("\n"));
+  for (const x of pendingTexts) assert.doesNotMatch(x, /[0-9a-f]{8}-[0-9a-f]{4}-/, "no record ids");
   await shot(p, "sync-pending");
   await p.click("#sync-now");
   await p.waitForSelector("[data-testid=sync-ok]");
+  assert.match(await text(p, "[data-testid=sync-ok]"), /^已全部同步/);
   await p.waitForSelector("[data-testid=pending-empty]");
   await shot(p, "sync-done");
 
@@ -383,7 +465,7 @@ test("a photo is shrunk in the webview before it is stored; a file that is not a
   state = await (await fetch(backend.url + "/__fake/state")).json();
   assert.deepEqual(state.demands.find((x) => x.demand.id === id).demand.attachments, [hash]);
   assert.equal(await p.locator("[data-testid=photo-item]").count(), 0, "the form is cleared for the next demand");
-  // My demands: opening the demand shows its photo. When the photo cannot be had (not on the
+  // My demands: the demand's page shows its photo. When the photo cannot be had (not on the
   // device and no network), the reason is said in place of it; opened again, it shows.
   await fetch(backend.url + "/__fake/fail", { method: "POST", body: JSON.stringify({ command: "photo", code: "OFFLINE", message: "照片还没有下载到本机，联网后再打开即可查看", http: 503 }) });
   await go(p, "/demands");
@@ -391,7 +473,7 @@ test("a photo is shrunk in the webview before it is stored; a file that is not a
   await p.waitForSelector("[data-testid=demand-photo-error]");
   assert.equal(await p.getAttribute("[data-testid=demand-photo-error]", "data-code"), "OFFLINE");
   assert.match(await text(p, "[data-testid=demand-photo-error]"), /联网后/);
-  await p.click(`[data-testid='open-${id}']`);
+  await p.click("[data-testid=back-to-demands]");
   await p.click(`[data-testid='open-${id}']`);
   await p.waitForSelector("[data-testid=demand-photo]");
   const shown = await p.evaluate(() => { const i = document.querySelector("[data-testid=demand-photo]");
@@ -399,4 +481,307 @@ test("a photo is shrunk in the webview before it is stored; a file that is not a
   assert.deepEqual(shown, [1600, 1200]);
   await shot(p, "demand-photo");
   assert.deepEqual(p.errors, []);
+});
+
+// ---- issue 9: the walkthrough on a phone ----
+
+const fake = (what, body) => fetch(`${backend.url}/__fake/${what}`, { method: "POST", body: JSON.stringify(body) });
+const state = async () => (await fetch(backend.url + "/__fake/state")).json();
+/** Whether the element lies wholly on screen (no scroll needed to see or tap it). */
+const onScreen = (p, sel) => p.locator(sel).first().evaluate((el) => {
+  const r = el.getBoundingClientRect();
+  return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;
+});
+
+test("item 1: leaving the sync page mid-sync breaks nothing, and the result is there on coming back; a save or a visit answered after its page was left neither", async () => {
+  const p = await page();
+  await go(p, "/record"); // a demand to sync
+  await p.fill("#demand-text", "同步途中切换页面");
+  await p.click("[data-testid=chip-other]");
+  await p.locator(`#grid-map path[data-grid='${myGrid(0).id}']`).dispatchEvent("click");
+  await p.click("#save-demand");
+  await p.waitForSelector("[data-testid=saved]");
+
+  await p.click("[data-testid=nav-sync]");
+  await p.waitForSelector("[data-testid=pending-item]");
+  await fake("slow", { command: "sync_now", ms: 1500 });
+  await p.click("#sync-now");
+  await p.waitForSelector("[data-testid=sync-running]");
+  await p.click("[data-testid=nav-demands]");
+  await p.waitForSelector("[data-testid=page-demands]");
+  await p.waitForTimeout(1800); // the sync ends while its page is gone
+  await p.click("[data-testid=nav-home]");
+  await p.waitForSelector("[data-testid=delegate-name]");
+  assert.deepEqual(p.errors, [], "no panic while away");
+  await p.click("[data-testid=nav-sync]");
+  await p.waitForSelector("[data-testid=sync-ok]");
+  assert.match(await text(p, "[data-testid=sync-ok]"), /^已全部同步/);
+  await p.waitForSelector("[data-testid=pending-empty]");
+  await shot(p, "sync-came-back");
+
+  // A save the backend answers after the delegate switched tabs.
+  await go(p, "/record");
+  await p.fill("#demand-text", "保存途中切换页面");
+  await p.click("[data-testid=chip-other]");
+  await p.locator(`#grid-map path[data-grid='${myGrid(0).id}']`).dispatchEvent("click");
+  await fake("slow", { command: "request", ms: 800 });
+  await p.click("#save-demand");
+  await p.click("[data-testid=nav-home]");
+  await p.waitForTimeout(1200);
+  assert.ok((await state()).demands.some((d) => d.demand.text === "保存途中切换页面"), "saved all the same");
+  await p.click("[data-testid=nav-record]");
+  await p.waitForSelector("[data-testid=page-record]");
+  assert.deepEqual(p.errors, []);
+  await p.context().close();
+});
+
+test("item 4: 保存 brings the first error into view and focuses its field; errors in the contact part open it; emptying the name neither closes it nor loses the cursor; error lines go once fixed", async () => {
+  const c = centroid(ring(myGrid(1)));
+  const p = await page({ fixed: { lat: c[1], lon: c[0], accuracy_m: 9 } });
+  await go(p, "/record");
+  await p.waitForSelector("[data-testid=detected-grid]");
+  const toBottom = () => p.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await toBottom();
+  assert.equal(await onScreen(p, "#save-demand"), true, "the save bar stays on screen");
+  await p.click("#save-demand");
+  await p.waitForFunction(() => document.activeElement?.id === "demand-text");
+  assert.equal(await onScreen(p, "#demand-text"), true, "the first error's field is brought into view");
+  assert.equal(await text(p, "#demand-text-error"), "请填写诉求内容");
+  await p.keyboard.type("单元门禁坏了，陌生人随便进出");
+  assert.equal(await p.locator("#demand-text-error").count(), 0, "gone once fixed, before any save");
+  assert.equal(await text(p, "#demand-category-error"), "请选择一个类别", "the other errors stay");
+  await p.click("[data-testid=chip-safety]");
+  assert.equal(await p.locator("#demand-category-error").count(), 0);
+  assert.equal(await p.locator("#save-error").count(), 0, "the summary goes with the last error");
+
+  await p.click("#contact-add");
+  await p.waitForFunction(() => document.activeElement?.id === "contact-name");
+  await p.keyboard.type("赵先生");
+  await p.fill("#contact-phone", "139");
+  await toBottom();
+  await p.click("#save-demand");
+  await p.waitForFunction(() => document.activeElement?.id === "contact-phone");
+  assert.equal(await onScreen(p, "#contact-phone"), true);
+  assert.equal(await text(p, "#contact-phone-error"), "手机号应为 11 位数字，现在是 3 位");
+  await shot(p, "record-error-in-view");
+
+  // Emptying the name: the part stays open and the cursor stays in the field.
+  await p.click("#contact-name");
+  await p.keyboard.press("End");
+  for (let i = 0; i < 3; i++) await p.keyboard.press("Backspace");
+  assert.equal(await p.inputValue("#contact-name"), "");
+  assert.equal(await p.locator("[data-testid=contact]").isVisible(), true);
+  assert.equal(await p.evaluate(() => document.activeElement?.id), "contact-name");
+  await p.keyboard.type("赵建华");
+  assert.equal(await p.inputValue("#contact-name"), "赵建华");
+
+  // A draft whose contact part was closed (nothing typed there yet), then an attach that needs
+  // a contact: the part opens at its first error.
+  await p.click("[data-testid=contact-remove]");
+  assert.equal(await p.locator("[data-testid=contact]").count(), 0);
+  await p.fill("#demand-text", "单元门禁坏了");
+  await p.click("#save-demand");
+  await p.waitForSelector("[data-testid=saved]");
+  await p.fill("#demand-text", "单元门禁又坏了");
+  await p.click("[data-testid=chip-safety]");
+  const id = await p.getAttribute("[data-testid=saved]", "data-demand-id");
+  await p.waitForSelector(`[data-testid=attach-${id}]`);
+  await p.click(`[data-testid=attach-${id}]`);
+  await p.waitForFunction(() => document.activeElement?.id === "contact-name");
+  assert.equal(await onScreen(p, "#contact-name"), true);
+  assert.deepEqual(p.errors, []);
+  await p.context().close();
+});
+
+test("Goal: a demand with a resident's contact takes at most 6 taps besides typing, no scroll; within a visit the category is remembered", async () => {
+  const g = myGrid(0);
+  const c = centroid(ring(g));
+  const p = await page({ fixed: { lat: c[1], lon: c[0], accuracy_m: 8 } });
+  await go(p, "/visit");
+  await p.selectOption("#visit-grid", g.id);
+  await p.fill("#visit-place", "东菜园小区南门");
+  await p.fill("#visit-topic", "听取安全隐患意见");
+  await p.click("#start-visit");
+  await p.waitForSelector("[data-testid=current-visit]");
+  await go(p, "/");
+  await p.waitForSelector("[data-testid=home-visit-now]");
+
+  let taps = 0;
+  let scrolls = 0;
+  const log = [];
+  const tap = async (sel) => {
+    await p.waitForSelector(sel);
+    if (!(await onScreen(p, sel))) { scrolls++; log.push(`scroll to ${sel}`); }
+    await p.locator(sel).first().tap();
+    taps++;
+    log.push(`tap ${sel}`);
+  };
+  const type = (s) => p.keyboard.type(s);
+  const focused = (id) => p.waitForFunction((id) => document.activeElement?.id === id, id);
+
+  // The first demand of the visit.
+  await tap("[data-testid=home-record]"); // 为本次走访记诉求
+  await focused("demand-text"); // the form opens in the text
+  await type("小区门口路灯坏了一个月，晚上很黑");
+  await tap("[data-testid=chip-safety]");
+  await tap("#contact-add"); // the resident agrees: name and phone open, the cursor in the name
+  await focused("contact-name");
+  await type("孙阿姨");
+  await tap("#contact-phone");
+  await type("13912345678");
+  await p.waitForSelector("[data-testid=detected-grid]"); // the position came without a tap
+  await shot(p, "goal-before-save");
+  await tap("#save-demand");
+  await p.waitForSelector("[data-testid=saved]");
+  console.log(`goal, first demand: ${taps} taps, ${scrolls} scrolls (${log.join(", ")})`);
+  assert.ok(taps <= 6, `${taps} taps: ${log.join(", ")}`);
+  assert.equal(scrolls, 0, log.join(", "));
+
+  // The next demand of the same visit: the category is still chosen.
+  taps = 0; scrolls = 0; log.length = 0;
+  assert.equal(await p.getAttribute("[data-testid=chip-safety]", "aria-pressed"), "true");
+  await p.waitForSelector("[data-testid=detected-grid]");
+  await tap("#demand-text");
+  await type("楼道里电动车充电，担心起火");
+  await tap("#contact-add");
+  await focused("contact-name");
+  await type("周师傅");
+  await tap("#contact-phone");
+  await type("13700001111");
+  await tap("#save-demand");
+  await p.waitForSelector("[data-testid=saved]");
+  console.log(`goal, next demand: ${taps} taps, ${scrolls} scrolls (${log.join(", ")})`);
+  assert.ok(taps <= 6, `${taps} taps: ${log.join(", ")}`);
+  assert.equal(scrolls, 0, log.join(", "));
+
+  const s = await state();
+  const visit = s.visits.find((v) => v.visit.topic === "听取安全隐患意见").visit.id;
+  for (const t of ["小区门口路灯坏了一个月，晚上很黑", "楼道里电动车充电，担心起火"]) {
+    const d = s.demands.find((x) => x.demand.text === t);
+    assert.equal(d.demand.category, "safety");
+    assert.equal(d.demand.grid, g.id);
+    assert.equal(d.demand.visit, visit);
+    assert.equal(d.demand.contacts_in, backend.me.id);
+    assert.ok(s.contactList.some((x) => x.demand === d.demand.id && x.consent), "the contact, with consent");
+  }
+  assert.deepEqual(p.errors, []);
+  await p.context().close();
+});
+
+test("item 6: home says 在线 only while the server answers, shows the visit under way and records for it; the visit screen offers it too; visits newest first (item 5)", async () => {
+  const p = await page();
+  await go(p, "/visit");
+  await p.selectOption("#visit-grid", backend.me.grids[1]);
+  await p.fill("#visit-place", "西门社区广场");
+  await p.fill("#visit-topic", "入户走访听意见");
+  await p.click("#start-visit");
+  await p.waitForSelector("[data-testid=current-visit]");
+  await fake("online", { online: false });
+  await go(p, "/");
+  assert.equal(await text(p, "[data-testid=online-state]"), "离线");
+  await fake("online", { online: true });
+  await p.reload(); await p.waitForSelector("html[data-ready='1']");
+  assert.equal(await text(p, "[data-testid=online-state]"), "在线");
+  await fake("online", { online: false });
+  await p.reload(); await p.waitForSelector("html[data-ready='1']");
+  assert.equal(await text(p, "[data-testid=online-state]"), "离线", "the server went down: said at once");
+  assert.match(await text(p, "main"), /上次同步成功/);
+
+  // The visit under way is on home, with its own record button.
+  await p.waitForSelector("[data-testid=home-visit-now]");
+  assert.match(await text(p, "[data-testid=home-visit-now]"), /正在走访：.*入户走访听意见/);
+  assert.equal(await text(p, "[data-testid=home-record]"), "为本次走访记诉求");
+  await shot(p, "home-visit");
+  await p.click("[data-testid=home-visit]");
+  await p.waitForSelector("[data-testid=current-visit]");
+  assert.equal(await text(p, "[data-testid=visit-record]"), "为本次走访记诉求");
+  await p.click("[data-testid=visit-record]");
+  await p.waitForSelector("[data-testid=record-visit]");
+  assert.match(await text(p, "[data-testid=record-visit]"), /入户走访听意见/);
+  // End it; home goes back to its two buttons; the newest visit heads the list.
+  await go(p, "/visit");
+  await p.fill("#visit-attendance", "9");
+  await p.click("#end-visit");
+  await p.waitForSelector("[data-testid=visit-ok]");
+  const topics = await p.locator("[data-testid=visit-item] strong").allInnerTexts();
+  assert.ok(topics.length >= 2, topics.join("、"));
+  assert.equal(topics[0], "入户走访听意见", "newest first");
+  await shot(p, "visit-list");
+  await go(p, "/");
+  await p.waitForSelector("[data-testid=home-record]");
+  assert.equal(await p.locator("[data-testid=home-visit-now]").count(), 0);
+  assert.equal(await text(p, "[data-testid=home-record]"), "记诉求");
+  assert.deepEqual(p.errors, []);
+  await p.context().close();
+});
+
+test("item 5: my demands are the delegate's own (the station's a tap away), long texts cut in the list and whole on the demand's page, which shows residents, contacts, visit and sync state", async () => {
+  const other = backend.territory.delegates.find((d) => d.station === backend.me.station && d.id !== backend.me.id);
+  await fake("demand", { text: "（其他代表记录）社区卫生站周末不开门", recorded_by: other.id });
+  const long = "居民反映：" + "小区二期地下车库长期积水，".repeat(400);
+  await fake("demand", { text: long.slice(0, 5000) });
+  const p = await page();
+  await go(p, "/demands");
+  await p.waitForSelector("[data-testid=demand-item]");
+  const mine = await p.locator("[data-testid=demand-item]").allInnerTexts();
+  assert.ok(!mine.some((x) => x.includes("其他代表记录")), "only the delegate's own by default");
+  await p.click("[data-testid=scope-station]");
+  await p.waitForFunction(() => [...document.querySelectorAll("[data-testid=demand-item]")].some((e) => e.innerText.includes("其他代表记录")));
+  await p.click("[data-testid=scope-mine]");
+  // The long one: a few lines in the list.
+  const item = p.locator("[data-testid=demand-item]", { hasText: "地下车库长期积水" });
+  const shown = await item.locator("[data-testid=demand-text-short]").innerText();
+  assert.ok(shown.length <= 81, `${shown.length} characters shown`);
+  assert.ok((await item.boundingBox()).height < 260, "clipped");
+  // Dates stay on one line.
+  for (const lines of await p.locator(".list-item .date").evaluateAll((els) => els.map((e) => e.getClientRects().length))) {
+    assert.equal(lines, 1, "a date broken over two lines");
+  }
+  await shot(p, "demands-mine");
+  await item.locator(".item-head").click();
+  await p.waitForSelector("[data-testid=demand-full-text]");
+  assert.equal((await text(p, "[data-testid=demand-full-text]")).length, 5000);
+  await p.click("[data-testid=back-to-demands]");
+
+  // A demand of the goal's visit, with its resident.
+  const d = (await state()).demands.find((x) => x.demand.text === "小区门口路灯坏了一个月，晚上很黑");
+  await go(p, `/demands/${d.demand.id}`);
+  await p.waitForSelector("[data-testid=demand-full-text]");
+  assert.equal(await text(p, "[data-testid=demand-residents]"), "1 位留了联系方式");
+  assert.match(await text(p, "[data-testid=demand-visit]"), /听取安全隐患意见 · 东菜园小区南门/);
+  assert.match(await text(p, "[data-testid=demand-sync]"), /还没同步/);
+  await p.waitForSelector("[data-testid=contact-item]");
+  assert.match(await text(p, "[data-testid=contact-item]"), /孙阿姨 139\*\*\*\*5678/);
+  await p.click("[data-testid=contact-show]");
+  assert.equal(await text(p, "[data-testid=contact-phone-full]"), "13912345678");
+  assert.equal(await p.getAttribute("[data-testid=contact-phone-full]", "href"), "tel:13912345678");
+  await shot(p, "demand-page");
+  // Synced: the page says so.
+  await go(p, "/sync");
+  await p.click("#sync-now");
+  await p.waitForSelector("[data-testid=sync-ok]");
+  await go(p, `/demands/${d.demand.id}`);
+  await p.waitForSelector("[data-testid=demand-sync]");
+  assert.equal(await text(p, "[data-testid=demand-sync]"), "已同步，服务器已确认");
+  assert.deepEqual(p.errors, []);
+  await p.context().close();
+});
+
+test("item 8: one name for the tab, the button and the page; every tab on a 390 px screen; 工作站 for the station", async () => {
+  const p = await page();
+  await go(p, "/");
+  await p.waitForSelector("[data-testid=home-record]");
+  const name = await text(p, "[data-testid=nav-record]");
+  assert.equal(name, "记诉求");
+  assert.equal(await text(p, "[data-testid=home-record]"), name);
+  for (const tab of ["home", "record", "visit", "demands", "sync", "tasks"]) {
+    const b = await p.locator(`[data-testid=nav-${tab}]`).boundingBox();
+    assert.ok(b.x >= 0 && b.x + b.width <= 390, `${tab} tab at ${b.x}..${b.x + b.width}`);
+  }
+  assert.equal(await text(p, ".facts dt:nth-of-type(2)"), "代表工作站");
+  await p.click("[data-testid=nav-record]");
+  assert.equal(await text(p, "[data-testid=page-record] h2"), name);
+  await shot(p, "record-top");
+  assert.deepEqual(p.errors, []);
+  await p.context().close();
 });

@@ -21,6 +21,7 @@ use gridvoice_core::device::{
     DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved, SyncSummary,
 };
 use gridvoice_core::ids::{DemandId, VisitId};
+use gridvoice_core::model::Contact;
 use gridvoice_core::territory::Territory;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -228,6 +229,22 @@ pub async fn end_visit(visit: VisitId, attendance: u32) -> Result<VisitView> {
     .await?
     {
         Response::Visit(v) => Ok(*v),
+        other => Err(unexpected(&other)),
+    }
+}
+
+pub async fn get_demand(id: DemandId) -> Result<DemandView> {
+    match request(&Request::GetDemand { id }).await? {
+        Response::Demand(d) => Ok(*d),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// The residents' contacts of a demand that this device's delegate may see (the service leaves
+/// out the others).
+pub async fn contacts_of(demand: DemandId) -> Result<Vec<Contact>> {
+    match request(&Request::ContactsOf { demand }).await? {
+        Response::Contacts { items } => Ok(items),
         other => Err(unexpected(&other)),
     }
 }

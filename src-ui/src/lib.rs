@@ -1,7 +1,7 @@
 //! Gridvoice UI (网格民声): the delegate's screens, Leptos 0.8 client-side rendered, compiled to wasm.
 //!
 //! `App` holds the router and the shared context (language, the territory with its point → grid
-//! index and offline map). One page per file under `pages/`; every backend call goes through
+//! index and offline map, and the sync the delegate started, which outlives its page). One page per file under `pages/`; every backend call goes through
 //! [`api`]; fallible data renders inside `<Suspense>` + `<ErrorBoundary>`.
 
 use std::sync::Arc;
@@ -18,6 +18,7 @@ pub mod api;
 pub mod i18n;
 pub mod local;
 pub mod location;
+mod map;
 mod pages;
 pub mod photo;
 mod widgets;
@@ -103,6 +104,8 @@ pub fn App() -> impl IntoView {
         Geo::new(t).map(Arc::new)
     });
     provide_context(Ctx { i18n, geo });
+    // A sync started on the sync page outlives the page (the delegate may switch tabs).
+    provide_context(pages::sync::SyncState::new());
     let t = move |k: &'static str| move || i18n.t(k);
     Effect::new(move || {
         if let Some(el) = document().document_element() {
@@ -138,6 +141,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/record") view=pages::record::Record />
                     <Route path=path!("/visit") view=pages::visit::Visit />
                     <Route path=path!("/demands") view=pages::demands::Demands />
+                    <Route path=path!("/demands/:id") view=pages::demand::DemandPage />
                     <Route path=path!("/sync") view=pages::sync::Sync />
                     <Route path=path!("/tasks") view=pages::tasks::Tasks />
                 </Routes>

@@ -77,6 +77,41 @@ pub fn when(t: Timestamp) -> String {
     t.beijing()
 }
 
+/// At most `max` characters of `s`, with "…" when cut (lists show the start of long texts; the
+/// demand's page shows all of it).
+pub fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", s[..at].trim_end()),
+        None => s.to_owned(),
+    }
+}
+
+/// Scrolls the element with this id to the middle of the screen (clear of the save bar) and,
+/// when `focus`, focuses it. Quiet when it is not on the page.
+pub fn bring_into_view(id: &str, focus: bool) {
+    use wasm_bindgen::JsCast;
+    let Some(el) = document().get_element_by_id(id) else {
+        return;
+    };
+    let opts = web_sys::ScrollIntoViewOptions::new();
+    opts.set_block(web_sys::ScrollLogicalPosition::Center);
+    el.scroll_into_view_with_scroll_into_view_options(&opts);
+    if focus && let Ok(h) = el.dyn_into::<web_sys::HtmlElement>() {
+        let _ = h.focus();
+    }
+}
+
+/// Focuses the element with this id (the browser scrolls only if it is out of sight).
+pub fn focus(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(h) = document()
+        .get_element_by_id(id)
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = h.focus();
+    }
+}
+
 /// Now, in Unix milliseconds (the browser's clock).
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64

@@ -1,74 +1,18 @@
-//! My demands 我的诉求: the list with Chinese full-text search and filters; each demand opens its
-//! timeline (recorded → reviewed → suggestion → handling → answered → fed back → closed) from the
-//! events that came back from the station and the office.
+//! My demands 我的诉求: the demands this delegate recorded (the whole station's a tap away), with
+//! Chinese full-text search and filters. Long texts are cut in the list; each demand opens its own
+//! page (`demand`) with the full text, its residents, its visit, its sync state and its timeline.
 
 use gridvoice_core::api::{ApiError, DemandFilter, DemandView};
 use gridvoice_core::category::Category;
-use gridvoice_core::workflow::{DemandStatus, Event, EventKind};
+use gridvoice_core::workflow::DemandStatus;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
-use crate::i18n::I18n;
-use crate::widgets::{category_label, error_list, status_label, when};
+use crate::widgets::{category_label, clip, error_list, status_label, when};
 use crate::{api, ctx};
 
-fn event_label(e: &Event, i18n: I18n) -> String {
-    let k = match &e.what {
-        EventKind::Reviewed { .. } => "ev.reviewed",
-        EventKind::JoinedInto { .. } => "ev.joined",
-        EventKind::AddedToSuggestion { .. } => "ev.suggestion",
-        EventKind::ContactAttached { .. } => "ev.contact",
-        EventKind::Withdrawn { .. } => "ev.withdrawn",
-        EventKind::Routed { .. } => "ev.routed",
-        EventKind::Answered { .. } => "ev.answered",
-        EventKind::FedBack { .. } => "ev.fed_back",
-        EventKind::Closed { .. } => "ev.closed",
-        EventKind::Reopened { .. } => "ev.reopened",
-        EventKind::Note { .. } => "ev.note",
-        EventKind::Classified { .. } => "ev.classified",
-        EventKind::Whistled { .. } => "ev.whistled",
-        EventKind::VisitEnded { .. } => "ev.visit_ended",
-        EventKind::Unknown => "ev.unknown",
-    };
-    let detail = match &e.what {
-        EventKind::Answered { text, .. } | EventKind::Note { text } => Some(text.clone()),
-        EventKind::Routed { deadline, .. } => {
-            Some(format!("{} {}", i18n.t("ev.deadline"), when(*deadline)))
-        }
-        EventKind::Withdrawn { reason } | EventKind::Reopened { reason } => Some(reason.clone()),
-        _ => None,
-    };
-    match detail {
-        Some(d) => format!("{}：{d}", i18n.t(k)),
-        None => i18n.t(k).to_owned(),
-    }
-}
-
-/// One photo of a demand, loaded when its timeline opens (from the device, else the server);
-/// a tap shows it full width.
-#[component]
-fn PhotoThumb(hash: String) -> impl IntoView {
-    let i18n = ctx().i18n;
-    let big = RwSignal::new(false);
-    let data = LocalResource::new(move || api::photo(hash.clone()));
-    view! {
-        <Suspense fallback=move || view! { <span class="muted">{move || i18n.t("loading")}</span> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(p) => view! {
-                        <button type="button" class="photo" on:click=move |_| big.update(|b| *b = !*b)>
-                            <img data-testid="demand-photo" class=("photo-big", move || big.get())
-                                src=format!("data:{};base64,{}", p.mime, p.data_base64)
-                                alt=move || i18n.t("demands.photo_alt") />
-                        </button>
-                    }.into_any(),
-                    Err(e) => view! {
-                        <span class="field-error" data-testid="demand-photo-error" data-code=e.code.as_str()>{e.message}</span>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
+/// How much of a demand's text the list shows.
+const LIST_CHARS: usize = 80;
 
 #[component]
 pub fn Demands() -> impl IntoView {
@@ -78,7 +22,9 @@ pub fn Demands() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
-    let open = RwSignal::new(None::<String>);
+    // The delegate's own demands, or the whole station's.
+    let mine_only = RwSignal::new(true);
+    let me = LocalResource::new(api::status);
 
     let list = LocalResource::new(move || {
         let q = query.get().trim().to_owned();
@@ -91,14 +37,14 @@ pub fn Demands() -> impl IntoView {
                 let (items, _) = api::list_demands(DemandFilter {
                     status: st,
                     category: cat,
-                    limit: Some(200),
+                    limit: Some(500),
                     ..DemandFilter::default()
                 })
                 .await?;
                 Ok::<_, ApiError>(items)
             } else {
                 // Search answers by text; the filters then narrow it here.
-                let items = api::search(q, 200).await?;
+                let items = api::search(q, 500).await?;
                 Ok(items
                     .into_iter()
                     .filter(|d| st.as_deref().is_none_or(|s| d.state.status.code() == s))
@@ -110,39 +56,26 @@ pub fn Demands() -> impl IntoView {
 
     let item = move |d: DemandView| {
         let id = d.demand.id.to_string();
-        let id2 = id.clone();
-        let id3 = id.clone();
+        let href = format!("/demands/{id}");
+        let open = format!("open-{id}");
         let grid = match c.geo.get_untracked() {
             Some(Ok(g)) => g.grid_name(&d.demand.grid),
             _ => d.demand.grid.to_string(),
         };
-        let history = d.history.clone();
         let recorded_at = d.demand.recorded_at;
         let st = d.state.status;
         let cat = d.demand.category;
         let photos = d.demand.attachments.len();
-        let hashes = d.demand.attachments.clone();
         view! {
             <div class="list-item" data-testid="demand-item" data-demand-id=id data-status=st.code()>
-                <button type="button" class="item-head" data-testid=format!("open-{id}")
-                    on:click=move |_| open.update(|o| *o = if o.as_deref() == Some(id2.as_str()) { None } else { Some(id2.clone()) })>
-                    <span class="item-text">{d.demand.text}</span>
+                <A href=href attr:class="item-head" attr:data-testid=open>
+                    <span class="item-text clip" data-testid="demand-text-short">{clip(&d.demand.text, LIST_CHARS)}</span>
                     <span class="badge" data-testid="demand-status">{move || status_label(st, i18n.lang.get())}</span>
-                </button>
-                <p class="muted">{move || category_label(cat, i18n.lang.get())}" · "{grid}" · "{when(recorded_at)}
+                </A>
+                <p class="muted">{move || category_label(cat, i18n.lang.get())}" · "{grid}" · "
+                    <span class="date">{when(recorded_at)}</span>
                     {(photos > 0).then(|| view! { <span data-testid="demand-photos">" · "{move || i18n.fmt1("demands.photos", photos)}</span> })}
                 </p>
-                <Show when=move || open.get().as_deref() == Some(id3.as_str())>
-                    <ol class="timeline" data-testid="timeline">
-                        <li>{when(recorded_at)}" "{t("ev.recorded")}</li>
-                        {history.iter().map(|e| view! { <li>{when(e.at)}" "{event_label(e, i18n)}</li> }).collect_view()}
-                    </ol>
-                    {(!hashes.is_empty()).then(|| view! {
-                        <div class="photos" data-testid="demand-photo-strip">
-                            {hashes.clone().into_iter().map(|hash| view! { <PhotoThumb hash /> }).collect_view()}
-                        </div>
-                    })}
-                </Show>
             </div>
         }
     };
@@ -150,6 +83,12 @@ pub fn Demands() -> impl IntoView {
     view! {
         <section class="card" data-testid="page-demands">
             <h2>{t("demands.title")}</h2>
+            <div class="segmented" role="group">
+                <button type="button" class="btn" data-testid="scope-mine" aria-pressed=move || mine_only.get().to_string()
+                    on:click=move |_| mine_only.set(true)>{t("demands.scope_mine")}</button>
+                <button type="button" class="btn" data-testid="scope-station" aria-pressed=move || (!mine_only.get()).to_string()
+                    on:click=move |_| mine_only.set(false)>{t("demands.scope_station")}</button>
+            </div>
             <input id="demand-search" data-testid="demand-search" type="search" placeholder=move || i18n.t("demands.search_ph")
                 prop:value=move || query.get()
                 on:change=move |ev| query.set(event_target_value(&ev)) />
@@ -165,8 +104,14 @@ pub fn Demands() -> impl IntoView {
             </div>
             <Suspense fallback=move || view! { <p class="muted">{t("loading")}</p> }>
                 <ErrorBoundary fallback=error_list>
-                    {move || Suspend::new(async move {
+                    {move || { let mine = mine_only.get(); Suspend::new(async move {
                         let items = list.await?;
+                        let me = me.await?.delegate;
+                        let items: Vec<DemandView> = if mine {
+                            items.into_iter().filter(|d| Some(&d.demand.recorded_by) == me.as_ref()).collect()
+                        } else {
+                            items
+                        };
                         if items.is_empty() {
                             return Ok::<_, ApiError>(view! { <p class="empty" data-testid="demands-empty">{t("demands.none")}</p> }.into_any());
                         }
@@ -175,7 +120,7 @@ pub fn Demands() -> impl IntoView {
                             <p class="muted" data-testid="demands-count" data-count=n.to_string()>{move || i18n.fmt1("demands.count", n)}</p>
                             {items.into_iter().map(item).collect_view()}
                         }.into_any())
-                    })}
+                    })}}
                 </ErrorBoundary>
             </Suspense>
         </section>

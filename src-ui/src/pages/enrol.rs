@@ -60,12 +60,14 @@ pub fn Enrol() -> impl IntoView {
             device_name: device_name.get_untracked().trim().to_owned(),
         };
         let navigate = navigate.clone();
+        // The answer may come after the page is gone (the delegate left it, or it navigated
+        // home itself): every write tries.
         spawn_local(async move {
             match api::enrol(input).await {
                 Ok(st) => {
                     local::remove(local::keys::DRAFT_ENROL);
-                    code.set(String::new());
-                    result.set(Some(Ok(format!(
+                    let _ = code.try_set(String::new());
+                    let _ = result.try_set(Some(Ok(format!(
                         "{} {}",
                         i18n.t("enrol.ok"),
                         st.delegate_name.unwrap_or_default()
@@ -74,9 +76,11 @@ pub fn Enrol() -> impl IntoView {
                     geo.refetch();
                     navigate("/", Default::default());
                 }
-                Err(e) => result.set(Some(Err(e.message))),
+                Err(e) => {
+                    let _ = result.try_set(Some(Err(e.message)));
+                }
             }
-            busy.set(false);
+            let _ = busy.try_set(false);
         });
     };
 

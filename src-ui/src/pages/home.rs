@@ -1,12 +1,15 @@
-//! Home 首页: who this device records for, its grids and station, and how sync stands.
+//! Home 首页: who this device records for, its grids and station, the visit under way (with
+//! "record a demand for this visit"), and how sync stands: "online" only while the server answers
+//! (the device asks it), with the time of the last sync that succeeded.
 
 use gridvoice_core::api::ApiError;
 use gridvoice_core::device::DeviceStatus;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::pages::visit::CurrentVisit;
 use crate::widgets::{error_list, when};
-use crate::{api, ctx};
+use crate::{api, ctx, local};
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -14,6 +17,7 @@ pub fn Home() -> impl IntoView {
     let i18n = c.i18n;
     let t = move |k: &'static str| move || i18n.t(k);
     let status = LocalResource::new(api::status);
+    let visit = StoredValue::new(local::get::<CurrentVisit>(local::keys::CURRENT_VISIT));
 
     let body = move |s: DeviceStatus| {
         if !s.enrolled {
@@ -57,7 +61,7 @@ pub fn Home() -> impl IntoView {
                 <dt>{t("home.pending")}</dt>
                 <dd data-testid="pending-count" data-count=s.pending.to_string()>{s.pending}</dd>
                 <dt>{t("home.last_sync")}</dt>
-                <dd data-testid="last-sync">
+                <dd data-testid="last-sync" class="date">
                     {match s.last_sync {
                         Some(ts) => when(ts).into_any(),
                         None => view! { <span>{t("home.never")}</span> }.into_any(),
@@ -70,10 +74,30 @@ pub fn Home() -> impl IntoView {
                     {f.reenrol.then(|| view! { <A href="/enrol" attr:class="btn" attr:data-testid="home-reenrol">{t("sync.reenrol")}</A> })}
                 </div>
             })}
-            <div class="row">
-                <A href="/record" attr:class="btn primary big" attr:id="home-record" attr:data-testid="home-record">{t("home.record")}</A>
-                <A href="/visit" attr:class="btn big" attr:data-testid="home-visit">{t("home.visit")}</A>
-            </div>
+            {match visit.get_value() {
+                Some(v) => {
+                    let grid = v.grid.clone();
+                    let grid_name = move || match c.geo.get() {
+                        Some(Ok(g)) => g.grid_name(&grid),
+                        _ => grid.to_string(),
+                    };
+                    view! {
+                        <div class="visit-now" data-testid="home-visit-now">
+                            <p><strong>{t("home.visit_now")}</strong>" "{v.topic}" · "{v.place}" · "{grid_name}</p>
+                            <A href="/record" attr:class="btn primary big" attr:id="home-record" attr:data-testid="home-record">{t("visit.record_for")}</A>
+                            <A href="/visit" attr:class="btn big" attr:data-testid="home-visit">{t("home.visit_end")}</A>
+                        </div>
+                    }
+                    .into_any()
+                }
+                None => view! {
+                    <div class="row">
+                        <A href="/record" attr:class="btn primary big" attr:id="home-record" attr:data-testid="home-record">{t("home.record")}</A>
+                        <A href="/visit" attr:class="btn big" attr:data-testid="home-visit">{t("home.visit")}</A>
+                    </div>
+                }
+                .into_any(),
+            }}
         }
         .into_any()
     };

@@ -1,5 +1,6 @@
 //! One screen per file.
 
+pub mod demand;
 pub mod demands;
 pub mod enrol;
 pub mod home;

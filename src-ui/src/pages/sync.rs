@@ -1,41 +1,66 @@
-//! Sync 同步: sync now with progress, the records the server has not yet confirmed (per-record
-//! receipts), errors in plain words with a retry, and re-enrolment when the credential is refused.
+//! Sync 同步: sync now with progress, the records the server has not yet confirmed (each named by
+//! what it is: a demand by its text, a visit by its topic), errors in plain words with a retry,
+//! and re-enrolment when the credential is refused.
+//!
+//! A sync outlives this page: its state is the app's ([`SyncState`], provided by `App`), so the
+//! delegate may switch tabs while it runs and find the result here on coming back. Nothing the
+//! running sync writes belongs to the page (a page's signals are gone once it is left).
 
-use gridvoice_core::api::ApiError;
+use std::collections::HashMap;
+
+use gridvoice_core::api::{ApiError, DemandFilter};
 use gridvoice_core::device::SyncSummary;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-use crate::widgets::{error_list, when};
+use crate::i18n::I18n;
+use crate::widgets::{clip, error_list, when};
 use crate::{api, ctx};
 
 #[derive(Debug, Clone, PartialEq)]
-enum Run {
+pub enum Run {
     Idle,
     Running,
     Done(SyncSummary),
     Failed(ApiError),
 }
 
-#[component]
-pub fn Sync() -> impl IntoView {
-    let i18n = ctx().i18n;
-    let t = move |k: &'static str| move || i18n.t(k);
-    let run = RwSignal::new(Run::Idle);
-    let pending = LocalResource::new(api::pending);
-    let status = LocalResource::new(api::status);
-    let progress = RwSignal::new(None::<(u32, u32)>);
+/// The sync started from the sync page, kept by the app.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncState {
+    pub run: RwSignal<Run>,
+    /// Documents done / total while it runs.
+    pub progress: RwSignal<Option<(u32, u32)>>,
+    /// Bumped when a sync ends: what the pages show of the device is read again.
+    pub finished: RwSignal<u32>,
+}
 
-    let sync = move |_| {
-        if run.get_untracked() == Run::Running {
+impl SyncState {
+    pub fn new() -> Self {
+        SyncState {
+            run: RwSignal::new(Run::Idle),
+            progress: RwSignal::new(None),
+            finished: RwSignal::new(0),
+        }
+    }
+
+    /// Starts a sync unless one runs. Only the app's signals are written, so leaving the page
+    /// meanwhile is harmless.
+    pub fn start(self) {
+        if self.run.get_untracked() == Run::Running {
             return;
         }
-        run.set(Run::Running);
-        progress.set(None);
+        self.run.set(Run::Running);
+        self.progress.set(None);
+        let SyncState {
+            run,
+            progress,
+            finished,
+        } = self;
         spawn_local(async move {
             // The bridge answers when the sync is over; meanwhile the status carries its progress.
-            let poll = async move {
+            spawn_local(async move {
                 loop {
                     sleep_ms(400).await;
                     if run.get_untracked() != Run::Running {
@@ -47,17 +72,93 @@ pub fn Sync() -> impl IntoView {
                         progress.set(Some((p.documents_done, p.documents_total)));
                     }
                 }
-            };
-            spawn_local(poll);
+            });
             let outcome = api::sync_now().await;
             run.set(match outcome {
                 Ok(s) => Run::Done(s),
                 Err(e) => Run::Failed(e),
             });
-            pending.refetch();
-            status.refetch();
+            finished.update(|n| *n += 1);
         });
-    };
+    }
+}
+
+impl Default for SyncState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The sync state `App` provides.
+pub fn sync_state() -> SyncState {
+    expect_context::<SyncState>()
+}
+
+/// Records by id: what kind (a string key) and their words.
+type Names = HashMap<String, (&'static str, String)>;
+
+/// What a pending record is, for people: the demand's text, the visit's topic, a photo, a
+/// resident's contact. `record` is the store's key (an id, `photo:<hash>`; older builds and the
+/// test backend prefix a collection, `demand/<id>`).
+fn pending_label(record: &str, texts: &Names, i18n: I18n) -> String {
+    if record.starts_with("photo:") {
+        return i18n.t("sync.item.photo").to_owned();
+    }
+    let id = record.rsplit('/').next().unwrap_or(record);
+    match texts.get(id) {
+        Some((kind, text)) => format!("{}：{text}", i18n.t(kind)),
+        // Contacts are kept under their own ids, apart from the station's records.
+        None => i18n.t("sync.item.contact").to_owned(),
+    }
+}
+
+#[component]
+pub fn Sync() -> impl IntoView {
+    let i18n = ctx().i18n;
+    let t = move |k: &'static str| move || i18n.t(k);
+    let state = sync_state();
+    let SyncState {
+        run,
+        progress,
+        finished,
+    } = state;
+    let pending = LocalResource::new(move || {
+        finished.track();
+        async move {
+            let items = api::pending().await?;
+            if items.is_empty() {
+                return Ok::<_, ApiError>((items, Names::new()));
+            }
+            // Names for the records: the device's demands and visits, by id.
+            let mut texts = Names::new();
+            let (demands, _) = api::list_demands(DemandFilter {
+                limit: Some(500),
+                ..DemandFilter::default()
+            })
+            .await?;
+            for d in demands {
+                texts.insert(
+                    d.demand.id.to_string(),
+                    ("sync.item.demand", clip(&d.demand.text, 40)),
+                );
+            }
+            for v in api::list_visits().await? {
+                texts.insert(
+                    v.visit.id.to_string(),
+                    (
+                        "sync.item.visit",
+                        format!("{} · {}", v.visit.topic, v.visit.place),
+                    ),
+                );
+            }
+            Ok((items, texts))
+        }
+    });
+    let status = LocalResource::new(move || {
+        finished.track();
+        api::status()
+    });
+    let sync = move |_| state.start();
 
     let result = move || match run.get() {
         Run::Idle => ().into_any(),
@@ -72,7 +173,11 @@ pub fn Sync() -> impl IntoView {
         .into_any(),
         Run::Done(s) if s.ok => view! {
             <p class="ok" data-testid="sync-ok" role="status">
-                {move || i18n.fmt2("sync.done", s.receipts_confirmed, s.pending_left)}
+                {move || match (s.pending_left, s.receipts_confirmed) {
+                    (0, 0) => i18n.t("sync.done_all").to_owned(),
+                    (0, n) => i18n.fmt1("sync.done_all_n", n),
+                    (left, _) => i18n.fmt1("sync.done_left", left),
+                }}
             </p>
             {s.recovered.map(|r| view! {
                 <p class="warn" data-testid="sync-recovered" role="status">
@@ -103,8 +208,11 @@ pub fn Sync() -> impl IntoView {
                     match status.await {
                         Ok(s) => view! {
                             <p class="muted" data-testid="sync-status">
-                                {move || if s.online { i18n.t("home.online") } else { i18n.t("home.offline") }}" · "
-                                {t("home.last_sync")}" "{s.last_sync.map(when).unwrap_or_else(|| i18n.t("home.never").to_owned())}
+                                <span data-testid="sync-online" data-online=s.online.to_string()>
+                                    {move || if s.online { i18n.t("home.online") } else { i18n.t("home.offline") }}
+                                </span>" · "
+                                {t("home.last_sync")}" "
+                                <span class="date">{s.last_sync.map(when).unwrap_or_else(|| i18n.t("home.never").to_owned())}</span>
                             </p>
                             // The last background sync's refusal, until this page runs one itself
                             // (then its own outcome below says it, once).
@@ -128,7 +236,7 @@ pub fn Sync() -> impl IntoView {
             <Suspense fallback=move || view! { <p class="muted">{t("loading")}</p> }>
                 <ErrorBoundary fallback=error_list>
                     {move || Suspend::new(async move {
-                        let items = pending.await?;
+                        let (items, texts) = pending.await?;
                         if items.is_empty() {
                             return Ok::<_, ApiError>(view! { <p class="ok" data-testid="pending-empty">{t("sync.all_confirmed")}</p> }.into_any());
                         }
@@ -136,11 +244,15 @@ pub fn Sync() -> impl IntoView {
                         Ok(view! {
                             <p data-testid="pending-total" data-count=n.to_string()>{move || i18n.fmt1("sync.pending_n", n)}</p>
                             <ul class="pending">
-                                {items.into_iter().map(|p| { let record = p.record; let shown = record.clone(); view! {
-                                    <li data-testid="pending-item" data-record=record>
-                                        <code>{shown}</code>" · "{when(p.created_at)}
-                                    </li>
-                                }}).collect_view()}
+                                {items.into_iter().map(|p| {
+                                    let label = pending_label(&p.record, &texts, i18n);
+                                    view! {
+                                        <li data-testid="pending-item" data-record=p.record>
+                                            <span class="clip">{label}</span>" "
+                                            <span class="muted date">{when(p.created_at)}</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
                             </ul>
                         }.into_any())
                     })}
@@ -153,7 +265,7 @@ pub fn Sync() -> impl IntoView {
 fn failure(
     msg: String,
     reenrol: bool,
-    i18n: crate::i18n::I18n,
+    i18n: I18n,
     retry: impl Fn(leptos::ev::MouseEvent) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {

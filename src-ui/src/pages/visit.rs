@@ -1,12 +1,14 @@
 //! Visit 走访: start a voter-contact visit (grid, place, topic, the station's other delegates who
 //! come along), then end it with the attendance.
-//! The visit under way is kept in localStorage, so demands recorded meanwhile carry its id.
+//! The visit under way is kept in localStorage, so demands recorded meanwhile carry its id; the
+//! screen offers "record a demand for this visit". Visits are listed newest first.
 
 use gridvoice_core::api::{ApiError, StartVisit};
 use gridvoice_core::capture::MAX_SHORT_CHARS;
 use gridvoice_core::ids::{DelegateId, GridId, VisitId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::widgets::{FieldError, error_list, when};
@@ -96,6 +98,7 @@ pub fn Visit() -> impl IntoView {
                 .collect(),
         };
         busy.set(true);
+        // The answer may come after the delegate left the page: every write tries.
         spawn_local(async move {
             match api::start_visit(req).await {
                 Ok(v) => {
@@ -106,16 +109,18 @@ pub fn Visit() -> impl IntoView {
                         topic: v.visit.topic,
                     };
                     local::set(local::keys::CURRENT_VISIT, &cv);
-                    current.set(Some(cv));
-                    place.set(String::new());
-                    topic.set(String::new());
-                    with.set(Vec::new());
-                    outcome.set(Some(Ok(i18n.t("visit.started").to_owned())));
+                    let _ = current.try_set(Some(cv));
+                    let _ = place.try_set(String::new());
+                    let _ = topic.try_set(String::new());
+                    let _ = with.try_set(Vec::new());
+                    let _ = outcome.try_set(Some(Ok(i18n.t("visit.started").to_owned())));
                     visits.refetch();
                 }
-                Err(e) => outcome.set(Some(Err(e.message))),
+                Err(e) => {
+                    let _ = outcome.try_set(Some(Err(e.message)));
+                }
             }
-            busy.set(false);
+            let _ = busy.try_set(false);
         });
     };
 
@@ -134,14 +139,16 @@ pub fn Visit() -> impl IntoView {
             match api::end_visit(cv.id, n).await {
                 Ok(_) => {
                     local::remove(local::keys::CURRENT_VISIT);
-                    current.set(None);
-                    attendance.set(String::new());
-                    outcome.set(Some(Ok(i18n.t("visit.ended").to_owned())));
+                    let _ = current.try_set(None);
+                    let _ = attendance.try_set(String::new());
+                    let _ = outcome.try_set(Some(Ok(i18n.t("visit.ended").to_owned())));
                     visits.refetch();
                 }
-                Err(e) => outcome.set(Some(Err(e.message))),
+                Err(e) => {
+                    let _ = outcome.try_set(Some(Err(e.message)));
+                }
             }
-            busy.set(false);
+            let _ = busy.try_set(false);
         });
     };
 
@@ -235,6 +242,7 @@ pub fn Visit() -> impl IntoView {
                 <div data-testid="current-visit">
                     <p><strong>{t("visit.under_way")}</strong>" "
                         {move || current.get().map(|v| format!("{} · {}", v.topic, v.place)).unwrap_or_default()}</p>
+                    <A href="/record" attr:class="btn primary big" attr:id="visit-record" attr:data-testid="visit-record">{t("visit.record_for")}</A>
                     <label for="visit-attendance" class="label">{t("visit.attendance")}</label>
                     <input id="visit-attendance" data-testid="visit-attendance" type="number" min="0" inputmode="numeric"
                         prop:value=move || attendance.get()
@@ -258,7 +266,10 @@ pub fn Visit() -> impl IntoView {
                         if items.is_empty() {
                             return Ok::<_, ApiError>(view! { <p class="empty" data-testid="visits-empty">{t("visit.none")}</p> }.into_any());
                         }
-                        Ok(items.into_iter().rev().map(|v| {
+                        let mut items = items;
+                        // Newest first: today's visit on top.
+                        items.sort_by_key(|v| std::cmp::Reverse(v.visit.started_at));
+                        Ok(items.into_iter().map(|v| {
                             let ended = v.state.ended_at.is_some();
                             let attendance = v.state.attendance;
                             view! {
@@ -271,7 +282,7 @@ pub fn Visit() -> impl IntoView {
                                         );
                                         view! { <p class="muted" data-testid="visit-delegates">{names.join("、")}</p> }
                                     })}
-                                    <p class="muted">{when(v.visit.started_at)}" · "
+                                    <p class="muted"><span class="date">{when(v.visit.started_at)}</span>" · "
                                         {move || if ended {
                                             format!("{} {}", i18n.t("visit.ended_with"), attendance.unwrap_or_default())
                                         } else {
