@@ -286,8 +286,17 @@ impl Desktop {
     }
 
     /// A real click (the driver moves the pointer onto the element and presses).
+    ///
+    /// The element is first scrolled to the middle of the window, as a person scrolls what they
+    /// want to tap into comfortable view: the driver's own scrolling stops at the window's edge,
+    /// where a bar fixed to the bottom (the form's save bar) would take the tap.
     pub async fn click(&self, css: &str) -> Result<()> {
         let e = self.find(css).await?;
+        self.run(
+            "arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' });",
+            json!([{ ELEMENT: e }]),
+        )
+        .await?;
         self.call("POST", &format!("/element/{e}/click"), None)
             .await
             .map(drop)
@@ -326,8 +335,29 @@ impl Desktop {
     }
 
     /// Saves a PNG of the window to `path`.
+    ///
+    /// WebKitGTK 2.50 under Xvfb (no compositing) takes the snapshot at its next rendering
+    /// update, and a page that is quiet may not have one for a long time: the screenshot then
+    /// hangs. While it is taken, the page is kept painting (a 1-pixel mark that flickers, out of
+    /// the way of the layout).
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
-        let v = self.call("GET", "/screenshot", None).await?;
+        self.run(
+            "let m = document.getElementById('wd-paint');\
+             if (!m) { m = document.createElement('div'); m.id = 'wd-paint';\
+               m.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:-1';\
+               document.body.appendChild(m); }\
+             clearInterval(window.__wdPaint);\
+             window.__wdPaint = setInterval(() => { m.style.opacity = m.style.opacity === '0.01' ? '0.02' : '0.01'; }, 50);",
+            json!([]),
+        )
+        .await?;
+        let taken = self.call("GET", "/screenshot", None).await;
+        self.run(
+            "clearInterval(window.__wdPaint); document.getElementById('wd-paint')?.remove();",
+            json!([]),
+        )
+        .await?;
+        let v = taken?;
         let png = base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap_or_default())
             .map_err(|e| format!("screenshot: {e}"))?;

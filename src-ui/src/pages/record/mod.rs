@@ -17,140 +17,34 @@
 //! `try_set`/`try_update`: a signal of a page the delegate left is gone, and writing to it would
 //! panic.
 
+mod check;
+mod draft;
+mod photos;
+mod place;
+mod similar;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use gridvoice_core::Error as CoreError;
-use gridvoice_core::api::{ApiError, DemandFilter, DemandView, NewContact, RecordDemand};
-use gridvoice_core::capture::{MAX_PHOTOS, MAX_SHORT_CHARS, PhoneProblem, check_phone, check_text};
+use gridvoice_core::api::{DemandFilter, NewContact, RecordDemand};
+use gridvoice_core::capture::check_text;
 use gridvoice_core::category::{Category, CategoryGroup};
 use gridvoice_core::geography::locate::Placement;
 use gridvoice_core::ids::{DemandId, GridId, StationId};
-use gridvoice_core::model::{Location, LocationSource};
+use gridvoice_core::model::Location;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsCast;
 
-use crate::i18n::I18n;
+use self::check::{Errors, contact_errors};
+use self::draft::{Draft, new_demand_id};
+use self::photos::photo_section;
+use self::place::{Asked, Fix, map_pick, placement_view};
+use self::similar::similar_section;
 use crate::location::{self, NoFix};
 use crate::pages::visit::CurrentVisit;
-use crate::photo::{self, PhotoError};
-use crate::widgets::{
-    FieldError, bring_into_view, category_label, clip, error_list, focus, now_ms, status_label,
-    when,
-};
-use crate::{Geo, api, ctx, local, map};
-
-/// What survives the app being closed mid-form.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Draft {
-    /// The demand's id, made once per draft, so a retried save stores the record once.
-    id: String,
-    text: String,
-    category: Option<Category>,
-    name: String,
-    phone: String,
-    consent: bool,
-    /// Photos already stored on the device, by hash.
-    #[serde(default)]
-    photos: Vec<String>,
-}
-
-/// A fresh UUIDv7 (time-ordered, like the core's ids), from the browser's clock and randomness.
-fn new_demand_id() -> DemandId {
-    let mut rand = [0u8; 10];
-    // crypto.getRandomValues cannot fail for 10 bytes; on the odd failure the time part alone
-    // still makes the id unique enough for one device's drafts.
-    let _ = getrandom_fill(&mut rand);
-    let ms = u64::try_from(now_ms()).unwrap_or_default();
-    DemandId(uuid::Builder::from_unix_timestamp_millis(ms, &rand).into_uuid())
-}
-
-#[cfg(target_arch = "wasm32")]
-fn getrandom_fill(buf: &mut [u8]) -> Result<(), getrandom::Error> {
-    getrandom::fill(buf)
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn getrandom_fill(buf: &mut [u8]) -> Result<(), ()> {
-    // Host builds only type-check the UI; it never runs there.
-    for (i, b) in buf.iter_mut().enumerate() {
-        *b = u8::try_from(i).unwrap_or_default();
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Fix {
-    Locating,
-    /// A position, and where it falls.
-    Located(Location, Placement),
-    /// Picked on the map (or chosen between two grids near a boundary, or the last demand's grid
-    /// kept when the position could not be found again).
-    Picked(Option<Location>, Placement),
-    None(NoFix),
-}
-
-impl Fix {
-    fn placement(&self) -> Option<&Placement> {
-        match self {
-            Fix::Located(_, p) | Fix::Picked(_, p) => Some(p),
-            _ => None,
-        }
-    }
-}
-
-/// The reason next to each field (in the order the fields stand on the page).
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Errors {
-    text: Option<String>,
-    name: Option<String>,
-    phone: Option<String>,
-    consent: Option<String>,
-    category: Option<String>,
-    location: Option<String>,
-    photo: Option<String>,
-}
-
-impl Errors {
-    fn any(&self) -> bool {
-        *self != Errors::default()
-    }
-
-    /// The errors shown, less those whose cause is gone: `now` is what the form would say today.
-    /// A field that had no error keeps none (new errors wait for the next 保存); a field whose
-    /// error changed says the new one. Photo errors come from adding a photo, not from the form.
-    fn fixed(&self, now: &Errors) -> Errors {
-        let keep = |old: &Option<String>, new: &Option<String>| old.as_ref().and(new.clone());
-        Errors {
-            text: keep(&self.text, &now.text),
-            name: keep(&self.name, &now.name),
-            phone: keep(&self.phone, &now.phone),
-            consent: keep(&self.consent, &now.consent),
-            category: keep(&self.category, &now.category),
-            location: keep(&self.location, &now.location),
-            photo: self.photo.clone(),
-        }
-    }
-
-    /// The id of the first field in error (what 保存 brings into view), and whether it is in the
-    /// contact part.
-    fn first(&self) -> Option<(&'static str, bool)> {
-        [
-            (self.text.is_some(), "demand-text", false),
-            (self.name.is_some(), "contact-name", true),
-            (self.phone.is_some(), "contact-phone", true),
-            (self.consent.is_some(), "contact-consent", true),
-            (self.category.is_some(), "demand-category", false),
-            (self.location.is_some(), "demand-location-error", false),
-            (self.photo.is_some(), "demand-photo-error", false),
-        ]
-        .into_iter()
-        .find(|(on, _, _)| *on)
-        .map(|(_, id, contact)| (id, contact))
-    }
-}
+use crate::widgets::{FieldError, bring_into_view, category_label, focus};
+use crate::{Geo, api, ctx, local};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Save {
@@ -164,26 +58,6 @@ enum Save {
     },
     Failed(String),
 }
-
-/// Similarity of two texts: Dice coefficient over character bigrams (works for Chinese without
-/// a tokenizer).
-fn similarity(a: &str, b: &str) -> f64 {
-    fn bigrams(s: &str) -> Vec<(char, char)> {
-        let cs: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
-        let mut v: Vec<(char, char)> = cs.windows(2).map(|w| (w[0], w[1])).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    }
-    let (x, y) = (bigrams(a), bigrams(b));
-    if x.is_empty() || y.is_empty() {
-        return 0.0;
-    }
-    let common = x.iter().filter(|g| y.binary_search(g).is_ok()).count();
-    2.0 * common as f64 / (x.len() + y.len()) as f64
-}
-
-const SIMILAR_MIN: f64 = 0.2;
 
 #[component]
 pub fn Record() -> impl IntoView {
@@ -208,15 +82,11 @@ pub fn Record() -> impl IntoView {
     let photos = RwSignal::new(draft.photos);
     // Previews of the photos added in this session (a reopened draft shows a placeholder).
     let previews = RwSignal::new(std::collections::HashMap::<String, String>::new());
-    let photo_busy = RwSignal::new(false);
     let fix = RwSignal::new(Fix::Locating);
     let confirmed = RwSignal::new(false);
     // The grid is the last demand's, kept because the position could not be found again.
     let carried = RwSignal::new(false);
     let show_map = RwSignal::new(false);
-    // The whole street on the map, rather than the station's part of it.
-    let whole_street = RwSignal::new(false);
-    let pick_warning = RwSignal::new(None::<String>);
     let errors = RwSignal::new(Errors::default());
     // "Add this resident" needs a contact; a new demand does not.
     let require_contact = RwSignal::new(false);
@@ -316,35 +186,6 @@ pub fn Record() -> impl IntoView {
             carried.set(false);
         }
     };
-    let on_map_click = move |ev: leptos::ev::MouseEvent| {
-        let code = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("[data-grid]").ok().flatten())
-            .and_then(|el| el.get_attribute("data-grid"));
-        let Some(code) = code else { return };
-        let grid = GridId::new(code);
-        let Some(Ok(g)) = c.geo.get_untracked() else {
-            return;
-        };
-        let theirs = g.territory.grid(&grid).map(|x| x.station.clone());
-        // Warned before it is taken: a demand is filed in a grid of the delegate's own station.
-        if let (Some(theirs), Some(Ok(s))) = (theirs, status.get_untracked())
-            && let Some(mine) = s.station
-            && theirs != mine
-        {
-            pick_warning.set(Some(i18n.fmt2(
-                "record.pick_other_station",
-                g.grid_name(&grid),
-                station_name(&theirs),
-            )));
-            return;
-        }
-        pick_warning.set(None);
-        pick(grid, None);
-        show_map.set(false);
-    };
-
     // What the form would say now (tracked: the effect below re-reads it as the fields change).
     let validate = move || -> Errors {
         let mut e = Errors::default();
@@ -451,52 +292,6 @@ pub fn Record() -> impl IntoView {
         if let (Some(Ok(g)), Some(f)) = (c.geo.get_untracked(), fix.try_get_untracked()) {
             locate(g, f.placement().cloned());
         }
-    };
-
-    let on_photo = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
-            return;
-        };
-        // Cleared so that choosing the same picture again fires again.
-        input.set_value("");
-        if photos.get_untracked().len() >= MAX_PHOTOS {
-            errors.update(|e| e.photo = Some(i18n.fmt1("record.photo_max", MAX_PHOTOS)));
-            return;
-        }
-        photo_busy.set(true);
-        errors.update(|e| e.photo = None);
-        spawn_local(async move {
-            let stored = match photo::shrink(&file).await {
-                Ok(small) => api::put_photo(small.base64)
-                    .await
-                    .map(|saved| (saved.hash, small.data_url))
-                    .map_err(|e| e.message),
-                Err(PhotoError::NotAnImage) => Err(i18n.t("record.photo_not_image").to_owned()),
-                Err(PhotoError::Failed) => Err(i18n.t("record.photo_failed").to_owned()),
-            };
-            match stored {
-                Ok((hash, url)) => {
-                    let _ = photos.try_update(|p| {
-                        if !p.contains(&hash) {
-                            p.push(hash.clone());
-                        }
-                    });
-                    let _ = previews.try_update(|m| {
-                        m.insert(hash, url);
-                    });
-                }
-                Err(m) => {
-                    let _ = errors.try_update(|e| e.photo = Some(m));
-                }
-            }
-            let _ = photo_busy.try_set(false);
-        });
     };
 
     // Similar demands already in this grid, from the device's own data.
@@ -682,50 +477,6 @@ pub fn Record() -> impl IntoView {
         .into_any()
     };
 
-    // The station's part of the map, labelled, the delegate's own grids apart (built once).
-    let station_svg = Memo::new(move |_| match (status.get(), c.geo.get()) {
-        (Some(Ok(s)), Some(Ok(g))) => s
-            .station
-            .and_then(|st| map::station_map(&g.territory, &st, &s.grids, 360)),
-        _ => None,
-    });
-    let map_svg = move || match c.geo.get() {
-        Some(Ok(g)) => match station_svg.get() {
-            Some(svg) if !whole_street.get() => svg,
-            _ => g.svg.clone(),
-        },
-        _ => String::new(),
-    };
-    // The picked grid, and on the street map the delegate's own grids and the station's.
-    let map_style = move || {
-        let mut css = String::new();
-        if let (Some(Ok(s)), Some(Ok(g))) = (status.get(), c.geo.get()) {
-            let station = s.station.clone();
-            for grid in g
-                .territory
-                .grids
-                .iter()
-                .filter(|x| Some(&x.station) == station.as_ref())
-            {
-                let fill = if s.grids.contains(&grid.id) {
-                    "#5aa469"
-                } else {
-                    "#b9dcbf"
-                };
-                css.push_str(&format!(
-                    "#grid-map path[data-grid=\"{}\"]{{fill:{fill};}}",
-                    grid.id
-                ));
-            }
-        }
-        if let Some(p) = fix.get().placement() {
-            css.push_str(&format!(
-                "#grid-map path[data-grid=\"{}\"]{{fill:#f5a623;}}",
-                p.grid
-            ));
-        }
-        css
-    };
     let filed_in = move || match (fix.get().placement(), c.geo.get()) {
         (Some(p), Some(Ok(g))) => i18n.fmt1("record.filed_in", g.grid_name(&p.grid)),
         _ => i18n.t("record.filed_in_none").to_owned(),
@@ -811,56 +562,8 @@ pub fn Record() -> impl IntoView {
                 <button type="button" class="btn" id="pick-on-map" data-testid="pick-on-map" on:click=move |_| show_map.update(|s| *s = !*s)>{t("record.pick_on_map")}</button>
             </div>
             <FieldError id="demand-location" msg=Signal::derive(move || errors.get().location) />
-            <Show when=move || show_map.get()>
-                <style>{map_style}</style>
-                <p class="muted">{t("record.map_hint")}</p>
-                <p class="map-legend" data-testid="map-legend">
-                    <span class="key g-mine"></span>{t("record.map_mine")}
-                    <span class="key g-station"></span>{t("record.map_station")}
-                    <span class="key g-other"></span>{t("record.map_other")}
-                </p>
-                {move || pick_warning.get().map(|w| view! { <p class="warn" data-testid="pick-warning" role="alert">{w}</p> })}
-                <div
-                    id="grid-map"
-                    data-testid="grid-map"
-                    class="map"
-                    class:whole=move || whole_street.get() || station_svg.get().is_none()
-                    on:click=on_map_click
-                    inner_html=map_svg
-                ></div>
-                <button type="button" class="btn" data-testid="map-whole" on:click=move |_| whole_street.update(|w| *w = !*w)>
-                    {move || if whole_street.get() { i18n.t("record.map_station_only") } else { i18n.t("record.map_whole") }}
-                </button>
-            </Show>
-
-            <span class="label">{t("record.photo")}</span>
-            <div class="photos" data-testid="photos">
-                <For each=move || photos.get() key=|h| h.clone() let:hash>
-                    {
-                        let (h1, h2) = (hash.clone(), hash.clone());
-                        view! {
-                            <div class="photo" data-testid="photo-item" data-hash=hash>
-                                {move || match previews.get().get(&h1) {
-                                    Some(url) => view! { <img src=url.clone() alt="" /> }.into_any(),
-                                    None => view! { <span class="photo-stored">"📷"</span> }.into_any(),
-                                }}
-                                <button type="button" class="btn small" data-testid="photo-remove"
-                                    on:click=move |_| photos.update(|p| p.retain(|x| *x != h2))>
-                                    {t("record.photo_remove")}
-                                </button>
-                            </div>
-                        }
-                    }
-                </For>
-            </div>
-            <Show when=move || { photos.get().len() < MAX_PHOTOS }>
-                <label for="demand-photo" class="btn" class:busy=move || photo_busy.get() data-testid="photo-add">
-                    {move || if photo_busy.get() { i18n.t("record.photo_busy") } else { i18n.t("record.photo_add") }}
-                </label>
-            </Show>
-            <input id="demand-photo" data-testid="demand-photo" class="visually-hidden" type="file"
-                accept="image/*" capture="environment" on:change=on_photo />
-            <FieldError id="demand-photo" msg=Signal::derive(move || errors.get().photo) />
+            {map_pick(i18n, status, fix, show_map, move |grid| pick(grid, None))}
+            {photo_section(i18n, photos, previews, errors)}
 
             <div class="save-bar" data-testid="save-bar">
                 {move || match save.get() {
@@ -887,197 +590,6 @@ pub fn Record() -> impl IntoView {
                 </button>
             </div>
         </section>
-
-        <section class="card" data-testid="similar">
-            <h3>{t("record.similar")}</h3>
-            <Suspense fallback=move || view! { <p class="muted">{t("loading")}</p> }>
-                <ErrorBoundary fallback=error_list>
-                    {move || Suspend::new(async move {
-                        let items = in_grid.await?;
-                        let view = move || {
-                            let typed = text.get();
-                            let lang = i18n.lang.get();
-                            let mut ranked: Vec<(f64, &DemandView)> = items
-                                .iter()
-                                .map(|d| (similarity(&typed, &d.demand.text), d))
-                                .filter(|(s, _)| *s >= SIMILAR_MIN)
-                                .collect();
-                            ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-                            if ranked.is_empty() {
-                                let msg = if grid_of_fix.get().is_none() {
-                                    i18n.t("record.similar_no_grid").to_owned()
-                                } else {
-                                    i18n.fmt1("record.similar_none", items.len())
-                                };
-                                return view! { <p class="muted" data-testid="similar-empty">{msg}</p> }.into_any();
-                            }
-                            ranked
-                                .into_iter()
-                                .take(5)
-                                .map(|(_, d)| {
-                                    let did = d.demand.id;
-                                    view! {
-                                        <div class="similar-item" data-testid="similar-item" data-demand-id=did.to_string()>
-                                            <p class="clip">{clip(&d.demand.text, LIST_CHARS)}</p>
-                                            <p class="muted">
-                                                {category_label(d.demand.category, lang)}" · "
-                                                {status_label(d.state.status, lang)}" · "
-                                                <span class="date">{when(d.demand.recorded_at)}</span>
-                                            </p>
-                                            <button
-                                                type="button"
-                                                class="btn"
-                                                data-testid=format!("attach-{did}")
-                                                on:click=move |_| attach(did)
-                                            >
-                                                {i18n.t("record.attach")}
-                                            </button>
-                                        </div>
-                                    }
-                                })
-                                .collect_view()
-                                .into_any()
-                        };
-                        Ok::<_, ApiError>(view)
-                    })}
-                </ErrorBoundary>
-            </Suspense>
-        </section>
-    }
-}
-
-/// How much of a demand's text a list shows (the demand's page shows all of it).
-const LIST_CHARS: usize = 120;
-
-/// Errors of the optional contact. `required`: attaching a resident needs one.
-fn contact_errors(
-    e: &mut Errors,
-    i18n: I18n,
-    name: &str,
-    phone: &str,
-    consent: bool,
-    required: bool,
-) {
-    let given = !name.trim().is_empty() || !phone.trim().is_empty();
-    if !given && !required {
-        return;
-    }
-    if !consent {
-        e.consent = Some(i18n.t("record.err.consent").into());
-    }
-    let n = name.trim();
-    if n.is_empty() {
-        e.name = Some(i18n.t("record.err.name").into());
-    } else if n.chars().count() > MAX_SHORT_CHARS {
-        e.name = Some(i18n.t("record.err.name_long").into());
-    }
-    // The core's own phone rule, so the form refuses exactly what the backend would, and says
-    // which part is wrong.
-    if let Err(why) = check_phone(phone) {
-        e.phone = Some(phone_problem(why, i18n));
-    }
-}
-
-fn phone_problem(p: PhoneProblem, i18n: I18n) -> String {
-    match p {
-        PhoneProblem::Missing => i18n.t("record.err.phone_missing").into(),
-        PhoneProblem::NotDigits => i18n.t("record.err.phone_digits").into(),
-        PhoneProblem::MobileLength { len } => i18n.fmt1("record.err.phone_mobile", len),
-        PhoneProblem::LandlineLength => i18n.t("record.err.phone_landline").into(),
-        PhoneProblem::NoAreaCode => i18n.t("record.err.phone_area").into(),
-        PhoneProblem::Unrecognised => i18n.t("record.err.phone_unknown").into(),
-    }
-}
-
-/// What the placement asks of the delegate.
-struct Asked {
-    confirmed: RwSignal<bool>,
-    /// The last demand's grid, kept because no position could be had: to be confirmed.
-    carried: bool,
-    /// The grid is another station's (its name): said at once, not on 保存.
-    elsewhere: Option<String>,
-}
-
-fn placement_view(
-    geo: &Geo,
-    p: &Placement,
-    loc: Option<&Location>,
-    asked: Asked,
-    i18n: I18n,
-    pick: impl Fn(GridId, Option<Location>) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let Asked {
-        confirmed,
-        carried,
-        elsewhere,
-    } = asked;
-    let grid = geo.grid_name(&p.grid);
-    let community = geo.community_name(&p.community);
-    let accuracy = loc
-        .and_then(|l| l.accuracy_m)
-        .filter(|_| p.source != LocationSource::GridPick)
-        .map(|a| format!("{a:.0}"));
-    let source = match p.source {
-        _ if carried => "record.src.carried",
-        LocationSource::Gps => "record.src.gps",
-        LocationSource::Manual => "record.src.manual",
-        LocationSource::GridPick => "record.src.pick",
-    };
-    let ask = carried || p.needs_confirmation();
-    let other = p.nearest_other.clone().filter(|_| !carried);
-    let other_name = other.as_ref().map(|o| geo.grid_name(o)).unwrap_or_default();
-    let other_m = format!("{:.0}", p.nearest_other_m.unwrap_or_default());
-    let outside = p.outside;
-    let this_grid = p.grid.clone();
-    let keep = loc.copied();
-    view! {
-        <dl class="placement" data-testid="placement" data-grid=p.grid.to_string()>
-            <dt>{move || i18n.t("record.grid")}</dt>
-            <dd data-testid="detected-grid">{grid.clone()}</dd>
-            <dt>{move || i18n.t("record.community")}</dt>
-            <dd data-testid="detected-community">{community}</dd>
-            <dt>{move || i18n.t("record.source")}</dt>
-            <dd data-testid="detected-accuracy">
-                {move || i18n.t(source)}
-                {accuracy.map(|a| view! { " "<span class="date">"±"{move || i18n.fmt1("record.meters", &a)}</span> })}
-            </dd>
-        </dl>
-        {elsewhere.map(|station| view! {
-            <p class="warn" data-testid="other-station" role="alert">
-                {move || i18n.fmt1("record.other_station_here", &station)}
-            </p>
-        })}
-        {ask.then(|| {
-            let other2 = other.clone();
-            view! {
-                <div class="confirm" data-testid="boundary-confirm" class:done=move || confirmed.get()>
-                    <p class="warn">
-                        {move || if carried {
-                            i18n.t("record.carried").to_owned()
-                        } else if outside {
-                            i18n.t("record.outside").to_owned()
-                        } else {
-                            i18n.fmt2("record.near_boundary", &other_name, &other_m)
-                        }}
-                    </p>
-                    <Show
-                        when=move || !confirmed.get()
-                        fallback=move || view! { <p class="ok" data-testid="grid-confirmed">{i18n.t("record.confirmed")}</p> }
-                    >
-                        <div class="row">
-                            <button type="button" class="btn primary" id="confirm-grid" data-testid="confirm-grid" on:click=move |_| confirmed.set(true)>
-                                {i18n.t("record.confirm_this")}" "{grid.clone()}
-                            </button>
-                            {other2.clone().map(|o| view! {
-                                <button type="button" class="btn" id="choose-other-grid" data-testid="choose-other-grid" on:click=move |_| pick(o.clone(), keep)>
-                                    {i18n.t("record.choose_other")}
-                                </button>
-                            })}
-                        </div>
-                    </Show>
-                </div>
-            }
-        })}
-        <span class="hidden" data-testid="current-grid-code">{this_grid.to_string()}</span>
+        {similar_section(i18n, in_grid, text, grid_of_fix, attach)}
     }
 }
