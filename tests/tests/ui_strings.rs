@@ -68,19 +68,32 @@ fn every_key_the_pages_use_is_translated_once_in_both_languages() {
         seen.len()
     );
 
-    let pages = [
-        "lib.rs",
-        "widgets.rs",
-        "pages/home.rs",
-        "pages/enrol.rs",
-        "pages/record.rs",
-        "pages/visit.rs",
-        "pages/demands.rs",
-        "pages/sync.rs",
-        "pages/tasks.rs",
-    ];
+    // Every source file of the UI but the table itself, however the pages are split.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-ui/src");
+    let mut pages = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n.rs") {
+                pages.push(
+                    path.strip_prefix(&root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    pages.sort();
+    assert!(
+        pages.iter().any(|p| p.starts_with("pages/record/")),
+        "{pages:?}"
+    );
     let mut used = 0;
-    for page in pages {
+    for page in &pages {
         let src = ui_file(page);
         for piece in literals(&src) {
             if is_key(piece) {
