@@ -110,7 +110,7 @@ async fn main() {
     let page = dir.path().join("static.html");
     std::fs::write(
         &page,
-        "<!doctype html><meta charset=utf-8><button id=ready>记录诉求</button>",
+        "<!doctype html><meta charset=utf-8><button id=ready>记诉求</button>",
     )
     .unwrap();
 
@@ -293,7 +293,7 @@ async fn write(dist: &Path, app_ms: &mut [f64], mut r: Report, minibrowser: &Pat
          | UI wasm, raw | {:.2} MB | — | < 1.5 MB: {} |\n\
          | UI wasm, gzip -9 | {:.0} KB | — | < 500 KB: {} |\n\
          | record a demand: click → \"已保存\" (p50 / p95) | {save_p50:.1} / {save_p95:.1} ms | no-op command round trip {noop_p50:.2} ms; raw SQLite insert (`synchronous=FULL`) {raw_p50:.2} ms | — |\n\n\
-         Cold start counts from nothing running to the home screen's 记录诉求 button on screen \
+         Cold start counts from nothing running to the home screen's 记诉求 button on screen \
          (the device's store open, its station loaded); both columns include starting Xvfb, the \
          driver and the process, so the difference is the app's own share. The save runs validation, \
          the IPC call, the Automerge change and its durable commit, the projection, and the re-render; the webview's clock is coarsened to whole milliseconds.\n",
