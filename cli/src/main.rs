@@ -226,6 +226,9 @@ struct ListArgs {
     to: Option<String>,
     #[arg(long)]
     visit: Option<String>,
+    /// Only demands whose decisions contradict each other (two heads offline, head and office).
+    #[arg(long)]
+    needs_decision: bool,
     #[arg(long)]
     limit: Option<u32>,
     #[arg(long)]
@@ -450,6 +453,7 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
                     Some(Ok(v)) => Some(v),
                     None => None,
                 },
+                needs_decision: a.needs_decision.then_some(true),
                 limit: a.limit,
                 offset: a.offset,
             };

@@ -85,6 +85,13 @@ pub enum Request {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         level: crate::territory::HandlingLevel,
     },
+    /// Settle concurrent, contradicting decisions on a demand (two heads offline, or a head and
+    /// the office): the decision kept is made again, after both, by the one who resolves.
+    Resolve {
+        demand: DemandId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        keep: crate::ids::EventId,
+    },
     /// Whistle (吹哨) a suggestion by one of the four routes.
     Whistle {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -186,6 +193,9 @@ pub struct DemandFilter {
     pub to: Option<String>,
     #[serde(default)]
     pub visit: Option<VisitId>,
+    /// Only demands with concurrent, contradicting decisions (`true`), or only those without.
+    #[serde(default)]
+    pub needs_decision: Option<bool>,
     #[serde(default)]
     pub limit: Option<u32>,
     #[serde(default)]
@@ -204,6 +214,7 @@ pub struct ParsedFilter {
     /// Exclusive upper bound.
     pub until: Option<Timestamp>,
     pub visit: Option<VisitId>,
+    pub needs_decision: Option<bool>,
     pub limit: u32,
     pub offset: u32,
 }
@@ -240,6 +251,7 @@ impl DemandFilter {
             from: date(&self.from)?,
             until: date(&self.to)?.map(|t| Timestamp(t.0 + day)),
             visit: self.visit,
+            needs_decision: self.needs_decision,
             limit: self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
             offset: self.offset.unwrap_or(0),
         })

@@ -61,6 +61,9 @@ pub enum Error {
     JoinSelf,
     #[error("a suggestion needs at least one demand")]
     EmptySuggestion,
+    /// A resolution asked of a demand whose decisions do not contradict each other.
+    #[error("demand {0} has no contradicting decisions to resolve")]
+    NothingToResolve(String),
     #[error("whistle route {route} does not fit a {level}-level suggestion")]
     RouteDoesNotFit {
         route: &'static str,
@@ -122,6 +125,7 @@ pub enum ErrorCode {
     JoinAcrossStations,
     JoinSelf,
     EmptySuggestion,
+    NothingToResolve,
     RouteDoesNotFit,
     /// The server refused a sync message whose changes break the authority rule; nothing of it
     /// was stored.
@@ -169,6 +173,7 @@ impl ErrorCode {
             ErrorCode::JoinAcrossStations => "JOIN_ACROSS_STATIONS",
             ErrorCode::JoinSelf => "JOIN_SELF",
             ErrorCode::EmptySuggestion => "EMPTY_SUGGESTION",
+            ErrorCode::NothingToResolve => "NOTHING_TO_RESOLVE",
             ErrorCode::RouteDoesNotFit => "ROUTE_DOES_NOT_FIT",
             ErrorCode::ChangeRefused => "CHANGE_REFUSED",
         }
@@ -203,6 +208,7 @@ impl Error {
             Error::JoinAcrossStations => ErrorCode::JoinAcrossStations,
             Error::JoinSelf => ErrorCode::JoinSelf,
             Error::EmptySuggestion => ErrorCode::EmptySuggestion,
+            Error::NothingToResolve(_) => ErrorCode::NothingToResolve,
             Error::RouteDoesNotFit { .. } => ErrorCode::RouteDoesNotFit,
         }
     }
@@ -241,6 +247,7 @@ impl Error {
             Error::JoinAcrossStations => "只能合并到本站的另一条诉求".into(),
             Error::JoinSelf => "不能把诉求合并到它自己".into(),
             Error::EmptySuggestion => "代表建议至少要包含一条诉求".into(),
+            Error::NothingToResolve(_) => "这条诉求没有相互矛盾的处理决定，无需裁定".into(),
             Error::RouteDoesNotFit { route, level } => {
                 format!("“{route}”不适用于{level}级办理的建议")
             }

@@ -335,6 +335,10 @@ pub fn list_demands(conn: &Connection, f: &ParsedFilter) -> Result<(Vec<DemandVi
         clauses.push("visit = ?");
         args.push(V::Text(v.to_string()));
     }
+    if let Some(n) = f.needs_decision {
+        clauses.push("needs_decision = ?");
+        args.push(V::Integer(i64::from(n)));
+    }
     let filter = if clauses.is_empty() {
         String::new()
     } else {

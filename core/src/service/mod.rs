@@ -241,6 +241,7 @@ pub fn handle<S: State>(
             route,
             note,
         } => station::whistle(state, who, ctx, suggestion, route, note),
+        Request::Resolve { demand, keep } => station::resolve(state, who, ctx, demand, keep),
         Request::Clusters { station } => {
             let station = match (scope(who)?, station) {
                 (Some(own), _) => own,

@@ -8,7 +8,7 @@ use crate::access::{Target, may_append, may_put};
 use crate::api::{DemandView, FormSuggestion, Response, SuggestionView};
 use crate::doc::Collection;
 use crate::error::Error;
-use crate::ids::{DemandId, SuggestionId};
+use crate::ids::{DemandId, EventId, SuggestionId};
 use crate::model::{Suggestion, WhistleRoute};
 use crate::territory::HandlingLevel;
 use crate::workflow::{DemandStatus, EventKind};
@@ -257,5 +257,38 @@ pub(super) fn whistle<S: State>(
             });
         }
         Ok(EventKind::Whistled { route, note })
+    })
+}
+
+/// Settles concurrent, contradicting decisions on a demand: the decision kept is made again by
+/// the one who resolves, after both (its `prev` names every head of the demand's history), so
+/// every replica derives the same settled state. The kept decision's kind must be one the
+/// resolver's role may append (the office settles in favour of its own routing, a head of a
+/// head's decision).
+pub(super) fn resolve<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    demand: DemandId,
+    keep: EventId,
+) -> Result<Outcome, S::Error> {
+    let station = super::scope(who)?;
+    let v = state
+        .demand(&demand, station.as_ref())?
+        .ok_or_else(|| Error::NotFound(format!("demand {demand}")))?;
+    if !v.state.needs_decision {
+        return Err(Error::NothingToResolve(demand.to_string()).into());
+    }
+    let kept = v
+        .history
+        .iter()
+        .find(|e| e.id == keep && v.state.conflicting.contains(&e.id))
+        .ok_or_else(|| Error::NotFound(format!("decision {keep} among the contradicting ones")))?
+        .what
+        .clone();
+    let (effect, after) = on_demand(state, who, ctx, &v, kept)?;
+    Ok(Outcome {
+        response: Response::Demand(Box::new(after)),
+        effects: vec![effect],
     })
 }

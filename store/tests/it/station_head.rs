@@ -1,12 +1,12 @@
 //! Stories of a station head deciding on the demands the station's delegates recorded
 //! (分析研判): review, join a duplicate, form a delegate suggestion, set its level, whistle.
 
-use gridvoice_core::api::{FormSuggestion, Request, Response, SuggestionView};
+use gridvoice_core::api::{DemandFilter, FormSuggestion, Request, Response, SuggestionView};
 use gridvoice_core::error::ErrorCode;
 use gridvoice_core::ids::DocId;
 use gridvoice_core::model::WhistleRoute;
 use gridvoice_core::territory::HandlingLevel;
-use gridvoice_core::workflow::DemandStatus;
+use gridvoice_core::workflow::{Actor, DemandStatus, EventKind};
 
 use crate::{Device, GRID_A1, GRID_A2, GRID_B1};
 
@@ -223,4 +223,118 @@ fn a_head_cannot_decide_on_another_stations_demand() {
         .unwrap_err();
     assert_eq!(across.code, ErrorCode::JoinAcrossStations);
     assert_eq!(wang.store.heads(&doc).unwrap(), before, "nothing written");
+}
+
+/// 王建国 decides on his laptop at the station and, offline, on his phone: one joins a repeated
+/// demand into another, the other takes it into a suggestion. Once the two devices meet, the
+/// demand needs a decision, on both, with both versions and who made them; he keeps the join,
+/// and both devices settle on it. A delegate cannot settle a head's decision.
+#[test]
+fn two_contradicting_decisions_made_offline_are_listed_and_settled_by_one_more() {
+    let mut zhao = Device::in_memory("D03", 71);
+    let mut laptop = Device::in_memory("D01", 72);
+    let mut phone = Device::in_memory("D01", 73);
+    let lift = zhao.record("3号楼电梯经常停运，老人上下楼困难", "电梯维保", GRID_A1);
+    let again = zhao.record("三号楼电梯又坏了，老人出不了门", "电梯维保", GRID_A1);
+    catch_up(&mut laptop, &mut zhao, "S01");
+    catch_up(&mut phone, &mut zhao, "S01");
+
+    laptop
+        .call(Request::Join {
+            demand: again.demand.id,
+            into: lift.demand.id,
+        })
+        .unwrap();
+    suggestion(
+        phone
+            .call(Request::FormSuggestion(FormSuggestion {
+                demands: vec![again.demand.id],
+                title: None,
+                text: None,
+                level: None,
+                id: None,
+            }))
+            .unwrap(),
+    );
+    catch_up(&mut laptop, &mut phone, "S01");
+    catch_up(&mut phone, &mut laptop, "S01");
+    catch_up(&mut zhao, &mut laptop, "S01");
+
+    let listed = |d: &mut Device| match d
+        .call(Request::ListDemands(DemandFilter {
+            needs_decision: Some(true),
+            ..DemandFilter::default()
+        }))
+        .unwrap()
+    {
+        Response::Demands { items, .. } => items,
+        other => panic!("{other:?}"),
+    };
+    for d in [&mut laptop, &mut phone] {
+        let items = listed(d);
+        assert_eq!(items.len(), 1, "only the contradicted demand");
+        let v = &items[0];
+        assert_eq!(v.demand.id, again.demand.id);
+        assert_eq!(v.state.conflicting.len(), 2);
+        // Both versions, and who made them, are in the demand's history.
+        let versions: Vec<_> = v
+            .history
+            .iter()
+            .filter(|e| v.state.conflicting.contains(&e.id))
+            .collect();
+        assert!(
+            versions
+                .iter()
+                .any(|e| matches!(e.what, EventKind::JoinedInto { .. }))
+        );
+        assert!(
+            versions
+                .iter()
+                .any(|e| matches!(e.what, EventKind::AddedToSuggestion { .. }))
+        );
+        assert!(
+            versions
+                .iter()
+                .all(|e| e.by == Actor::Delegate("D01".into()))
+        );
+    }
+    let join = listed(&mut laptop)[0]
+        .history
+        .iter()
+        .find(|e| matches!(e.what, EventKind::JoinedInto { .. }))
+        .unwrap()
+        .id;
+
+    // A delegate may not settle a head's decision; the head may.
+    let refused = zhao
+        .call(Request::Resolve {
+            demand: again.demand.id,
+            keep: join,
+        })
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::NotPermitted);
+    match laptop
+        .call(Request::Resolve {
+            demand: again.demand.id,
+            keep: join,
+        })
+        .unwrap()
+    {
+        Response::Demand(v) => {
+            assert!(!v.state.needs_decision);
+            assert_eq!(v.state.status, DemandStatus::Joined);
+            assert_eq!(v.state.joined_into, Some(lift.demand.id));
+        }
+        other => panic!("{other:?}"),
+    }
+    catch_up(&mut phone, &mut laptop, "S01");
+    assert!(listed(&mut phone).is_empty(), "settled on the phone too");
+    assert_eq!(status(&mut phone, again.demand.id), DemandStatus::Joined);
+    let nothing = laptop
+        .call(Request::Resolve {
+            demand: again.demand.id,
+            keep: join,
+        })
+        .unwrap_err();
+    assert_eq!(nothing.code, ErrorCode::NothingToResolve);
 }
