@@ -71,6 +71,22 @@ pub enum Request {
         #[serde(default)]
         note: Option<String>,
     },
+    /// The head answered a demand on the spot (policy explained, matter settled there).
+    AnswerOnSpot {
+        demand: DemandId,
+        answer: String,
+    },
+    /// Hand a demand to its community's 12345 workroom (小事不出社区).
+    HandToWorkroom {
+        demand: DemandId,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// A demand the congress's channels do not handle, with the reason the resident will hear.
+    OutOfScope {
+        demand: DemandId,
+        reason: String,
+    },
     /// Join a duplicate into another demand of the station; its residents are kept.
     Join {
         demand: DemandId,

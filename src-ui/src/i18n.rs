@@ -523,6 +523,21 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "A resident's contact was added",
     ),
     ("ev.withdrawn", "已撤回", "Withdrawn"),
+    (
+        "ev.on_spot",
+        "站长当场答复",
+        "Answered on the spot by the station head",
+    ),
+    (
+        "ev.workroom",
+        "转社区接诉即办工作室办理",
+        "Handed to the community's 12345 workroom",
+    ),
+    (
+        "ev.out_of_scope",
+        "不属于代表履职范围",
+        "Outside the delegates' remit",
+    ),
     ("ev.routed", "交办理单位", "Sent to a handling unit"),
     ("ev.deadline", "期限", "deadline"),
     ("ev.answered", "已答复", "Answered"),

@@ -249,5 +249,32 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
         );
         assert!(by.contains(&DelegateId::new("D01")), "{by:?}");
     }
+    // A small matter goes to the community's 12345 workroom (小事不出社区): the one of the
+    // community the demand's grid lies in.
+    let bin = record(&mut li, 3, "楼下垃圾桶满了没人清");
+    sync(&mut li).await;
+    let Response::Demand(handed) = ask(
+        &server.app,
+        &head,
+        Request::HandToWorkroom {
+            demand: bin,
+            note: Some("请物业三日内清运".into()),
+        },
+    )
+    .await
+    .unwrap() else {
+        panic!("not a demand")
+    };
+    let community = t.grid(&handed.demand.grid).unwrap().community.clone();
+    let workroom = t
+        .workrooms
+        .iter()
+        .find(|w| w.community == community)
+        .unwrap();
+    assert_eq!(handed.state.workroom.as_ref(), Some(&workroom.id));
+    assert_eq!(handed.state.status, DemandStatus::Routed);
+    sync(&mut li).await;
+    let (handed_on_phone, _, _) = status(&mut li, bin);
+    assert_eq!(handed_on_phone, DemandStatus::Routed);
     server.stop().await;
 }

@@ -67,6 +67,9 @@ pub const GRANTS: &[Grant] = &[
     g("joined_into", Demands, StationHead, OwnStation),
     g("added_to_suggestion", Demands, StationHead, OwnStation),
     g("withdrawn", Demands, StationHead, OwnStation),
+    g("answered_on_spot", Demands, StationHead, OwnStation),
+    g("handed_to_workroom", Demands, StationHead, OwnStation),
+    g("out_of_scope", Demands, StationHead, OwnStation),
     g("classified", Suggestions, StationHead, OwnStation),
     g("whistled", Suggestions, StationHead, OwnStation),
     g("fed_back", Suggestions, StationHead, OwnStation),
@@ -333,6 +336,9 @@ pub fn kind_code(kind: &EventKind) -> Option<&'static str> {
         EventKind::AddedToSuggestion { .. } => "added_to_suggestion",
         EventKind::ContactAttached { .. } => "contact_attached",
         EventKind::Withdrawn { .. } => "withdrawn",
+        EventKind::AnsweredOnSpot { .. } => "answered_on_spot",
+        EventKind::HandedToWorkroom { .. } => "handed_to_workroom",
+        EventKind::OutOfScope { .. } => "out_of_scope",
         EventKind::Routed { .. } => "routed",
         EventKind::Answered { .. } => "answered",
         EventKind::FedBack { .. } => "fed_back",
@@ -370,6 +376,12 @@ mod tests {
                 delegate: delegate.clone(),
             },
             EventKind::Withdrawn { reason: "r".into() },
+            EventKind::AnsweredOnSpot { answer: "a".into() },
+            EventKind::HandedToWorkroom {
+                workroom: crate::ids::WorkroomId::new("W1"),
+                note: None,
+            },
+            EventKind::OutOfScope { reason: "r".into() },
             EventKind::Routed {
                 unit: HandlingUnitId::new("U1"),
                 deadline: Timestamp(1),
@@ -416,9 +428,16 @@ mod tests {
         };
         let head_may = delegate_may
             || match (kind, on) {
-                ("reviewed" | "joined_into" | "added_to_suggestion" | "withdrawn", Demands) => {
-                    own_station
-                }
+                (
+                    "reviewed"
+                    | "joined_into"
+                    | "added_to_suggestion"
+                    | "withdrawn"
+                    | "answered_on_spot"
+                    | "handed_to_workroom"
+                    | "out_of_scope",
+                    Demands,
+                ) => own_station,
                 ("classified" | "whistled" | "fed_back" | "note", Suggestions) => own_station,
                 _ => false,
             };
@@ -484,7 +503,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 3 * 14 * 3 * 2 * 2);
+        assert_eq!(checked, 3 * 17 * 3 * 2 * 2);
         // Admins and people the territory does not know hold nothing.
         assert_eq!(Author::of(&Person::Staff("admin-1".into()), &t), None);
         assert_eq!(Author::of(&Person::Delegate("D99".into()), &t), None);

@@ -242,6 +242,15 @@ pub fn handle<S: State>(
             note,
         } => station::whistle(state, who, ctx, suggestion, route, note),
         Request::Resolve { demand, keep } => station::resolve(state, who, ctx, demand, keep),
+        Request::AnswerOnSpot { demand, answer } => {
+            station::answer_on_spot(state, who, ctx, demand, &answer)
+        }
+        Request::HandToWorkroom { demand, note } => {
+            station::hand_to_workroom(state, who, ctx, demand, note)
+        }
+        Request::OutOfScope { demand, reason } => {
+            station::out_of_scope(state, who, ctx, demand, &reason)
+        }
         Request::Clusters { station } => {
             let station = match (scope(who)?, station) {
                 (Some(own), _) => own,

@@ -1,6 +1,8 @@
-//! The station head's decisions (站长分析研判): review, join duplicates, form delegate suggestions,
-//! classify their level, whistle. Each is an event (or a new suggestion record) under the
-//! authority rule, with the bad input of each refused before anything is written.
+//! The station head's decisions (站长分析研判): review; answer on the spot, hand to the community's
+//! 12345 workroom, or say why a demand is out of scope; join duplicates; form delegate
+//! suggestions, classify their level, whistle; settle contradicting decisions.
+//! Each is an event (or a new suggestion record) under the authority rule, with the bad input
+//! of each refused before anything is written.
 
 use super::{Ctx, DocRef, Effect, Outcome, Record, State, author, new_event};
 use crate::access::Principal;
@@ -83,6 +85,84 @@ pub(super) fn review<S: State>(
     Ok(Outcome {
         response: Response::Demand(Box::new(after)),
         effects: vec![effect],
+    })
+}
+
+/// A decision on an open demand that settles it or sends it on, with the text it carries
+/// checked first (`field` names it in the error).
+fn decide<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    demand: DemandId,
+    what: impl FnOnce(&DemandView, &crate::territory::Territory) -> Result<EventKind, Error>,
+) -> Result<Outcome, S::Error> {
+    let v = open_demand(state, who, &demand)?;
+    let what = what(&v, state.territory()?)?;
+    let (effect, after) = on_demand(state, who, ctx, &v, what)?;
+    Ok(Outcome {
+        response: Response::Demand(Box::new(after)),
+        effects: vec![effect],
+    })
+}
+
+/// Required text of a decision: trimmed, not empty, within the short-text limit.
+fn said(text: &str, field: &'static str) -> Result<String, Error> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(Error::MissingField { field });
+    }
+    crate::capture::check_text(t)
+}
+
+pub(super) fn answer_on_spot<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    demand: DemandId,
+    answer: &str,
+) -> Result<Outcome, S::Error> {
+    let answer = said(answer, "answer")?;
+    decide(state, who, ctx, demand, |_, _| {
+        Ok(EventKind::AnsweredOnSpot { answer })
+    })
+}
+
+/// To the workroom of the community the demand's grid lies in.
+pub(super) fn hand_to_workroom<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    demand: DemandId,
+    note: Option<String>,
+) -> Result<Outcome, S::Error> {
+    decide(state, who, ctx, demand, |v, t| {
+        let community = t
+            .grid(&v.demand.grid)
+            .map(|g| g.community.clone())
+            .ok_or_else(|| Error::NotFound(format!("grid {}", v.demand.grid)))?;
+        let workroom = t
+            .workrooms
+            .iter()
+            .find(|w| w.community == community)
+            .ok_or_else(|| Error::NotFound(format!("12345 workroom of community {community}")))?;
+        Ok(EventKind::HandedToWorkroom {
+            workroom: workroom.id.clone(),
+            note: note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        })
+    })
+}
+
+pub(super) fn out_of_scope<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    demand: DemandId,
+    reason: &str,
+) -> Result<Outcome, S::Error> {
+    let reason = said(reason, "reason")?;
+    decide(state, who, ctx, demand, |_, _| {
+        Ok(EventKind::OutOfScope { reason })
     })
 }
 

@@ -32,7 +32,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::ids::{DelegateId, DemandId, DeviceId, EventId, HandlingUnitId, StaffId, SuggestionId};
+use crate::ids::{
+    DelegateId, DemandId, DeviceId, EventId, HandlingUnitId, StaffId, SuggestionId, WorkroomId,
+};
 use crate::model::WhistleRoute;
 use crate::territory::HandlingLevel;
 
@@ -80,6 +82,19 @@ pub enum EventKind {
         delegate: DelegateId,
     },
     Withdrawn {
+        reason: String,
+    },
+    /// The head answered it on the spot (政策解释、当场答复): settled, nothing to route.
+    AnsweredOnSpot {
+        answer: String,
+    },
+    /// Handed to the community's 12345 workroom (小事不出社区).
+    HandedToWorkroom {
+        workroom: WorkroomId,
+        note: Option<String>,
+    },
+    /// Not for the congress's channels (a private dispute, a court case…), with the reason.
+    OutOfScope {
         reason: String,
     },
     // ---- demands and suggestions ----
@@ -131,6 +146,9 @@ impl EventKind {
             self,
             EventKind::JoinedInto { .. }
                 | EventKind::AddedToSuggestion { .. }
+                | EventKind::AnsweredOnSpot { .. }
+                | EventKind::HandedToWorkroom { .. }
+                | EventKind::OutOfScope { .. }
                 | EventKind::Withdrawn { .. }
                 | EventKind::Routed { .. }
                 | EventKind::Answered { .. }

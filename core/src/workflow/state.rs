@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Event, EventKind, causal_order, concurrent_decisions};
 use crate::clock::Timestamp;
-use crate::ids::{DelegateId, DemandId, EventId, HandlingUnitId, SuggestionId};
+use crate::ids::{DelegateId, DemandId, EventId, HandlingUnitId, SuggestionId, WorkroomId};
 use crate::model::WhistleRoute;
 use crate::territory::HandlingLevel;
 
@@ -82,6 +82,9 @@ pub struct DemandState {
     pub joined_into: Option<DemandId>,
     pub suggestion: Option<SuggestionId>,
     pub unit: Option<HandlingUnitId>,
+    /// The community's 12345 workroom it was handed to.
+    #[serde(default)]
+    pub workroom: Option<WorkroomId>,
     pub deadline: Option<Timestamp>,
     pub answer: Option<String>,
     pub resolved: Option<bool>,
@@ -100,6 +103,7 @@ pub fn derive_demand(events: &[Event]) -> DemandState {
         joined_into: None,
         suggestion: None,
         unit: None,
+        workroom: None,
         deadline: None,
         answer: None,
         resolved: None,
@@ -129,6 +133,16 @@ pub fn derive_demand(events: &[Event]) -> DemandState {
                 s.contacts_in.insert(delegate.clone());
             }
             EventKind::Withdrawn { .. } => s.status = DemandStatus::Withdrawn,
+            EventKind::AnsweredOnSpot { answer } => {
+                s.status = DemandStatus::Closed;
+                s.answer = Some(answer.clone());
+                s.resolved = Some(true);
+            }
+            EventKind::HandedToWorkroom { workroom, .. } => {
+                s.status = DemandStatus::Routed;
+                s.workroom = Some(workroom.clone());
+            }
+            EventKind::OutOfScope { .. } => s.status = DemandStatus::Closed,
             EventKind::Routed { unit, deadline } => {
                 s.status = DemandStatus::Routed;
                 s.unit = Some(unit.clone());

@@ -23,6 +23,9 @@ fn event_label(e: &Event, i18n: I18n) -> String {
         EventKind::AddedToSuggestion { .. } => "ev.suggestion",
         EventKind::ContactAttached { .. } => "ev.contact",
         EventKind::Withdrawn { .. } => "ev.withdrawn",
+        EventKind::AnsweredOnSpot { .. } => "ev.on_spot",
+        EventKind::HandedToWorkroom { .. } => "ev.workroom",
+        EventKind::OutOfScope { .. } => "ev.out_of_scope",
         EventKind::Routed { .. } => "ev.routed",
         EventKind::Answered { .. } => "ev.answered",
         EventKind::FedBack { .. } => "ev.fed_back",
@@ -35,7 +38,11 @@ fn event_label(e: &Event, i18n: I18n) -> String {
         EventKind::Unknown => "ev.unknown",
     };
     let detail = match &e.what {
-        EventKind::Answered { text, .. } | EventKind::Note { text } => Some(text.clone()),
+        EventKind::Answered { text, .. }
+        | EventKind::Note { text }
+        | EventKind::AnsweredOnSpot { answer: text }
+        | EventKind::OutOfScope { reason: text } => Some(text.clone()),
+        EventKind::HandedToWorkroom { note, .. } => note.clone(),
         EventKind::Routed { deadline, .. } => {
             Some(format!("{} {}", i18n.t("ev.deadline"), when(*deadline)))
         }

@@ -338,3 +338,80 @@ fn two_contradicting_decisions_made_offline_are_listed_and_settled_by_one_more()
         .unwrap_err();
     assert_eq!(nothing.code, ErrorCode::NothingToResolve);
 }
+
+/// Not every demand needs a suggestion: the head explains a policy on the spot, and tells
+/// another resident the matter is a court's. Each is an event with its words; a blank answer
+/// is refused, and a closed demand takes no more decisions. A territory without a 12345
+/// workroom for the community cannot take a hand-over.
+#[test]
+fn the_head_answers_on_the_spot_or_says_why_it_is_out_of_scope() {
+    let mut zhao = Device::in_memory("D03", 81);
+    let mut wang = Device::in_memory("D01", 82);
+    let policy = zhao.record("老年卡怎么办理？去哪里申请", "老有所养", GRID_A1);
+    let dispute = zhao.record("邻居欠我钱不还，请代表帮忙要回来", "其他", GRID_A1);
+    let small = zhao.record("楼下垃圾桶满了没人清", "垃圾分类", GRID_A1);
+    catch_up(&mut wang, &mut zhao, "S01");
+
+    let blank = wang
+        .call(Request::AnswerOnSpot {
+            demand: policy.demand.id,
+            answer: "  ".into(),
+        })
+        .unwrap_err();
+    assert_eq!(blank.code, ErrorCode::MissingField);
+    match wang
+        .call(Request::AnswerOnSpot {
+            demand: policy.demand.id,
+            answer: "带身份证到社区服务站办理，当场可取".into(),
+        })
+        .unwrap()
+    {
+        Response::Demand(v) => {
+            assert_eq!(v.state.status, DemandStatus::Closed);
+            assert_eq!(
+                v.state.answer.as_deref(),
+                Some("带身份证到社区服务站办理，当场可取")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match wang
+        .call(Request::OutOfScope {
+            demand: dispute.demand.id,
+            reason: "个人债务纠纷，建议通过人民调解或法院解决".into(),
+        })
+        .unwrap()
+    {
+        Response::Demand(v) => {
+            assert_eq!(v.state.status, DemandStatus::Closed);
+            assert!(v.history.iter().any(|e| matches!(
+                &e.what,
+                EventKind::OutOfScope { reason } if reason.contains("人民调解")
+            )));
+        }
+        other => panic!("{other:?}"),
+    }
+    let again = wang
+        .call(Request::OutOfScope {
+            demand: policy.demand.id,
+            reason: "重复".into(),
+        })
+        .unwrap_err();
+    assert_eq!(again.code, ErrorCode::DemandSettled);
+    let no_workroom = wang
+        .call(Request::HandToWorkroom {
+            demand: small.demand.id,
+            note: None,
+        })
+        .unwrap_err();
+    assert_eq!(no_workroom.code, ErrorCode::NotFound);
+    assert_eq!(status(&mut wang, small.demand.id), DemandStatus::Recorded);
+    // The delegate may not decide these either.
+    let refused = zhao
+        .call(Request::AnswerOnSpot {
+            demand: small.demand.id,
+            answer: "已经通知物业".into(),
+        })
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::NotPermitted);
+}
