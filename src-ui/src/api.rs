@@ -39,12 +39,17 @@ fn transport_error(message: impl Into<String>) -> ApiError {
 }
 
 fn unexpected(resp: &Response) -> ApiError {
-    // The variant's name only (its serde tag): a response may hold personal data (contacts).
-    // Read from the tag rather than matched, so that a new kind of response needs no change here.
-    let kind = serde_json::to_value(resp)
-        .ok()
-        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-        .unwrap_or_default();
+    // The variant's name only: a response may hold personal data (contacts). Matched rather than
+    // serialised: serialising would pull every response type's encoder into the wasm (~KBs).
+    let kind = match resp {
+        Response::Visit(_) => "visit",
+        Response::Visits { .. } => "visits",
+        Response::Demand(_) => "demand",
+        Response::Demands { .. } => "demands",
+        Response::ContactAttached { .. } => "contact_attached",
+        Response::Contacts { .. } => "contacts",
+        _ => "other",
+    };
     transport_error(format!("本机服务返回了意外的结果（{kind}）"))
 }
 
