@@ -71,7 +71,7 @@ pub struct EnrolResponse {
     /// The peer id the device must use on the sync socket (`dev-<device>`).
     pub peer_id: String,
     pub credential: Credential,
-    /// `{"delegate": "<delegate id>"}` or `{"staff": "<staff id>"}`.
+    /// `{"kind": "delegate", "id": "<delegate id>"}` or `{"kind": "staff", "id": "<staff id>"}`.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub person: Person,
     /// `delegate`, `station_head`, `office` or `admin`.
@@ -85,6 +85,35 @@ pub struct EnrolResponse {
     /// its absence (it then trusts the server's `peer` message).
     #[serde(default)]
     pub server_peer_id: Option<String>,
+}
+
+/// `POST /api/session`: a browser redeems a one-time code for a session (station heads and the
+/// office at their desks). The credential goes into an `HttpOnly` cookie, never into the body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionRequest {
+    /// The code the office handed out (Crockford base32, dashes optional).
+    pub code: String,
+    /// A name for the session, shown in the office's device list (for example "站长办公室电脑").
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Who a browser session acts for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionView {
+    /// The session's id: listed and revoked with the devices.
+    pub session: DeviceId,
+    /// `{"kind": "delegate", "id": "<delegate id>"}` or `{"kind": "staff", "id": "<staff id>"}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub person: Person,
+    /// `delegate`, `station_head`, `office` or `admin`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub role: Role,
+    pub station: Option<StationId>,
+    /// Days without use after which the session ends.
+    pub idle_days: u32,
 }
 
 /// `POST /api/receipts`: which of these changes of one document the server has committed.

@@ -121,6 +121,9 @@ pub enum ErrorCode {
     Offline,
     /// The authority rule refuses this write for this person (`core::access::authority`).
     NotPermitted,
+    /// A request made with a browser session's cookie that a page of this server did not make
+    /// (no `X-Gridvoice-Csrf` header, or another site's `Origin`).
+    CrossSite,
     DemandSettled,
     JoinAcrossStations,
     JoinSelf,
@@ -169,6 +172,7 @@ impl ErrorCode {
             ErrorCode::UseSync => "USE_SYNC",
             ErrorCode::Offline => "OFFLINE",
             ErrorCode::NotPermitted => "NOT_PERMITTED",
+            ErrorCode::CrossSite => "CROSS_SITE",
             ErrorCode::DemandSettled => "DEMAND_SETTLED",
             ErrorCode::JoinAcrossStations => "JOIN_ACROSS_STATIONS",
             ErrorCode::JoinSelf => "JOIN_SELF",

@@ -45,7 +45,15 @@ pub struct DeviceRow {
     pub name: String,
     pub enrolled_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// A browser session (a station head's or the office's desk) rather than a device.
+    pub browser: bool,
 }
+
+/// How long a browser session lasts without being used.
+pub const SESSION_IDLE_MS: i64 = 7 * 24 * 3_600_000;
+
+/// A session's last use is written at most this often (a request every second need not write).
+const SEEN_EVERY_MS: i64 = 60_000;
 
 #[derive(Debug)]
 pub struct AuthDb {
@@ -126,6 +134,22 @@ impl AuthDb {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        // Added with browser sessions: older auth stores gain the columns (devices stay devices).
+        let has = |col: &str| -> Result<bool, AuthError> {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM pragma_table_info('devices') WHERE name = ?1",
+                [col],
+                |r| r.get::<_, i64>(0),
+            )? > 0)
+        };
+        if !has("kind")? {
+            conn.execute_batch(
+                "ALTER TABLE devices ADD COLUMN kind TEXT NOT NULL DEFAULT 'device'",
+            )?;
+        }
+        if !has("last_seen")? {
+            conn.execute_batch("ALTER TABLE devices ADD COLUMN last_seen INTEGER")?;
+        }
         Ok(AuthDb {
             conn: Mutex::new(conn),
         })
@@ -176,6 +200,29 @@ impl AuthDb {
         now: Timestamp,
         device: DeviceId,
     ) -> Result<(Principal, Credential), AuthError> {
+        self.redeem_as("device", code, device_name, now, device)
+    }
+
+    /// Exchanges an enrolment code for a browser session: a credential like a device's, ended
+    /// after [`SESSION_IDLE_MS`] without use, listed and revoked with the devices.
+    pub fn redeem_session(
+        &self,
+        code: &str,
+        name: &str,
+        now: Timestamp,
+        session: DeviceId,
+    ) -> Result<(Principal, Credential), AuthError> {
+        self.redeem_as("browser", code, name, now, session)
+    }
+
+    fn redeem_as(
+        &self,
+        kind_of_holder: &str,
+        code: &str,
+        device_name: &str,
+        now: Timestamp,
+        device: DeviceId,
+    ) -> Result<(Principal, Credential), AuthError> {
         let hash = sha256_hex(&normalise_code(code));
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
@@ -214,9 +261,20 @@ impl AuthDb {
             params![hash, now.0, device.to_string()],
         )?;
         tx.execute(
-            "INSERT INTO devices (id, credential_hash, person_kind, person_id, role, station, name, enrolled_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![device.to_string(), sha256_hex(&credential), kind, id, role.code(), station, name, now.0],
+            "INSERT INTO devices (id, credential_hash, person_kind, person_id, role, station, name,
+                                  enrolled_at, kind, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
+            params![
+                device.to_string(),
+                sha256_hex(&credential),
+                kind,
+                id,
+                role.code(),
+                station,
+                name,
+                now.0,
+                kind_of_holder
+            ],
         )?;
         tx.commit()?;
         let principal = Principal {
@@ -230,23 +288,61 @@ impl AuthDb {
 
     /// The device a credential belongs to, unless it is unknown or revoked.
     pub fn authenticate(&self, credential: &str) -> Result<Option<Principal>, AuthError> {
+        let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
+        self.authenticate_at(credential, now)
+    }
+
+    /// As [`AuthDb::authenticate`], at `now`: a browser session unused for longer than
+    /// [`SESSION_IDLE_MS`] is over; a used one is marked as seen.
+    pub fn authenticate_at(
+        &self,
+        credential: &str,
+        now: Timestamp,
+    ) -> Result<Option<Principal>, AuthError> {
         let conn = self.conn()?;
-        let row = conn
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            Option<i64>,
+        );
+        let row: Option<Row> = conn
             .query_row(
-                "SELECT id, person_kind, person_id, role, station FROM devices
+                "SELECT id, person_kind, person_id, role, station, kind, last_seen FROM devices
                  WHERE credential_hash = ?1 AND revoked_at IS NULL",
                 [sha256_hex(credential)],
                 |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, Option<String>>(4)?,
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
                     ))
                 },
             )
             .optional()?;
+        let Some((id, kind, pid, role, station, holder, last_seen)) = row else {
+            return Ok(None);
+        };
+        if holder == "browser" {
+            let idle = now.0 - last_seen.unwrap_or(0);
+            if idle > SESSION_IDLE_MS {
+                return Ok(None);
+            }
+            if idle > SEEN_EVERY_MS {
+                conn.execute(
+                    "UPDATE devices SET last_seen = ?2 WHERE id = ?1",
+                    params![id, now.0],
+                )?;
+            }
+        }
+        let row = Some((id, kind, pid, role, station));
         Ok(row.and_then(|(id, kind, pid, role, station)| {
             Some(Principal {
                 device: id.parse().ok()?,
@@ -322,7 +418,7 @@ impl AuthDb {
     pub fn devices(&self) -> Result<Vec<DeviceRow>, AuthError> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare(
-            "SELECT id, person_kind, person_id, role, station, name, enrolled_at, revoked_at
+            "SELECT id, person_kind, person_id, role, station, name, enrolled_at, revoked_at, kind
              FROM devices ORDER BY enrolled_at, id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -335,11 +431,12 @@ impl AuthDb {
                 r.get::<_, String>(5)?,
                 r.get::<_, i64>(6)?,
                 r.get::<_, Option<i64>>(7)?,
+                r.get::<_, String>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, kind, pid, role, station, name, enrolled_at, revoked_at) = row?;
+            let (id, kind, pid, role, station, name, enrolled_at, revoked_at, holder) = row?;
             let (Ok(device), Some(role)) = (id.parse(), Role::parse(&role)) else {
                 continue;
             };
@@ -351,6 +448,7 @@ impl AuthDb {
                 name,
                 enrolled_at: Timestamp(enrolled_at),
                 revoked_at: revoked_at.map(Timestamp),
+                browser: holder == "browser",
             });
         }
         Ok(out)
@@ -361,6 +459,41 @@ impl AuthDb {
 mod tests {
     use super::*;
     use uuid::Uuid;
+
+    /// An auth store from before browser sessions: its devices keep working, as devices.
+    #[test]
+    fn an_older_auth_store_gains_the_session_columns_and_its_devices_stay_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auth.sqlite");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE devices (
+                    id TEXT PRIMARY KEY, credential_hash TEXT NOT NULL UNIQUE,
+                    person_kind TEXT NOT NULL, person_id TEXT NOT NULL, role TEXT NOT NULL,
+                    station TEXT, name TEXT NOT NULL, enrolled_at INTEGER NOT NULL,
+                    revoked_at INTEGER) STRICT;",
+            )
+            .unwrap();
+            old.execute(
+                "INSERT INTO devices VALUES (?1, ?2, 'delegate', 'D01', 'delegate', 'S01', '手机', 1, NULL)",
+                params![Uuid::from_u128(7).to_string(), sha256_hex("gv1.old")],
+            )
+            .unwrap();
+        }
+        let db = AuthDb::open(&path).unwrap();
+        let p = db
+            .authenticate_at("gv1.old", Timestamp(i64::MAX / 2))
+            .unwrap()
+            .expect("a device does not idle out");
+        assert_eq!(p.person, Person::Delegate("D01".into()));
+        let rows = db.devices().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(!rows[0].browser);
+        // Opening it again changes nothing.
+        drop(db);
+        assert_eq!(AuthDb::open(&path).unwrap().devices().unwrap().len(), 1);
+    }
 
     #[test]
     fn only_the_same_persons_new_device_takes_over_a_revoked_phones_actor() {

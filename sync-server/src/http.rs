@@ -10,7 +10,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::handler::Handler;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gridvoice_core::access::{Principal, access};
 use gridvoice_core::api::{ApiError, Request, Response as ApiResponse};
@@ -44,7 +44,7 @@ impl HttpError {
         )
     }
 
-    fn internal() -> HttpError {
+    pub(crate) fn internal() -> HttpError {
         HttpError::new(ErrorCode::Internal, "服务器内部错误，请稍后重试")
     }
 }
@@ -77,7 +77,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         ErrorCode::UseSync | ErrorCode::ChangeRefused => StatusCode::CONFLICT,
-        ErrorCode::NotPermitted => StatusCode::FORBIDDEN,
+        ErrorCode::NotPermitted | ErrorCode::CrossSite => StatusCode::FORBIDDEN,
         // A decision on a demand that is already settled: the state, not the request, is in the way.
         ErrorCode::DemandSettled => StatusCode::CONFLICT,
         ErrorCode::Offline => StatusCode::SERVICE_UNAVAILABLE,
@@ -113,6 +113,11 @@ pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(metrics))
         .routes(routes!(openapi))
         .routes(routes!(enrol))
+        .routes(routes!(
+            crate::session::open_session,
+            crate::session::current_session,
+            crate::session::close_session
+        ))
         .routes(routes!(receipts))
         .routes(routes!(api_request))
         .routes(routes!(sync))
@@ -142,16 +147,43 @@ pub fn bearer(headers: &HeaderMap) -> Option<Credential> {
     v.strip_prefix("Bearer ").map(|t| Credential::new(t.trim()))
 }
 
-async fn caller(app: &App, headers: &HeaderMap) -> Result<Principal, HttpError> {
-    let Some(token) = bearer(headers) else {
-        return Err(HttpError::unauthorized());
+/// Who makes a request: a bearer credential (devices, tools), else a browser session's cookie —
+/// checked against cross-site use when the request changes something (`session::cross_site`).
+async fn caller(app: &App, method: &Method, headers: &HeaderMap) -> Result<Principal, HttpError> {
+    let token = match bearer(headers) {
+        Some(token) => token,
+        None => {
+            let token = crate::session::from_cookie(headers).ok_or_else(HttpError::unauthorized)?;
+            if crate::session::cross_site(method, headers) {
+                return Err(crate::session::cross_site_refused());
+            }
+            token
+        }
     };
     app.authenticate(token)
         .await
         .ok_or_else(HttpError::unauthorized)
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, HttpError> {
+/// A refused enrolment code, in the person's words.
+pub(crate) fn enrolment_refused(e: &crate::auth::AuthError) -> HttpError {
+    match e {
+        crate::auth::AuthError::InvalidCode => {
+            HttpError::new(ErrorCode::EnrolmentInvalid, "绑定码无效，请核对后重试")
+        }
+        crate::auth::AuthError::Expired => HttpError::new(
+            ErrorCode::EnrolmentExpired,
+            "绑定码已过期，请向代表工作室重新申请",
+        ),
+        crate::auth::AuthError::Used => HttpError::new(
+            ErrorCode::EnrolmentUsed,
+            "绑定码已被使用，请向代表工作室重新申请",
+        ),
+        crate::auth::AuthError::Store(_) => HttpError::internal(),
+    }
+}
+
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, HttpError> {
     serde_json::from_slice(body).map_err(|e| {
         HttpError::new(
             ErrorCode::BadRequest,
@@ -269,20 +301,7 @@ async fn enrol(State(app): State<App>, body: Bytes) -> Result<Response, HttpErro
     .map_err(|_| HttpError::internal())?;
     let (p, credential) = outcome.map_err(|e| {
         app.metrics.errors.inc();
-        match e {
-            crate::auth::AuthError::InvalidCode => {
-                HttpError::new(ErrorCode::EnrolmentInvalid, "绑定码无效，请核对后重试")
-            }
-            crate::auth::AuthError::Expired => HttpError::new(
-                ErrorCode::EnrolmentExpired,
-                "绑定码已过期，请向代表工作室重新申请",
-            ),
-            crate::auth::AuthError::Used => HttpError::new(
-                ErrorCode::EnrolmentUsed,
-                "绑定码已被使用，请向代表工作室重新申请",
-            ),
-            crate::auth::AuthError::Store(_) => HttpError::internal(),
-        }
+        enrolment_refused(&e)
     })?;
     let a = app.clone();
     let _ = tokio::task::spawn_blocking(move || a.refresh_devices()).await;
@@ -320,7 +339,7 @@ async fn receipts(
     body: Bytes,
 ) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
-    let p = caller(&app, &headers).await?;
+    let p = caller(&app, &Method::POST, &headers).await?;
     let req: ReceiptsRequest = parse(&body)?;
     if req.hashes.len() > 10_000 {
         return Err(HttpError::new(
@@ -378,7 +397,7 @@ async fn put_photo(
     body: Bytes,
 ) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
-    let p = caller(&app, &headers).await?;
+    let p = caller(&app, &Method::PUT, &headers).await?;
     // Only a station's own devices add to it (the office writes decisions, not field photos).
     let Some(station) = p
         .station
@@ -417,7 +436,7 @@ async fn get_photo(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
-    let p = caller(&app, &headers).await?;
+    let p = caller(&app, &Method::GET, &headers).await?;
     let missing = || HttpError::new(ErrorCode::NotFound, "未找到该照片");
     if !gridvoice_core::capture::is_photo_hash(&hash) {
         return Err(missing());
@@ -452,7 +471,7 @@ async fn request(
     body: Bytes,
 ) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
-    let p = caller(&app, &headers).await?;
+    let p = caller(&app, &Method::POST, &headers).await?;
     let req: Request = parse(&body)?;
     let resp = crate::entry::serve(&app, &p, req).await?;
     Ok(axum::Json(resp).into_response())

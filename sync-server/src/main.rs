@@ -277,8 +277,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .revoked_at
                     .map_or("在用".to_owned(), |t| format!("已停用 {}", t.beijing()));
                 out.push_str(&format!(
-                    "{}  {}  {}  {}  {}  {}\n",
+                    "{}  {}  {}  {}  {}  {}  {}\n",
                     d.device,
+                    if d.browser {
+                        "浏览器会话"
+                    } else {
+                        "设备"
+                    },
                     who,
                     d.role.zh(),
                     d.station.map(|s| s.to_string()).unwrap_or_default(),

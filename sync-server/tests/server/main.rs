@@ -12,6 +12,7 @@ mod hostile_js;
 mod interop;
 mod matrix;
 mod routes;
+mod session;
 mod socket;
 
 use std::path::Path;

@@ -348,6 +348,41 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
             "{not json".into(),
             vec![(&office, StatusCode::BAD_REQUEST, any)],
         ),
+        // Browser sessions live in a cookie: a bearer credential is no session, and signing in
+        // needs the page's CSRF header (the session story in `session.rs` covers the rest).
+        (
+            "GET",
+            "/api/session",
+            String::new(),
+            everyone
+                .iter()
+                .map(|w| (*w, StatusCode::UNAUTHORIZED, unauthorized))
+                .collect(),
+        ),
+        (
+            "DELETE",
+            "/api/session",
+            String::new(),
+            everyone
+                .iter()
+                .map(|w| (*w, StatusCode::UNAUTHORIZED, unauthorized))
+                .collect(),
+        ),
+        (
+            "POST",
+            "/api/session",
+            r#"{"code":"AAAA-BBBB-CCCC"}"#.into(),
+            everyone
+                .iter()
+                .map(|w| {
+                    (
+                        *w,
+                        StatusCode::FORBIDDEN,
+                        (|v: &serde_json::Value| v["code"] == "CROSS_SITE") as Check,
+                    )
+                })
+                .collect(),
+        ),
         // Photos: station A's delegate uploads one; it is A's and the office's to see.
         (
             "PUT",
