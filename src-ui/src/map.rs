@@ -9,37 +9,12 @@
 
 use std::fmt::Write as _;
 
-use gridvoice_core::geography::svg::MapProjection;
+use gridvoice_core::geography::svg::{MapProjection, escape, path_d};
 use gridvoice_core::ids::{GridId, StationId};
 use gridvoice_core::territory::{Polygon, Territory};
 
 /// Room around the station's grids, as a share of their extent (neighbours show at the edges).
 const MARGIN: f64 = 0.12;
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn path_d(pr: &MapProjection, p: &Polygon) -> String {
-    let mut d = String::new();
-    for ring in &p.0 {
-        for (i, &c) in ring.iter().enumerate() {
-            if !(c[0].is_finite() && c[1].is_finite()) {
-                continue;
-            }
-            let [x, y] = pr.to_svg(c);
-            // Writing into a String cannot fail.
-            let _ = write!(d, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
-        }
-        if !ring.is_empty() {
-            d.push('Z');
-        }
-    }
-    d
-}
 
 /// Where a grid's name goes: the centroid of its outer ring on the map (the grids are compact;
 /// the vertices' mean when the ring has no area).

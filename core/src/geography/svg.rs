@@ -147,14 +147,16 @@ impl MapProjection {
     }
 }
 
-fn escape(s: &str) -> String {
+/// Text made safe inside SVG/XML text and attribute values.
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-fn path_d(pr: &MapProjection, p: &Polygon) -> String {
+/// The SVG path data (`d`) of a polygon, every ring closed; non-finite points are skipped.
+pub fn path_d(pr: &MapProjection, p: &Polygon) -> String {
     let mut d = String::new();
     for ring in &p.0 {
         for (i, &c) in ring.iter().enumerate() {
