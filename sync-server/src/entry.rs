@@ -22,6 +22,7 @@ use gridvoice_store::projection;
 
 use crate::App;
 use crate::storage::document_id;
+use crate::ws::Refused;
 
 /// The hash of a territory document's genesis change (the one change every device makes alike).
 pub fn genesis_hash(app: &App, id: &DocId) -> Option<ChangeHash> {
@@ -40,33 +41,45 @@ pub async fn judge(
     who: &Principal,
     id: &DocId,
     changes: Vec<Change>,
-) -> Result<(), Refusal> {
+) -> Result<(), Refused> {
+    let rule = |r| Err(Refused::Rule(r));
     // Documents outside the territory are nobody's: samod's share policy refuses them.
     if !app.is_document(id) {
         return Ok(());
     }
     let Some(handle) = document_id(id).map(|d| app.repo.find(d)) else {
-        return Err(Refusal::Unreadable);
+        return rule(Refusal::Unreadable);
     };
     let Ok(Some(handle)) = handle.await else {
-        return Err(Refusal::Unreadable);
+        return rule(Refusal::Unreadable);
     };
     let (app, who, id) = (app.clone(), who.clone(), *id);
     tokio::task::spawn_blocking(move || {
         let base = handle.with_document(|d| d.clone());
+        // A store that fails to answer is the server's fault, never the device's: the frame is
+        // left unjudged (and not stored), not refused.
+        let failed = std::cell::Cell::new(false);
         let elsewhere = |_: Collection, record: &str| -> bool {
-            app.store.lock().is_ok_and(|s| {
-                projection::held_elsewhere(s.connection(), record, &id).unwrap_or(true)
+            let held = app.store.lock().map_err(|_| ()).and_then(|s| {
+                projection::held_elsewhere(s.connection(), record, &id).map_err(|_| ())
+            });
+            held.unwrap_or_else(|()| {
+                failed.set(true);
+                true
             })
         };
         let writer = Writer {
             who: &who,
             territory: &app.territory,
         };
-        changes::judge(&base, &changes, writer, &elsewhere)
+        let verdict = changes::judge(&base, &changes, writer, &elsewhere);
+        if failed.get() {
+            return Err(Refused::Unjudged);
+        }
+        verdict.map_err(Refused::Rule)
     })
     .await
-    .unwrap_or(Err(Refusal::Unreadable))
+    .unwrap_or(Err(Refused::Unjudged))
 }
 
 /// Serves one request for `who`: reads from the store, writes through samod.

@@ -40,6 +40,12 @@ pub async fn sync_ws(
         app.metrics.connections_refused.inc();
         return HttpError::unauthorized().into_response();
     };
+    // A credential enrolled by another process (the CLI) since the last poll: the share policy
+    // learns of it now, or samod would answer its documents as unavailable.
+    if app.acl.borrow().principal(&peer_id_of(&p)).is_none() {
+        let a = app.clone();
+        let _ = tokio::task::spawn_blocking(move || a.refresh_devices()).await;
+    }
     let limit = app.config.max_message_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
@@ -80,6 +86,14 @@ async fn serve(app: App, p: Principal, socket: WebSocket) {
                         let bytes = b.to_vec();
                         match check_frame(&app, &who, &bytes).await {
                             Ok(()) => Some(Ok(bytes)),
+                            Err(Refused::Unjudged) => {
+                                app.metrics.errors.inc();
+                                tracing::error!(
+                                    device = %who.device,
+                                    "sync message not judged (store failure); closing"
+                                );
+                                Some(Err(std::io::Error::other(Refused::Unjudged.code())))
+                            }
                             Err(refused) => {
                                 app.metrics.refused(refused);
                                 tracing::warn!(
@@ -128,6 +142,10 @@ pub enum Refused {
     Actor,
     /// A change the authority rule refuses.
     Rule(Refusal),
+    /// The server could not judge the frame (its store failed): nothing of the device's is at
+    /// fault, so it gets no refusal (which would make it start over), only a closed socket, and
+    /// syncs again on its next try.
+    Unjudged,
 }
 
 impl Refused {
@@ -135,6 +153,7 @@ impl Refused {
         match self {
             Refused::Actor => "actor_of_another_device",
             Refused::Rule(r) => r.code(),
+            Refused::Unjudged => "unjudged",
         }
     }
 
@@ -142,6 +161,7 @@ impl Refused {
         match self {
             Refused::Actor => "这些修改署名为另一台设备",
             Refused::Rule(r) => r.zh(),
+            Refused::Unjudged => "服务器暂时无法核对本次同步，请稍后重试",
         }
     }
 }
@@ -244,11 +264,9 @@ async fn check_frame(app: &App, who: &Principal, frame: &[u8]) -> Result<(), Ref
         let (app, device, changes) = (app.clone(), who.device, changes.clone());
         tokio::task::spawn_blocking(move || check_actors(&app, &device, &doc, &changes))
             .await
-            .unwrap_or(Err(Refused::Actor))?;
+            .unwrap_or(Err(Refused::Unjudged))?;
     }
-    crate::entry::judge(app, who, &doc, changes)
-        .await
-        .map_err(Refused::Rule)
+    crate::entry::judge(app, who, &doc, changes).await
 }
 
 /// Refuses a change whose author (actor) is bound to another device, or is the server's own.
@@ -269,9 +287,9 @@ pub fn check_actors(
         let held = app
             .store
             .lock()
-            .map_err(|_| Refused::Actor)?
+            .map_err(|_| Refused::Unjudged)?
             .holds_change(&c.hash())
-            .unwrap_or(false);
+            .map_err(|_| Refused::Unjudged)?;
         if held {
             continue;
         }
@@ -281,7 +299,8 @@ pub fn check_actors(
         let actor = c.actor_id().to_hex_string();
         match app.auth.bind_actor(&actor, device, now) {
             Ok(true) => {}
-            Ok(false) | Err(_) => return Err(Refused::Actor),
+            Ok(false) => return Err(Refused::Actor),
+            Err(_) => return Err(Refused::Unjudged),
         }
     }
     Ok(())

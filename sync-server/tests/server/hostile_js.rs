@@ -254,11 +254,16 @@ async fn a_delegate_credential_in_a_stock_client_cannot_forge_another_stations_d
         })
         .unwrap();
     let id = record(&mut phone, "楼下快递柜坏了", &grid_a, None);
+    assert_ne!(id, b_demand, "a fresh demand, not a copy of S02's");
     let mut cfg = gridvoice_sync::SyncConfig::from_store(&phone).unwrap();
     cfg.backoff.max_attempts = Some(3);
-    gridvoice_sync::sync_once(&mut phone, &cfg, &mut |_| {})
+    let report = gridvoice_sync::sync_once(&mut phone, &cfg, &mut |_| {})
         .await
         .expect("an honest device of S01 still syncs");
+    assert!(
+        report.unavailable.is_empty() && report.recovered.is_none(),
+        "the phone syncs its documents as it is: {report:?}"
+    );
     let mut seen = false;
     for _ in 0..50 {
         let ok = matches!(
@@ -270,7 +275,7 @@ async fn a_delegate_credential_in_a_stock_client_cannot_forge_another_stations_d
                 }
             )
             .await,
-            Ok(Response::Demand(_))
+            Ok(Response::Demand(v)) if v.demand.text == "楼下快递柜坏了"
         );
         if ok {
             seen = true;
@@ -279,5 +284,12 @@ async fn a_delegate_credential_in_a_stock_client_cannot_forge_another_stations_d
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(seen, "the office sees the honest demand");
+    assert!(
+        views(&app, &[&wp])
+            .await
+            .iter()
+            .any(|l| l.contains("楼下快递柜坏了")),
+        "王 sees it in his station's list"
+    );
     running.stop().await;
 }

@@ -80,7 +80,16 @@ pub fn device(t: &Territory, delegate: &str, n: u128) -> Store {
 
 pub fn record(s: &mut Store, text: &str, grid: &str, contact: Option<(&str, &str)>) -> String {
     let clock = FixedClock(Timestamp(1_614_556_800_000));
-    let mut ids = SeededIds::new(text.len() as u64 * 7919 + grid.len() as u64);
+    // Ids from the words and the grid themselves (FNV-1a): two demands of the same length must
+    // not share an id, or one station's demand would look like a forged copy of another's.
+    let seed = text
+        .bytes()
+        .chain([0])
+        .chain(grid.bytes())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let mut ids = SeededIds::new(seed);
     let mut ctx = Ctx {
         clock: &clock,
         ids: &mut ids,
