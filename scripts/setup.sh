@@ -41,6 +41,10 @@ if [ ! -d tests/js/node_modules/@automerge/automerge-repo ]; then
   (cd tests/js && npm install --no-audit --no-fund --loglevel=error)
 fi
 
+# Debian's openpyxl (for /usr/bin/python3): the registers' workbooks are read back by a reader no
+# one here wrote.
+apt_need python3-openpyxl
+
 # The delegate app: Tauri 2 on WebKitGTK (build libraries), WebKitGTK's WebDriver and a virtual
 # display for the end-to-end test in the real webview, Debian's Chromium for the UI form tests.
 apt_need pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev \

@@ -64,6 +64,9 @@ pub enum Request {
         #[serde(default)]
         station: Option<crate::ids::StationId>,
     },
+    /// A register 三簿一册 for a period (`core::register`): the visit register, the opinions
+    /// register, the suggestion-handling register, or a delegate's duty book.
+    Register(crate::register::RegisterRequest),
     // ---- the station head's decisions (分析研判) ----
     /// The head has read a demand.
     Review {
@@ -435,6 +438,8 @@ pub enum Response {
         items: Vec<crate::cluster::Cluster>,
     },
     Suggestion(Box<SuggestionView>),
+    /// A register 三簿一册, as a table (`core::register`).
+    Register(Box<crate::register::Register>),
 }
 
 /// The error every interface returns: a stable code and a message for people (Chinese). Detail

@@ -61,6 +61,12 @@ pub enum Error {
     JoinSelf,
     #[error("a suggestion needs at least one demand")]
     EmptySuggestion,
+    /// A register asked for a period in which nothing belongs in it.
+    #[error("nothing to register in {0}")]
+    EmptyPeriod(String),
+    /// A period whose first day comes after its last.
+    #[error("period starts {from} after it ends {to}")]
+    PeriodReversed { from: String, to: String },
     /// A resolution asked of a demand whose decisions do not contradict each other.
     #[error("demand {0} has no contradicting decisions to resolve")]
     NothingToResolve(String),
@@ -128,6 +134,7 @@ pub enum ErrorCode {
     JoinAcrossStations,
     JoinSelf,
     EmptySuggestion,
+    EmptyPeriod,
     NothingToResolve,
     RouteDoesNotFit,
     /// The server refused a sync message whose changes break the authority rule; nothing of it
@@ -177,6 +184,7 @@ impl ErrorCode {
             ErrorCode::JoinAcrossStations => "JOIN_ACROSS_STATIONS",
             ErrorCode::JoinSelf => "JOIN_SELF",
             ErrorCode::EmptySuggestion => "EMPTY_SUGGESTION",
+            ErrorCode::EmptyPeriod => "EMPTY_PERIOD",
             ErrorCode::NothingToResolve => "NOTHING_TO_RESOLVE",
             ErrorCode::RouteDoesNotFit => "ROUTE_DOES_NOT_FIT",
             ErrorCode::ChangeRefused => "CHANGE_REFUSED",
@@ -212,6 +220,8 @@ impl Error {
             Error::JoinAcrossStations => ErrorCode::JoinAcrossStations,
             Error::JoinSelf => ErrorCode::JoinSelf,
             Error::EmptySuggestion => ErrorCode::EmptySuggestion,
+            Error::EmptyPeriod(_) => ErrorCode::EmptyPeriod,
+            Error::PeriodReversed { .. } => ErrorCode::InvalidDate,
             Error::NothingToResolve(_) => ErrorCode::NothingToResolve,
             Error::RouteDoesNotFit { .. } => ErrorCode::RouteDoesNotFit,
         }
@@ -251,6 +261,10 @@ impl Error {
             Error::JoinAcrossStations => "只能合并到本站的另一条诉求".into(),
             Error::JoinSelf => "不能把诉求合并到它自己".into(),
             Error::EmptySuggestion => "代表建议至少要包含一条诉求".into(),
+            Error::EmptyPeriod(period) => format!("{period}没有可登记的内容，请换一个期间"),
+            Error::PeriodReversed { from, to } => {
+                format!("开始日期 {from} 晚于结束日期 {to}，请重新选择期间")
+            }
             Error::NothingToResolve(_) => "这条诉求没有相互矛盾的处理决定，无需裁定".into(),
             Error::RouteDoesNotFit { route, level } => {
                 format!("“{route}”不适用于{level}级办理的建议")

@@ -18,6 +18,7 @@ pub mod error;
 pub mod geography;
 pub mod ids;
 pub mod model;
+pub mod register;
 pub mod report;
 pub mod service;
 pub mod suggest;

@@ -293,6 +293,14 @@ pub fn open_demands(conn: &Connection, station: &str) -> Result<Vec<DemandView>>
 }
 
 /// Visits, newest first, within one station when `station` is given.
+/// Every suggestion of a station, oldest first.
+pub fn list_suggestions(conn: &Connection, station: &str) -> Result<Vec<SuggestionView>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT view FROM suggestions WHERE station = ?1 ORDER BY formed_at, id")?;
+    let rows = stmt.query_map([station], |r| parse_view(&r.get::<_, String>(0)?))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn list_visits(conn: &Connection, station: Option<&str>) -> Result<Vec<VisitView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT view FROM visits WHERE (?1 IS NULL OR station = ?1)

@@ -157,6 +157,13 @@ impl State for Store {
         projection::get_suggestion(self.connection(), &id.to_string(), station_str(station))
     }
 
+    fn list_suggestions(
+        &mut self,
+        station: &StationId,
+    ) -> Result<Vec<gridvoice_core::api::SuggestionView>> {
+        projection::list_suggestions(self.connection(), station.as_str())
+    }
+
     fn open_demands(&mut self, station: &StationId) -> Result<Vec<DemandView>> {
         projection::open_demands(self.connection(), station.as_str())
     }

@@ -120,6 +120,7 @@ pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
         ))
         .routes(routes!(receipts))
         .routes(routes!(api_request))
+        .routes(routes!(crate::registers::register_xlsx))
         .routes(routes!(sync))
         .layer(RequestBodyLimitLayer::new(limit))
         .merge(photos)
@@ -149,7 +150,11 @@ pub fn bearer(headers: &HeaderMap) -> Option<Credential> {
 
 /// Who makes a request: a bearer credential (devices, tools), else a browser session's cookie —
 /// checked against cross-site use when the request changes something (`session::cross_site`).
-async fn caller(app: &App, method: &Method, headers: &HeaderMap) -> Result<Principal, HttpError> {
+pub(crate) async fn caller(
+    app: &App,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Principal, HttpError> {
     let token = match bearer(headers) {
         Some(token) => token,
         None => {

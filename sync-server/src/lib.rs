@@ -10,6 +10,7 @@ pub mod http;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;
+pub mod registers;
 pub mod session;
 pub mod storage;
 pub mod ws;

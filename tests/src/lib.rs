@@ -19,3 +19,24 @@ pub fn enrolment_code(data: &Path, delegate: &str) -> Result<String, AuthError> 
         i64::MAX / 4,
     )
 }
+
+/// A person's enrolled device at the server whose data directory is `data`: who they are to the
+/// server, and the credential their device holds (device number `n`).
+pub fn enrolled(
+    data: &Path,
+    person: &Person,
+    role: Role,
+    station: Option<&str>,
+    n: u128,
+) -> Result<(gridvoice_core::access::Principal, String), AuthError> {
+    let auth = AuthDb::open(&gridvoice_server::auth_path(data))?;
+    let station = station.map(StationId::new);
+    let code = auth.create_enrolment(person, role, station.as_ref(), Timestamp(0), i64::MAX / 4)?;
+    let (p, credential) = auth.redeem(
+        &code,
+        "test device",
+        Timestamp(1),
+        gridvoice_core::ids::DeviceId(uuid::Uuid::from_u128(n)),
+    )?;
+    Ok((p, credential.expose().to_owned()))
+}

@@ -62,6 +62,11 @@ pub trait State {
         id: &crate::ids::SuggestionId,
         station: Option<&StationId>,
     ) -> Result<Option<crate::api::SuggestionView>, Self::Error>;
+    /// Every suggestion of a station.
+    fn list_suggestions(
+        &mut self,
+        station: &StationId,
+    ) -> Result<Vec<crate::api::SuggestionView>, Self::Error>;
     /// Every demand of a station that is still open to review (recorded or reviewed).
     fn open_demands(&mut self, station: &StationId) -> Result<Vec<DemandView>, Self::Error>;
     /// Whether a photo is stored here.
@@ -263,6 +268,10 @@ pub fn handle<S: State>(
             let open = state.open_demands(&station)?;
             let items = crate::cluster::clusters(&open, state.territory()?);
             Ok(Outcome::read(Response::Clusters { items }))
+        }
+        Request::Register(r) => {
+            let register = crate::register::build(state, who, &r)?;
+            Ok(Outcome::read(Response::Register(Box::new(register))))
         }
     }
 }
