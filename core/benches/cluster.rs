@@ -11,32 +11,10 @@ use gridvoice_core::api::DemandView;
 use gridvoice_core::category::Category;
 use gridvoice_core::clock::{SeededIds, Timestamp};
 use gridvoice_core::cluster::{clusters, fingerprint};
+use gridvoice_core::demo::synthetic::{demand_text, pick};
 use gridvoice_core::ids::{DemandId, DeviceId, StationId};
 use gridvoice_core::model::Demand;
 use gridvoice_core::report::replace_section;
-
-const PHRASES: &[&str] = &[
-    "电梯经常停运",
-    "老人上下楼困难",
-    "停车位严重不足",
-    "消防通道被占",
-    "垃圾清运不及时",
-    "暖气不热",
-    "楼顶漏水",
-    "楼道堆放杂物",
-    "监控摄像头坏了",
-    "井盖松动",
-    "卫生站排队太久",
-    "缺少老年食堂",
-    "学校门口拥堵",
-    "公交站没有遮雨棚",
-    "路口没有红绿灯",
-    "快递丢件",
-    "物业服务差",
-    "装修噪音大",
-    "绿化带杂草丛生",
-    "河道发臭",
-];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::var("DEMANDS")
@@ -49,13 +27,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = SeededIds::new(7);
     let views: Vec<DemandView> = (0..n)
         .map(|i| {
-            let mut pick = |k: usize| (rng.next_u64() % k as u64) as usize;
-            let text = format!(
-                "{}号楼{}，{}，希望尽快解决",
-                pick(30) + 1,
-                PHRASES[pick(PHRASES.len())],
-                PHRASES[pick(PHRASES.len())]
-            );
+            let text = demand_text(&mut rng);
+            let mut pick = |k: usize| pick(&mut rng, k);
             let d = Demand {
                 id: DemandId(uuid::Uuid::from_u128(i as u128 + 1)),
                 station: station.clone(),

@@ -323,33 +323,25 @@ fn station_visits<S: State>(
     Ok(v)
 }
 
-/// Every demand of the station recorded in the period, oldest first.
+/// Every demand of the station recorded in the period, oldest first (one read, unpaged).
 fn station_demands<S: State>(
     state: &mut S,
     station: &StationId,
     period: Period,
 ) -> Result<Vec<DemandView>, S::Error> {
-    let mut out = Vec::new();
-    loop {
-        let f = ParsedFilter {
-            station: Some(station.clone()),
-            grid: None,
-            status: None,
-            category: None,
-            from: Some(period.start),
-            until: Some(period.until),
-            visit: None,
-            needs_decision: None,
-            limit: crate::api::MAX_PAGE,
-            offset: u32::try_from(out.len()).unwrap_or(u32::MAX),
-        };
-        let (page, total) = state.list_demands(&f)?;
-        let got = page.len();
-        out.extend(page);
-        if got == 0 || out.len() as u64 >= total {
-            break;
-        }
-    }
+    let f = ParsedFilter {
+        station: Some(station.clone()),
+        grid: None,
+        status: None,
+        category: None,
+        from: Some(period.start),
+        until: Some(period.until),
+        visit: None,
+        needs_decision: None,
+        limit: u32::MAX,
+        offset: 0,
+    };
+    let (mut out, _) = state.list_demands(&f)?;
     out.sort_by_key(|d| (d.demand.recorded_at.0, d.demand.id.to_string()));
     Ok(out)
 }
@@ -437,6 +429,8 @@ fn opinions<S: State>(
             *joined.entry(into).or_default() += 1;
         }
     }
+    // Each holder's contacts read once, by demand; shown only to those who may read that holder's.
+    let mut held: HashMap<DelegateId, (bool, HashMap<DemandId, Vec<Contact>>)> = HashMap::new();
     let mut rows = Vec::with_capacity(demands.len());
     for d in &demands {
         let mut holders: Vec<DelegateId> = d.demand.contacts_in.iter().cloned().collect();
@@ -445,9 +439,19 @@ fn opinions<S: State>(
         holders.dedup();
         let (mut names_, mut phones) = (Vec::new(), Vec::new());
         for h in holders {
-            let visible = access(who, DocKind::Contacts, h.as_str(), t) != Access::None;
-            for c in state.contacts(&h, &d.demand.id)? {
-                let (n, p) = contact_cells(visible, &c);
+            if !held.contains_key(&h) {
+                let visible = access(who, DocKind::Contacts, h.as_str(), t) != Access::None;
+                let mut by_demand: HashMap<DemandId, Vec<Contact>> = HashMap::new();
+                for c in state.contacts_held_by(&h)? {
+                    by_demand.entry(c.demand).or_default().push(c);
+                }
+                held.insert(h.clone(), (visible, by_demand));
+            }
+            let Some((visible, by_demand)) = held.get(&h) else {
+                continue;
+            };
+            for c in by_demand.get(&d.demand.id).into_iter().flatten() {
+                let (n, p) = contact_cells(*visible, c);
                 names_.push(n);
                 phones.push(p);
             }

@@ -352,16 +352,14 @@ pub fn list_demands(conn: &Connection, f: &ParsedFilter) -> Result<(Vec<DemandVi
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM demands {filter}"),
-        rusqlite::params_from_iter(args.iter()),
-        |r| r.get(0),
-    )?;
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM demands {filter}"))?
+        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
     let mut page_args = args;
     page_args.push(V::Integer(i64::from(f.limit)));
     page_args.push(V::Integer(i64::from(f.offset)));
-    let mut stmt = conn.prepare(&format!(
-        "SELECT view FROM demands {filter} ORDER BY recorded_at DESC, id LIMIT ? OFFSET ?"
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT view FROM demands {filter} ORDER BY recorded_at DESC, id DESC LIMIT ? OFFSET ?"
     ))?;
     let rows = stmt.query_map(rusqlite::params_from_iter(page_args.iter()), |r| {
         parse_view(&r.get::<_, String>(0)?)

@@ -211,6 +211,13 @@ CREATE TABLE stash (
     bytes  BLOB NOT NULL
 ) STRICT;
 "#,
+    r#"
+-- A station's inbox pages newest first, whole or by grid or category: read from an index in its
+-- order, not sorted from the whole station (ids break ties, in the same direction).
+CREATE INDEX demands_station_recorded ON demands(station, recorded_at, id);
+CREATE INDEX demands_station_grid ON demands(station, grid, recorded_at, id);
+CREATE INDEX demands_station_category ON demands(station, category, recorded_at, id);
+"#,
 ];
 
 /// The schema version this program writes.

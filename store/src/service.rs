@@ -149,6 +149,23 @@ impl State for Store {
         contacts_in(self, &id, demand)
     }
 
+    fn contacts_held_by(&mut self, holder: &DelegateId) -> Result<Vec<Contact>> {
+        let id = gridvoice_core::ids::DocId::for_contacts(holder);
+        if !self.has_doc(&id)? {
+            return Ok(Vec::new());
+        }
+        let doc = self.doc(&id)?;
+        let mut out = Vec::new();
+        for key in doc::record_ids(doc, Collection::Contacts)? {
+            if let Ok(Some(s)) = doc::read_record::<Contact>(doc, Collection::Contacts, &key)
+                && s.record.id.to_string() == key
+            {
+                out.push(s.record);
+            }
+        }
+        Ok(out)
+    }
+
     fn suggestion(
         &mut self,
         id: &gridvoice_core::ids::SuggestionId,

@@ -18,6 +18,7 @@
 
 pub mod history;
 mod names;
+pub mod synthetic;
 pub mod territory;
 
 use crate::error::Result;

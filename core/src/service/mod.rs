@@ -56,6 +56,9 @@ pub trait State {
         holder: &DelegateId,
         demand: &DemandId,
     ) -> Result<Vec<Contact>, Self::Error>;
+    /// Every contact held in `holder`'s contacts document, as far as this side holds it (the
+    /// registers read them once per holder, not once per demand).
+    fn contacts_held_by(&mut self, holder: &DelegateId) -> Result<Vec<Contact>, Self::Error>;
     /// A suggestion, within `station` when given.
     fn suggestion(
         &mut self,
