@@ -67,6 +67,12 @@ pub enum Request {
     /// A register 三簿一册 for a period (`core::register`): the visit register, the opinions
     /// register, the suggestion-handling register, or a delegate's duty book.
     Register(crate::register::RegisterRequest),
+    /// A delegate suggestion with its state (level, whistles, handling), for the station's people
+    /// (their own station's) and the office.
+    GetSuggestion {
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        id: crate::ids::SuggestionId,
+    },
     // ---- the station head's decisions (分析研判) ----
     /// The head has read a demand.
     Review {
@@ -289,6 +295,11 @@ pub struct DemandView {
     /// The events, in causal order (`workflow::Event`).
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub history: Vec<Event>,
+    /// The demands joined into this one (附议): each is another resident, still owed feedback.
+    /// Filled where views are read (it is other records' state, not this one's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub joined: Vec<DemandId>,
 }
 
 impl DemandView {
@@ -318,7 +329,14 @@ impl DemandView {
             demand,
             state,
             history,
+            joined: Vec::new(),
         }
+    }
+
+    /// How many residents this demand speaks for (at least): its own, one more per other
+    /// delegate who added a resident to it, and one per demand joined into it.
+    pub fn residents(&self) -> usize {
+        1 + self.state.contacts_in.len() + self.joined.len()
     }
 
     /// Whether any resident contact is held for this demand.

@@ -423,12 +423,17 @@ fn opinions<S: State>(
     period: Period,
 ) -> Result<Table, S::Error> {
     let demands = station_demands(state, station, period)?;
-    let mut joined: HashMap<DemandId, usize> = HashMap::new();
-    for d in &demands {
-        if let Some(into) = d.state.joined_into {
-            *joined.entry(into).or_default() += 1;
-        }
-    }
+    // A joined demand names the row it joined (its serial number here), a suggestion its title.
+    let serial: HashMap<DemandId, usize> = demands
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.demand.id, i + 1))
+        .collect();
+    let titles: HashMap<crate::ids::SuggestionId, String> = state
+        .list_suggestions(station)?
+        .into_iter()
+        .map(|s| (s.suggestion.id, s.suggestion.title))
+        .collect();
     // Each holder's contacts read once, by demand; shown only to those who may read that holder's.
     let mut held: HashMap<DelegateId, (bool, HashMap<DemandId, Vec<Contact>>)> = HashMap::new();
     let mut rows = Vec::with_capacity(demands.len());
@@ -458,8 +463,14 @@ fn opinions<S: State>(
         }
         let s = &d.state;
         let handling = match (s.joined_into, s.suggestion, &s.workroom) {
-            (Some(into), _, _) => format!("并入 {}", short(&into.to_string())),
-            (_, Some(sug), _) => format!("纳入建议 {}", short(&sug.to_string())),
+            (Some(into), _, _) => match serial.get(&into) {
+                Some(n) => format!("并入第{n}条"),
+                None => format!("并入 {}", short(&into.to_string())),
+            },
+            (_, Some(sug), _) => match titles.get(&sug) {
+                Some(t) => format!("纳入建议《{t}》"),
+                None => format!("纳入建议 {}", short(&sug.to_string())),
+            },
             (_, _, Some(w)) => format!(
                 "转{}",
                 t.workrooms
@@ -477,7 +488,7 @@ fn opinions<S: State>(
             phones.join("、"),
             d.demand.text.clone(),
             d.demand.category.zh().to_owned(),
-            joined.get(&d.demand.id).copied().unwrap_or(0).to_string(),
+            d.joined.len().to_string(),
             s.status.zh().to_owned(),
             handling,
             s.answer.clone().unwrap_or_default(),

@@ -112,7 +112,8 @@ pub fn draft(demands: &[DemandView], t: &Territory) -> (String, String) {
         .map(|d| d.demand.recorded_at)
         .max()
         .unwrap_or(Timestamp(0));
-    let residents: usize = demands.iter().map(|d| 1 + d.state.contacts_in.len()).sum();
+    // Every resident: each demand's own, and one per demand joined into it (附议).
+    let residents: usize = demands.iter().map(DemandView::residents).sum();
     let mut body = format!(
         "{} 至 {}，代表在{}收集到群众诉求 {} 条（涉及居民约 {} 人），主要反映：\n",
         day(from),

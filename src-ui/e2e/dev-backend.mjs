@@ -8,7 +8,9 @@
 // {"command","code","message"} makes the next call of that command fail; /__fake/state returns
 // the fake's records; POST /__fake/slow {"command","ms"} delays the next call of that command;
 // POST /__fake/online {"online"} sets what the status says of the server; POST /__fake/demand
-// {"text","recorded_by"?,"grid"?} adds a demand as if it had arrived by sync (another delegate's).
+// {"text","recorded_by"?,"grid"?} adds a demand as if it had arrived by sync (another delegate's);
+// POST /__fake/suggestion {"demand","title","level","whistles","joined"} puts a demand into a
+// suggestion as the head's decisions would arrive by sync (with `joined` co-signing demands).
 // Pending records are named as the store names them: the record's own id, photos `photo:<hash>`.
 import http from "node:http";
 import fs from "node:fs";
@@ -41,11 +43,11 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
   });
   const err = (code, message, http = 400) => ({ http, body: { code, message } });
   const demandState = (d) => ({
-    status: "recorded", joined_into: null, suggestion: null, unit: null, deadline: null, answer: null,
+    status: d.suggestion ? "in_suggestion" : "recorded", joined_into: null, suggestion: d.suggestion?.id ?? null, unit: null, deadline: null, answer: null,
     resolved: null, satisfied: null, contacts_in: d.extraContacts, needs_decision: false, conflicting: [],
     last_event_at: null,
   });
-  const view = (d) => ({ ...d.demand, state: demandState(d), history: d.history });
+  const view = (d) => ({ ...d.demand, state: demandState(d), history: d.history, joined: d.joined ?? [] });
   const visitView = (v) => ({ ...v.visit, state: { ended_at: v.ended_at, attendance: v.attendance, delegates: v.visit.delegates, needs_decision: false } });
 
   // The store lists newest first.
@@ -118,6 +120,15 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
         if (!v) return err("UNKNOWN_VISIT", "找不到这次走访", 404);
         v.ended_at = Date.now(); v.attendance = r.attendance;
         return { type: "visit", ...visitView(v) };
+      }
+      case "get_suggestion": {
+        const d = st.demands.find((x) => x.suggestion?.id === r.id);
+        if (!d) return err("NOT_FOUND", "未找到：代表建议", 404);
+        const s = d.suggestion;
+        return { type: "suggestion", id: s.id, station: station.id, title: s.title, text: "", demands: [d.demand.id],
+          level: s.level, formed_at: Date.now(), formed_by: me.id, device,
+          state: { level: s.level, whistles: s.whistles, unit: null, deadline: null, answered: false, resolved: null,
+            closed: false, needs_decision: false }, history: [] };
       }
       case "list_visits":
         return { type: "visits", items: [...st.visits].sort((a, b) => b.visit.started_at - a.visit.started_at).map(visitView) };
@@ -194,6 +205,13 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
           visit: null, contacts_in: null, attachments: [] }, history: [], extraContacts: [] };
         st.demands.push(d);
         return send(200, { id: d.demand.id });
+      }
+      if (req.method === "POST" && url.pathname === "/__fake/suggestion") {
+        const f = JSON.parse(body);
+        const d = st.demands.find((x) => x.demand.id === f.demand);
+        d.suggestion = { id: crypto.randomUUID(), title: f.title, level: f.level, whistles: f.whistles ?? [] };
+        d.joined = f.joined ?? [];
+        return send(200, { id: d.suggestion.id });
       }
       if (url.pathname === "/__fake/state") return send(200, { demands: st.demands, contacts: st.contacts.length, contactList: st.contacts, pending: st.pending, photos: st.photos, visits: st.visits });
       let file = path.join(dist, path.normalize(url.pathname).replace(/^([/\\])+/, ""));

@@ -785,3 +785,30 @@ test("item 8: one name for the tab, the button and the page; every tab on a 390 
   assert.deepEqual(p.errors, []);
   await p.context().close();
 });
+
+test("what became of a demand: after the head's decisions arrive by sync, its page names the suggestion, its level and whistle, and the co-signers; the list counts them too", async () => {
+  const { id } = await (await fake("demand", { text: "5号楼电梯停运三天，老人被困家中" })).json();
+  const { id: twin } = await (await fake("demand", { text: "五号楼电梯坏了没人修" })).json();
+  await fake("suggestion", { demand: id, title: "关于东菜园5号楼电梯维修的建议", level: "street",
+    whistles: ["on_site_coordination"], joined: [twin] });
+  const p = await page();
+  await go(p, `/demands/${id}`);
+  await p.waitForSelector("[data-testid=demand-suggestion]");
+  assert.equal(await text(p, "[data-testid=demand-suggestion-title]"), "关于东菜园5号楼电梯维修的建议");
+  assert.equal(await text(p, "[data-testid=demand-suggestion-level]"), "街道级办理");
+  assert.equal(await text(p, "[data-testid=demand-suggestion-whistles]"), "已吹哨：现场办公、解释说明");
+  assert.equal(await text(p, "[data-testid=demand-cosigners]"), "附议 1 人");
+  assert.equal(await text(p, "[data-testid=demand-status]"), "已形成建议");
+  await shot(p, "demand-in-suggestion");
+  await go(p, "/demands");
+  const item = p.locator("[data-testid=demand-item]", { hasText: "5号楼电梯停运三天" });
+  await item.waitFor();
+  assert.match(await item.locator("[data-testid=demand-cosigners]").innerText(), /附议 1 人/);
+  // In English too.
+  await p.evaluate(() => localStorage.setItem("gridvoice.lang", "en"));
+  await go(p, `/demands/${id}`);
+  await p.waitForSelector("[data-testid=demand-suggestion]");
+  assert.equal(await text(p, "[data-testid=demand-suggestion-level]"), "handled at street level");
+  assert.deepEqual(p.errors, []);
+  await p.context().close();
+});

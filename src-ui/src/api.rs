@@ -13,8 +13,7 @@
 
 use gridvoice_core::ErrorCode;
 use gridvoice_core::api::{
-    ApiError, DemandFilter, DemandView, NewContact, RecordDemand, Request, Response, StartVisit,
-    VisitView,
+    ApiError, DemandFilter, DemandView, NewContact, RecordDemand, Request, StartVisit, VisitView,
 };
 use gridvoice_core::boundary::DeviceCommand;
 use gridvoice_core::device::{
@@ -38,18 +37,9 @@ fn transport_error(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::Internal, message)
 }
 
-fn unexpected(resp: &Response) -> ApiError {
-    // The variant's name only: a response may hold personal data (contacts). Matched rather than
-    // serialised: serialising would pull every response type's encoder into the wasm (~KBs).
-    let kind = match resp {
-        Response::Visit(_) => "visit",
-        Response::Visits { .. } => "visits",
-        Response::Demand(_) => "demand",
-        Response::Demands { .. } => "demands",
-        Response::ContactAttached { .. } => "contact_attached",
-        Response::Contacts { .. } => "contacts",
-        _ => "other",
-    };
+/// An answer of another kind than asked for, named by its kind only (an answer may hold personal
+/// data, such as contacts).
+fn unexpected(kind: &str) -> ApiError {
     transport_error(format!("本机服务返回了意外的结果（{kind}）"))
 }
 
@@ -86,12 +76,17 @@ fn js_to_json(v: &JsValue) -> Option<String> {
 }
 
 async fn call<I: Serialize, O: DeserializeOwned>(command: DeviceCommand, input: &I) -> Result<O> {
-    let body = serde_json::to_string(input).map_err(|_| transport_error("请求无法编码"))?;
-    let text = match tauri_invoke() {
-        Some(invoke) => invoke_tauri(&invoke, command.as_str(), &body).await?,
-        None => fetch_bridge(command.as_str(), body).await?,
-    };
+    let text = call_text(command, input).await?;
     serde_json::from_str(&text).map_err(|_| transport_error("本机服务的回答无法读取"))
+}
+
+/// The answer's JSON text.
+async fn call_text<I: Serialize>(command: DeviceCommand, input: &I) -> Result<String> {
+    let body = serde_json::to_string(input).map_err(|_| transport_error("请求无法编码"))?;
+    match tauri_invoke() {
+        Some(invoke) => invoke_tauri(&invoke, command.as_str(), &body).await,
+        None => fetch_bridge(command.as_str(), body).await,
+    }
 }
 
 async fn invoke_tauri(invoke: &js_sys::Function, command: &str, body: &str) -> Result<String> {
@@ -169,10 +164,6 @@ pub async fn territory() -> Result<Territory> {
     call(DeviceCommand::Territory, &NoInput {}).await
 }
 
-pub async fn request(req: &Request) -> Result<Response> {
-    call(DeviceCommand::Request, req).await
-}
-
 /// Stores a photo on the device; the answer names it for `RecordDemand::attachments`.
 pub async fn put_photo(data_base64: String) -> Result<PhotoSaved> {
     call(DeviceCommand::PutPhoto, &PhotoInput { data_base64 }).await
@@ -184,79 +175,100 @@ pub async fn photo(hash: String) -> Result<PhotoData> {
 }
 
 // ---- the request vocabulary, typed ----
+//
+// Each call reads the one variant of `api::Response` it asks for, by that variant's JSON shape
+// (`{"type": "<variant>", ...}`), instead of decoding the whole `Response` enum: the delegate's
+// wasm then carries decoders only for what its screens show, not for the station's and office's
+// payloads (clusters, registers) — the difference kept it within its size budget.
+
+/// `{"type": …}` of an answer.
+#[derive(serde::Deserialize)]
+struct Tag {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Items<T> {
+    items: Vec<T>,
+    #[serde(default)]
+    total: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct Attached {
+    demand: DemandId,
+}
+
+/// Sends `req` and reads its answer as the variant `kind`; any other answer is unexpected.
+async fn ask<T: DeserializeOwned>(req: &Request, kind: &'static str) -> Result<T> {
+    let text = call_text(DeviceCommand::Request, req).await?;
+    let tag: Tag = serde_json::from_str(&text).map_err(|_| unexpected("?"))?;
+    if tag.kind != kind {
+        return Err(unexpected(&tag.kind));
+    }
+    serde_json::from_str(&text).map_err(|_| unexpected(kind))
+}
 
 pub async fn record_demand(req: RecordDemand) -> Result<DemandView> {
-    match request(&Request::RecordDemand(req)).await? {
-        Response::Demand(d) => Ok(*d),
-        other => Err(unexpected(&other)),
-    }
+    ask(&Request::RecordDemand(req), "demand").await
 }
 
 pub async fn list_demands(filter: DemandFilter) -> Result<(Vec<DemandView>, u64)> {
-    match request(&Request::ListDemands(filter)).await? {
-        Response::Demands { items, total } => Ok((items, total)),
-        other => Err(unexpected(&other)),
-    }
+    let got: Items<DemandView> = ask(&Request::ListDemands(filter), "demands").await?;
+    Ok((got.items, got.total))
 }
 
 pub async fn search(query: String, limit: u32) -> Result<Vec<DemandView>> {
-    match request(&Request::Search {
+    let req = Request::Search {
         query,
         limit: Some(limit),
-    })
-    .await?
-    {
-        Response::Demands { items, .. } => Ok(items),
-        other => Err(unexpected(&other)),
-    }
+    };
+    let got: Items<DemandView> = ask(&req, "demands").await?;
+    Ok(got.items)
 }
 
 pub async fn attach_contact(demand: DemandId, contact: NewContact) -> Result<DemandId> {
-    match request(&Request::AttachContact { demand, contact }).await? {
-        Response::ContactAttached { demand, .. } => Ok(demand),
-        other => Err(unexpected(&other)),
-    }
+    let got: Attached = ask(
+        &Request::AttachContact { demand, contact },
+        "contact_attached",
+    )
+    .await?;
+    Ok(got.demand)
 }
 
 pub async fn start_visit(req: StartVisit) -> Result<VisitView> {
-    match request(&Request::StartVisit(req)).await? {
-        Response::Visit(v) => Ok(*v),
-        other => Err(unexpected(&other)),
-    }
+    ask(&Request::StartVisit(req), "visit").await
 }
 
 pub async fn end_visit(visit: VisitId, attendance: u32) -> Result<VisitView> {
-    match request(&Request::EndVisit {
+    let req = Request::EndVisit {
         visit,
         attendance,
         delegates: Vec::new(),
-    })
-    .await?
-    {
-        Response::Visit(v) => Ok(*v),
-        other => Err(unexpected(&other)),
-    }
+    };
+    ask(&req, "visit").await
 }
 
 pub async fn get_demand(id: DemandId) -> Result<DemandView> {
-    match request(&Request::GetDemand { id }).await? {
-        Response::Demand(d) => Ok(*d),
-        other => Err(unexpected(&other)),
-    }
+    ask(&Request::GetDemand { id }, "demand").await
 }
 
 /// The residents' contacts of a demand that this device's delegate may see (the service leaves
 /// out the others).
 pub async fn contacts_of(demand: DemandId) -> Result<Vec<Contact>> {
-    match request(&Request::ContactsOf { demand }).await? {
-        Response::Contacts { items } => Ok(items),
-        other => Err(unexpected(&other)),
-    }
+    let got: Items<Contact> = ask(&Request::ContactsOf { demand }, "contacts").await?;
+    Ok(got.items)
+}
+
+/// The delegate suggestion a demand went into, as this device last synced it.
+pub async fn suggestion(
+    id: gridvoice_core::ids::SuggestionId,
+) -> Result<gridvoice_core::api::SuggestionView> {
+    ask(&Request::GetSuggestion { id }, "suggestion").await
 }
 
 pub async fn list_visits() -> Result<Vec<VisitView>> {
-    match request(&Request::ListVisits).await? {
-        Response::Visits { items } => Ok(items),
-        other => Err(unexpected(&other)),
-    }
+    let got: Items<VisitView> = ask(&Request::ListVisits, "visits").await?;
+    Ok(got.items)
 }

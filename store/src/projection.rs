@@ -86,12 +86,13 @@ pub fn upsert_demand(conn: &Connection, doc_id: &DocId, v: &DemandView) -> Resul
         .optional()?;
     let status = v.state.status.code();
     let deadline = v.state.deadline.map(|t| t.0);
+    let joined = v.state.joined_into.map(|j| j.to_string());
     match existing {
         Some(seq) => {
             // The text is fixed at capture, so the full-text row never needs rewriting.
             conn.prepare_cached(
                 "UPDATE demands SET status = ?2, has_contact = ?3, needs_decision = ?4,
-                 deadline = ?5, view = ?6 WHERE seq = ?1",
+                 deadline = ?5, view = ?6, joined_into = ?7 WHERE seq = ?1",
             )?
             .execute(params![
                 seq,
@@ -99,14 +100,16 @@ pub fn upsert_demand(conn: &Connection, doc_id: &DocId, v: &DemandView) -> Resul
                 v.has_contact(),
                 v.state.needs_decision,
                 deadline,
-                view
+                view,
+                joined
             ])?;
         }
         None => {
             conn.prepare_cached(
                 "INSERT INTO demands (id, doc_id, station, grid, category, status, text,
-                 recorded_at, recorded_by, visit, has_contact, needs_decision, deadline, view)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 recorded_at, recorded_by, visit, has_contact, needs_decision, deadline, view,
+                 joined_into)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
                 id,
@@ -122,9 +125,27 @@ pub fn upsert_demand(conn: &Connection, doc_id: &DocId, v: &DemandView) -> Resul
                 v.has_contact(),
                 v.state.needs_decision,
                 deadline,
-                view
+                view,
+                joined
             ])?;
         }
+    }
+    Ok(())
+}
+
+/// Fills each view's `joined`: the demands of its station joined into it.
+fn with_joined(conn: &Connection, views: &mut [DemandView]) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM demands WHERE joined_into = ?1 AND station = ?2 ORDER BY recorded_at, id",
+    )?;
+    for v in views {
+        v.joined = stmt
+            .query_map(
+                params![v.demand.id.to_string(), v.demand.station.as_str()],
+                |r| r.get::<_, String>(0),
+            )?
+            .filter_map(|id| id.ok().and_then(|s| s.parse().ok()))
+            .collect();
     }
     Ok(())
 }
@@ -229,7 +250,7 @@ pub fn get_demand(
     id: &str,
     station: Option<&str>,
 ) -> Result<Option<DemandView>> {
-    Ok(conn
+    let found: Option<DemandView> = conn
         .prepare_cached(
             "SELECT view FROM demands WHERE id = ?1 AND (?2 IS NULL OR station = ?2)
              ORDER BY doc_id LIMIT 1",
@@ -237,7 +258,10 @@ pub fn get_demand(
         .query_row(params![id, station], |r| {
             parse_view(&r.get::<_, String>(0)?)
         })
-        .optional()?)
+        .optional()?;
+    let mut found: Vec<DemandView> = found.into_iter().collect();
+    with_joined(conn, &mut found)?;
+    Ok(found.pop())
 }
 
 /// The document other than `doc_id` whose projection holds a record `id`, if any.
@@ -289,7 +313,9 @@ pub fn open_demands(conn: &Connection, station: &str) -> Result<Vec<DemandView>>
          ORDER BY recorded_at, id",
     )?;
     let rows = stmt.query_map([station], |r| parse_view(&r.get::<_, String>(0)?))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut views: Vec<DemandView> = rows.collect::<rusqlite::Result<_>>()?;
+    with_joined(conn, &mut views)?;
+    Ok(views)
 }
 
 /// Visits, newest first, within one station when `station` is given.
@@ -364,10 +390,9 @@ pub fn list_demands(conn: &Connection, f: &ParsedFilter) -> Result<(Vec<DemandVi
     let rows = stmt.query_map(rusqlite::params_from_iter(page_args.iter()), |r| {
         parse_view(&r.get::<_, String>(0)?)
     })?;
-    Ok((
-        rows.collect::<rusqlite::Result<_>>()?,
-        u64::try_from(total).unwrap_or(0),
-    ))
+    let mut views: Vec<DemandView> = rows.collect::<rusqlite::Result<_>>()?;
+    with_joined(conn, &mut views)?;
+    Ok((views, u64::try_from(total).unwrap_or(0)))
 }
 
 /// Searches demand texts. Terms of three or more characters use the trigram index; shorter ones
@@ -426,12 +451,15 @@ pub fn search(
         stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?
     };
-    rows.iter()
+    let mut views = rows
+        .iter()
         .map(|s| {
             serde_json::from_str(s)
                 .map_err(|e| Error::CorruptStore(format!("unreadable projection row: {e}")))
         })
-        .collect()
+        .collect::<Result<Vec<DemandView>>>()?;
+    with_joined(conn, &mut views)?;
+    Ok(views)
 }
 
 /// Demand counts per station and status (the office's overview).

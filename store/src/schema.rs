@@ -218,6 +218,13 @@ CREATE INDEX demands_station_recorded ON demands(station, recorded_at, id);
 CREATE INDEX demands_station_grid ON demands(station, grid, recorded_at, id);
 CREATE INDEX demands_station_category ON demands(station, category, recorded_at, id);
 "#,
+    r#"
+-- The demand each one was joined into (附议): a view lists the demands joined into it.
+ALTER TABLE demands ADD COLUMN joined_into TEXT;
+CREATE INDEX demands_joined ON demands(joined_into, station) WHERE joined_into IS NOT NULL;
+INSERT INTO meta (key, value) VALUES ('reproject', '1')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+"#,
 ];
 
 /// The schema version this program writes.

@@ -121,14 +121,40 @@ pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(receipts))
         .routes(routes!(api_request))
         .routes(routes!(crate::registers::register_xlsx))
+        .routes(routes!(crate::registers::territory))
         .routes(routes!(sync))
         .layer(RequestBodyLimitLayer::new(limit))
         .merge(photos)
 }
 
+/// The station and office pages: static files, `index.html` for any other path, under a content
+/// security policy that allows this server's own scripts (and their wasm) only.
+fn pages(dir: &std::path::Path) -> Router {
+    use tower_http::services::{ServeDir, ServeFile};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+    Router::new()
+        .fallback_service(files)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(
+                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            header::HeaderValue::from_static("nosniff"),
+        ))
+}
+
 /// The router. Layers, outermost first: trace, timeout, body limit (see [`routes`]).
 pub fn router(app: App) -> Router {
     let (routes, _document) = routes(app.config.max_body_bytes).split_for_parts();
+    let routes = match &app.config.pages_dir {
+        Some(dir) => routes.fallback_service(pages(dir)),
+        None => routes,
+    };
     routes
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

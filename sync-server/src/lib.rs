@@ -61,6 +61,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How often revocations made by the admin commands are picked up.
     pub revocation_poll: Duration,
+    /// The station and office pages (a built `dist-station/`), served at `/` when set.
+    pub pages_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -71,6 +73,7 @@ impl Config {
             max_message_bytes: 32 * 1024 * 1024,
             max_body_bytes: 1024 * 1024,
             revocation_poll: Duration::from_millis(500),
+            pages_dir: None,
         }
     }
 }

@@ -59,6 +59,9 @@ enum Command {
         /// Largest sync message, bytes.
         #[arg(long, default_value_t = 32 * 1024 * 1024)]
         max_message_bytes: usize,
+        /// The station and office pages (scripts/build-ui's dist-station/), served at `/`.
+        #[arg(long, env = "GRIDVOICE_PAGES", default_value = "dist-station")]
+        pages: PathBuf,
     },
     /// Replace the territory (validated first; a rejected import changes nothing).
     ImportTerritory {
@@ -174,6 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             bind,
             log,
             max_message_bytes,
+            pages,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -182,6 +186,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .init();
             let mut config = Config::new(&cli.data, bind);
             config.max_message_bytes = max_message_bytes;
+            if pages.join("index.html").is_file() {
+                config.pages_dir = Some(pages);
+            } else {
+                tracing::warn!(
+                    dir = %pages.display(),
+                    "no station pages there (run scripts/build-ui); serving the API only"
+                );
+            }
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let running = gridvoice_server::start(config).await?;

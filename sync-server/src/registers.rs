@@ -1,5 +1,6 @@
 //! The registers 三簿一册 as workbooks: `GET /api/registers/{kind}/xlsx?from=&to=` (and `station=`
-//! for the office, `delegate=` for a duty book). The register itself comes from the one request
+//! for the office, `delegate=` for a duty book); and the territory the station pages draw
+//! (`GET /api/territory`). The register itself comes from the one request
 //! service (`Request::Register`, also answered as JSON on `/api/request` for the screen), so who
 //! may read which register, and which residents' contacts it shows, is decided there.
 
@@ -121,4 +122,24 @@ mod tests {
             "%E7%B0%BF_2026-11.xlsx"
         );
     }
+}
+
+/// The territory: the public layout of stations, grids, delegates, workrooms and handling units,
+/// for the station and office pages that name and draw them (devices receive it at enrolment).
+#[utoipa::path(
+    get,
+    path = "/api/territory",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the territory (stations, grids with boundaries, delegates, workrooms, handling units)", body = Object),
+        (status = 401, description = "no valid credential or session", body = ApiError),
+    )
+)]
+pub(crate) async fn territory(
+    State(app): State<App>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    caller(&app, &Method::GET, &headers).await?;
+    Ok(axum::Json(&*app.territory).into_response())
 }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use gridvoice_core::access::{Person, Role};
+use gridvoice_core::api::ApiError;
 use gridvoice_core::clock::Timestamp;
 use gridvoice_core::ids::StationId;
 use gridvoice_server::auth::{AuthDb, AuthError};
@@ -39,4 +40,80 @@ pub fn enrolled(
         gridvoice_core::ids::DeviceId(uuid::Uuid::from_u128(n)),
     )?;
     Ok((p, credential.expose().to_owned()))
+}
+
+/// A demand recorded on a delegate's device (offline: nothing leaves the device), in `grid` or
+/// the delegate's first grid, at a fixed time; ids drawn from `seed`.
+pub fn record_on_device(
+    store: &mut gridvoice_store::Store,
+    seed: u64,
+    text: &str,
+    category: &str,
+    grid: Option<gridvoice_core::ids::GridId>,
+) -> Result<gridvoice_core::ids::DemandId, ApiError> {
+    use gridvoice_core::api::{RecordDemand, Request, Response};
+    use gridvoice_core::clock::{FixedClock, SeededIds};
+    let unbound = || {
+        ApiError::new(
+            gridvoice_core::ErrorCode::NotInitialised,
+            "device not enrolled",
+        )
+    };
+    let me = store.identity().ok_or_else(unbound)?.clone();
+    let grid = match grid {
+        Some(g) => g,
+        None => store
+            .territory()
+            .and_then(|t| t.delegate(&me.delegate))
+            .and_then(|d| d.grids.first().cloned())
+            .ok_or_else(unbound)?,
+    };
+    let clock = FixedClock(Timestamp(1_614_556_800_000));
+    let mut ids = SeededIds::new(seed);
+    let mut ctx = gridvoice_store::service::Ctx {
+        clock: &clock,
+        ids: &mut ids,
+    };
+    let req = Request::RecordDemand(RecordDemand {
+        text: text.into(),
+        category: category.into(),
+        grid: Some(grid),
+        location: None,
+        visit: None,
+        contact: None,
+        id: None,
+        attachments: Vec::new(),
+    });
+    match gridvoice_store::service::handle(store, &mut ctx, req)? {
+        Response::Demand(v) => Ok(v.demand.id),
+        _ => Err(gridvoice_core::Error::NotFound("the recorded demand".into()).into()),
+    }
+}
+
+/// One sync of a device with its server, one attempt.
+pub async fn sync_device(
+    store: &mut gridvoice_store::Store,
+) -> Result<gridvoice_sync::SyncReport, gridvoice_sync::Error> {
+    let mut cfg = gridvoice_sync::SyncConfig::from_store(store)?;
+    cfg.backoff.max_attempts = Some(1);
+    gridvoice_sync::sync_once(store, &cfg, &mut |_| {}).await
+}
+
+/// What a delegate's device shows of a demand: its status, its events, and who made them.
+pub fn on_device(
+    store: &mut gridvoice_store::Store,
+    id: gridvoice_core::ids::DemandId,
+) -> Result<gridvoice_core::api::DemandView, ApiError> {
+    use gridvoice_core::api::{Request, Response};
+    use gridvoice_core::clock::{FixedClock, SeededIds};
+    let clock = FixedClock(Timestamp(1_614_600_000_000));
+    let mut ids = SeededIds::new(99);
+    let mut ctx = gridvoice_store::service::Ctx {
+        clock: &clock,
+        ids: &mut ids,
+    };
+    match gridvoice_store::service::handle(store, &mut ctx, Request::GetDemand { id })? {
+        Response::Demand(v) => Ok(*v),
+        _ => Err(gridvoice_core::Error::NotFound(format!("demand {id}")).into()),
+    }
 }

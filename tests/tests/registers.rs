@@ -370,7 +370,11 @@ async fn the_station_keeps_its_registers_and_files_them_as_workbooks() {
     );
     assert_eq!(first[column(&opinions, "状态")], "已形成建议");
     assert_eq!(opinions.rows[1][column(&opinions, "状态")], "已合并");
-    assert!(opinions.rows[1][column(&opinions, "处理方式")].starts_with("并入 "));
+    assert_eq!(opinions.rows[1][column(&opinions, "处理方式")], "并入第1条");
+    assert_eq!(
+        first[column(&opinions, "处理方式")],
+        "纳入建议《东菜园3号楼电梯维修》"
+    );
     let _ = lamp;
 
     // The same register as a workbook, read back by openpyxl.

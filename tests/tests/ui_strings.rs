@@ -36,7 +36,7 @@ fn is_key(s: &str) -> bool {
 
 #[test]
 fn every_key_the_pages_use_is_translated_once_in_both_languages() {
-    let i18n = ui_file("i18n.rs");
+    let i18n = ui_file("i18n/strings.rs");
     let start = i18n.find("pub const STRINGS").unwrap();
     let body = start + i18n[start..].find("= &[").unwrap() + 4;
     let table = &i18n[body..body + i18n[body..].find("\n];").unwrap()];

@@ -272,6 +272,13 @@ pub fn handle<S: State>(
             let items = crate::cluster::clusters(&open, state.territory()?);
             Ok(Outcome::read(Response::Clusters { items }))
         }
+        Request::GetSuggestion { id } => {
+            let scope = scope(who)?;
+            let view = state
+                .suggestion(&id, scope.as_ref())?
+                .ok_or_else(|| Error::NotFound(format!("suggestion {id}")))?;
+            Ok(Outcome::read(Response::Suggestion(Box::new(view))))
+        }
         Request::Register(r) => {
             let register = crate::register::build(state, who, &r)?;
             Ok(Outcome::read(Response::Register(Box::new(register))))

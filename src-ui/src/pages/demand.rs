@@ -7,6 +7,7 @@ use gridvoice_core::api::{ApiError, DemandView};
 use gridvoice_core::device::PendingItem;
 use gridvoice_core::ids::DemandId;
 use gridvoice_core::model::{Contact, mask_phone};
+use gridvoice_core::territory::HandlingLevel;
 use gridvoice_core::workflow::{Event, EventKind};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -162,6 +163,7 @@ fn page(
     let st = d.state.status;
     let cat = d.demand.category;
     let n = residents(d);
+    let joined = d.joined.clone();
     let sync = synced(d, pending);
     let visit = d.demand.visit;
     let visits = LocalResource::new(move || async move {
@@ -171,6 +173,14 @@ fn page(
         }
     });
     let contacts = LocalResource::new(move || api::contacts_of(id));
+    // What became of the suggestion it went into, as of the last sync.
+    let in_suggestion = d.state.suggestion;
+    let suggestion = LocalResource::new(move || async move {
+        match in_suggestion {
+            Some(s) => api::suggestion(s).await.map(Some),
+            None => Ok(None),
+        }
+    });
     let recorded_at = d.demand.recorded_at;
     let history = d.history.clone();
     let hashes = d.demand.attachments.clone();
@@ -204,6 +214,10 @@ fn page(
             </dd>
             <dt>{t("demands.page.residents")}</dt>
             <dd data-testid="demand-residents" data-count=n.to_string()>{move || i18n.fmt1("demands.page.residents_n", n)}</dd>
+            {(!joined.is_empty()).then(|| { let k = joined.len(); view! {
+                <dt>{t("demands.page.cosigners")}</dt>
+                <dd data-testid="demand-cosigners" data-count=k.to_string()>{move || i18n.fmt1("demands.cosigners", k)}</dd>
+            }})}
             <dt>{t("demands.page.sync")}</dt>
             <dd data-testid="demand-sync" data-synced=(sync == Synced::Yes).to_string()>
                 {move || match sync {
@@ -213,6 +227,34 @@ fn page(
                 }}
             </dd>
         </dl>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                suggestion.await.ok().flatten().map(|s| {
+                    let level = s.state.level.unwrap_or(s.suggestion.level);
+                    let level_key = match level {
+                        HandlingLevel::Community => "demands.page.level_community",
+                        HandlingLevel::Street => "demands.page.level_street",
+                        HandlingLevel::District => "demands.page.level_district",
+                        HandlingLevel::City => "demands.page.level_city",
+                    };
+                    let whistles: Vec<&'static str> = s.state.whistles.iter().map(|w| w.zh()).collect();
+                    view! {
+                        <div class="card suggestion-status" data-testid="demand-suggestion">
+                            <h3>{t("demands.page.suggestion")}</h3>
+                            <p data-testid="demand-suggestion-title">{s.suggestion.title.clone()}</p>
+                            <p class="muted">
+                                <span data-testid="demand-suggestion-level">{move || i18n.fmt1("demands.page.level", i18n.t(level_key))}</span>" · "
+                                <span data-testid="demand-suggestion-whistles">{move || if whistles.is_empty() {
+                                    i18n.t("demands.page.not_whistled").to_owned()
+                                } else {
+                                    i18n.fmt1("demands.page.whistled", whistles.join("；"))
+                                }}</span>
+                            </p>
+                        </div>
+                    }
+                })
+            })}
+        </Suspense>
 
         <h3>{t("demands.page.contacts")}</h3>
         <Suspense fallback=move || view! { <p class="muted">{t("loading")}</p> }>

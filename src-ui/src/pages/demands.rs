@@ -66,6 +66,7 @@ pub fn Demands() -> impl IntoView {
         let st = d.state.status;
         let cat = d.demand.category;
         let photos = d.demand.attachments.len();
+        let cosigners = d.joined.len();
         view! {
             <div class="list-item" data-testid="demand-item" data-demand-id=id data-status=st.code()>
                 <A href=href attr:class="item-head" attr:data-testid=open>
@@ -75,6 +76,7 @@ pub fn Demands() -> impl IntoView {
                 <p class="muted">{move || category_label(cat, i18n.lang.get())}" · "{grid}" · "
                     <span class="date">{when(recorded_at)}</span>
                     {(photos > 0).then(|| view! { <span data-testid="demand-photos">" · "{move || i18n.fmt1("demands.photos", photos)}</span> })}
+                    {(cosigners > 0).then(|| view! { <span data-testid="demand-cosigners">" · "{move || i18n.fmt1("demands.cosigners", cosigners)}</span> })}
                 </p>
             </div>
         }

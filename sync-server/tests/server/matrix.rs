@@ -158,6 +158,8 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
         }
     };
     let any: Check = |_| true;
+    let two_rows: Check = |v| v["rows"].as_array().is_some_and(|r| r.len() == 2);
+    let not_permitted: Check = |v| v["code"] == "NOT_PERMITTED";
     let one_contact: Check = |v| {
         v["items"].as_array().map(Vec::len) == Some(1) && v["items"][0]["phone"] == "13912345678"
     };
@@ -307,6 +309,69 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
                 (&anon, StatusCode::UNAUTHORIZED, unauthorized),
             ],
         ),
+        // The registers 三簿一册: a head reads their station's, the office any station it names; a
+        // delegate none of the station's (only their own duty book, in `registers.rs`).
+        (
+            "POST",
+            "/api/request",
+            r#"{"op":"register","kind":"opinions","from":"2021-03-01","to":"2021-03-31"}"#.into(),
+            vec![
+                (&head_a, s, two_rows),
+                (&del_a, StatusCode::FORBIDDEN, not_permitted),
+                (&del_b, StatusCode::FORBIDDEN, not_permitted),
+                (
+                    &office,
+                    StatusCode::BAD_REQUEST,
+                    (|v: &serde_json::Value| v["code"] == "MISSING_FIELD") as Check,
+                ),
+                (&admin, StatusCode::FORBIDDEN, any),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+            ],
+        ),
+        (
+            "POST",
+            "/api/request",
+            r#"{"op":"register","kind":"opinions","station":"S01","from":"2021-03-01","to":"2021-03-31"}"#.into(),
+            vec![(&office, s, two_rows), (&head_a, s, two_rows)],
+        ),
+        (
+            "GET",
+            "/api/registers/opinions/xlsx?from=2021-03-01&to=2021-03-31",
+            String::new(),
+            vec![
+                (&head_a, s, any),
+                (&del_a, StatusCode::FORBIDDEN, not_permitted),
+                (&del_b, StatusCode::FORBIDDEN, not_permitted),
+                (&admin, StatusCode::FORBIDDEN, any),
+                (&office, StatusCode::BAD_REQUEST, any),
+                (&revoked, StatusCode::UNAUTHORIZED, unauthorized),
+                (&forged, StatusCode::UNAUTHORIZED, unauthorized),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+            ],
+        ),
+        (
+            "GET",
+            "/api/registers/opinions/xlsx?from=2021-03-01&to=2021-03-31&station=S01",
+            String::new(),
+            vec![(&office, s, any), (&del_b, StatusCode::FORBIDDEN, not_permitted)],
+        ),
+        // The territory's public layout, for the station pages: anyone signed in.
+        (
+            "GET",
+            "/api/territory",
+            String::new(),
+            everyone
+                .iter()
+                .map(|w| match w.credential {
+                    Some(_) if w.label != "revoked" && w.label != "forged" => (
+                        *w,
+                        s,
+                        (|v: &serde_json::Value| v["stations"].as_array().is_some_and(|a| a.len() == 13)) as Check,
+                    ),
+                    _ => (*w, StatusCode::UNAUTHORIZED, unauthorized),
+                })
+                .collect(),
+        ),
         (
             "POST",
             "/api/request",
@@ -454,6 +519,8 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
     for (method, path, body, rows) in &cases {
         let route = if path.starts_with("/api/photos/") {
             "/api/photos/{hash}"
+        } else if path.starts_with("/api/registers/") {
+            "/api/registers/{kind}/xlsx"
         } else {
             path
         };

@@ -1,86 +1,4 @@
-//! Every string people read, in Simplified Chinese (the default) and English. One table, looked
-//! up by key; `{}` in a string is filled by [`I18n::fmt1`] / [`I18n::fmt2`]. A test
-//! (`tests/tests/ui_strings.rs`, which reads this file and the pages as text, since the UI only
-//! builds for wasm) checks that every key the pages use is here, once, in both languages.
-
-use leptos::prelude::*;
-
-use crate::local;
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Zh => Lang::En,
-            Lang::En => Lang::Zh,
-        }
-    }
-
-    pub fn html(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-
-    /// The language chosen last time on this device (Chinese when none).
-    pub fn load() -> Lang {
-        match local::get_string(local::keys::LANG).as_deref() {
-            Some("en") => Lang::En,
-            _ => Lang::Zh,
-        }
-    }
-
-    pub fn store(self) {
-        local::set_string(
-            local::keys::LANG,
-            if self == Lang::En { "en" } else { "zh" },
-        );
-    }
-}
-
-/// The language signal, shared through the context.
-#[derive(Debug, Clone, Copy)]
-pub struct I18n {
-    pub lang: RwSignal<Lang>,
-}
-
-impl I18n {
-    /// The string for `key` in the current language (tracked: re-renders on a switch).
-    pub fn t(&self, key: &'static str) -> &'static str {
-        tr(self.lang.get(), key)
-    }
-
-    pub fn fmt1(&self, key: &'static str, a: impl std::fmt::Display) -> String {
-        self.t(key).replacen("{}", &a.to_string(), 1)
-    }
-
-    pub fn fmt2(
-        &self,
-        key: &'static str,
-        a: impl std::fmt::Display,
-        b: impl std::fmt::Display,
-    ) -> String {
-        self.fmt1(key, a).replacen("{}", &b.to_string(), 1)
-    }
-}
-
-/// Looks a key up; an unknown key shows itself (and fails `ui_strings`).
-pub fn tr(lang: Lang, key: &'static str) -> &'static str {
-    STRINGS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map_or(key, |(_, zh, en)| match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        })
-}
+//! The table of every string people read: (key, 中文, English). Looked up by [`super::tr`].
 
 /// (key, 中文, English)
 pub const STRINGS: &[(&str, &str, &str)] = &[
@@ -510,6 +428,16 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("ev.recorded", "已记录", "Recorded"),
     ("demands.photo_alt", "现场照片", "Photo from the field"),
     ("demands.photos", "照片 {} 张", "{} photo(s)"),
+    ("demands.cosigners", "附议 {} 人", "{} co-signer(s)"),
+    ("demands.page.cosigners", "附议", "Co-signed by"),
+    ("demands.page.suggestion", "代表建议", "Delegate suggestion"),
+    ("demands.page.level", "{}级办理", "handled at {} level"),
+    ("demands.page.whistled", "已吹哨：{}", "whistled: {}"),
+    ("demands.page.not_whistled", "尚未吹哨", "not yet whistled"),
+    ("demands.page.level_community", "社区", "community"),
+    ("demands.page.level_street", "街道", "street"),
+    ("demands.page.level_district", "区", "district"),
+    ("demands.page.level_city", "市", "city"),
     ("ev.reviewed", "站长已研判", "Reviewed by the station head"),
     ("ev.joined", "与其他诉求合并", "Joined into another demand"),
     (

@@ -1,0 +1,176 @@
+//! Forming a delegate suggestion 代表建议 from the demands the head picked in the inbox: a title and
+//! body drafted from them (counts, grids, dates, short quotes; `core::suggest::draft`), editable;
+//! the handling level with the rule that suggested it; then the whistle 吹哨 by a route that fits
+//! the level, naming whom it calls.
+
+use gridvoice_core::api::{ApiError, FormSuggestion, Request, Response, SuggestionView};
+use gridvoice_core::model::WhistleRoute;
+use gridvoice_core::suggest::{draft, suggest_level};
+use gridvoice_core::territory::HandlingLevel;
+use leptos::prelude::*;
+
+use crate::{api, ctx, error_view};
+
+const LEVELS: [HandlingLevel; 4] = [
+    HandlingLevel::Community,
+    HandlingLevel::Street,
+    HandlingLevel::District,
+    HandlingLevel::City,
+];
+const ROUTES: [WhistleRoute; 4] = [
+    WhistleRoute::OnSiteCoordination,
+    WhistleRoute::SupervisionTracking,
+    WhistleRoute::SpecialResearch,
+    WhistleRoute::LawEnforcement,
+];
+
+fn level_code(l: HandlingLevel) -> &'static str {
+    match l {
+        HandlingLevel::Community => "community",
+        HandlingLevel::Street => "street",
+        HandlingLevel::District => "district",
+        HandlingLevel::City => "city",
+    }
+}
+
+fn route_code(r: WhistleRoute) -> &'static str {
+    match r {
+        WhistleRoute::OnSiteCoordination => "on_site_coordination",
+        WhistleRoute::SupervisionTracking => "supervision_tracking",
+        WhistleRoute::SpecialResearch => "special_research",
+        WhistleRoute::LawEnforcement => "law_enforcement",
+    }
+}
+
+#[component]
+pub fn Suggestion() -> impl IntoView {
+    let c = ctx();
+    let picked = c.picked;
+    let formed: RwSignal<Option<SuggestionView>> = RwSignal::new(None);
+    let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let chosen = picked.get_untracked();
+    let (title0, body0) = draft(&chosen, &c.territory);
+    let (level0, why) = suggest_level(&chosen, &c.territory);
+    let title = RwSignal::new(title0);
+    let body = RwSignal::new(body0);
+    let level = RwSignal::new(level0);
+    let c2 = c.clone();
+    let form = move |_| {
+        let demands: Vec<_> = picked.get().iter().map(|d| d.demand.id).collect();
+        let req = Request::FormSuggestion(FormSuggestion {
+            demands,
+            title: Some(title.get()),
+            text: Some(body.get()),
+            level: Some(level.get()),
+            id: None,
+        });
+        let c = c2.clone();
+        leptos::task::spawn_local(async move {
+            match api::request(&req).await {
+                Ok(Response::Suggestion(v)) => {
+                    error.set(None);
+                    formed.set(Some(*v));
+                    c.picked.set(Vec::new());
+                    c.bump();
+                }
+                Ok(_) => error.set(Some(api::unexpected())),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let items: Vec<_> = chosen
+        .iter()
+        .map(|d| view! { <li data-testid="picked">{d.demand.text.clone()}<span class="muted">{format!(" · {}", c.grid_name(&d.demand.grid))}</span></li> })
+        .collect();
+    view! {
+        <section class="card" data-testid="page-suggestion">
+            <h2>"形成代表建议"</h2>
+            {move || match formed.get() {
+                Some(s) => view! { <Formed s=s /> }.into_any(),
+                None if picked.get().is_empty() => view! {
+                    <p class="empty" data-testid="suggestion-none">"请先在收件箱中点“选入建议”，选择要形成建议的诉求。"</p>
+                }.into_any(),
+                None => ().into_any(),
+            }}
+            <div class:hidden=move || formed.get().is_some() || picked.get().is_empty()>
+                <h3>"所含诉求"</h3>
+                <ul>{items}</ul>
+                <label class="label" for="s-title">"标题"</label>
+                <input id="s-title" data-testid="suggestion-title" type="text" prop:value=move || title.get()
+                    on:input=move |ev| title.set(event_target_value(&ev)) />
+                <label class="label" for="s-body">"内容（可修改）"</label>
+                <textarea id="s-body" data-testid="suggestion-body" rows="8" prop:value=move || body.get()
+                    on:input=move |ev| body.set(event_target_value(&ev))></textarea>
+                <label class="label" for="s-level">"办理层级"</label>
+                <select id="s-level" data-testid="suggestion-level"
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        if let Some(l) = LEVELS.into_iter().find(|l| level_code(*l) == v) { level.set(l); }
+                    }>
+                    {LEVELS.into_iter().map(|l| view! {
+                        <option value=level_code(l) selected=l == level0>{format!("{}级", l.zh())}</option>
+                    }).collect_view()}
+                </select>
+                <p class="muted" data-testid="suggestion-level-why">{format!("建议：{}级 — {why}", level0.zh())}</p>
+                {move || error.get().map(|e| error_view(&e))}
+                <button type="button" class="btn primary big" data-testid="suggestion-form" on:click=form>"形成建议"</button>
+            </div>
+        </section>
+    }
+}
+
+/// A suggestion just formed: its level and whistles, and a whistle to blow.
+#[component]
+fn Formed(s: SuggestionView) -> impl IntoView {
+    let current: RwSignal<SuggestionView> = RwSignal::new(s);
+    let level = current
+        .get_untracked()
+        .state
+        .level
+        .unwrap_or(current.get_untracked().suggestion.level);
+    let fitting: Vec<WhistleRoute> = ROUTES.into_iter().filter(|r| r.fits(level)).collect();
+    let route = RwSignal::new(fitting.first().copied());
+    let target = RwSignal::new(String::new());
+    let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let whistle = move |_| {
+        let Some(r) = route.get() else { return };
+        let note = Some(target.get().trim().to_owned()).filter(|s| !s.is_empty());
+        let req = Request::Whistle {
+            suggestion: current.get().suggestion.id,
+            route: r,
+            note,
+        };
+        leptos::task::spawn_local(async move {
+            match api::request(&req).await {
+                Ok(Response::Suggestion(v)) => {
+                    error.set(None);
+                    current.set(*v);
+                }
+                Ok(_) => error.set(Some(api::unexpected())),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="formed" data-testid="suggestion-formed" data-suggestion-id=move || current.get().suggestion.id.to_string()>
+            <p class="ok">"建议已形成：" {move || current.get().suggestion.title}</p>
+            <p>{format!("办理层级：{}级", level.zh())}" · 涉及诉求 "{move || current.get().suggestion.demands.len()}" 条"</p>
+            <p data-testid="suggestion-whistles">{move || {
+                let w = current.get().state.whistles;
+                if w.is_empty() { "尚未吹哨".to_owned() } else { format!("已吹哨：{}", w.iter().map(|r| r.zh()).collect::<Vec<_>>().join("；")) }
+            }}</p>
+            <h3>"代表吹哨"</h3>
+            <select data-testid="whistle-route" on:change=move |ev| {
+                let v = event_target_value(&ev);
+                route.set(ROUTES.into_iter().find(|r| route_code(*r) == v));
+            }>
+                {fitting.into_iter().map(|r| view! { <option value=route_code(r)>{r.zh()}</option> }).collect_view()}
+            </select>
+            <label class="label" for="w-target">"吹哨对象（部门或机构）"</label>
+            <input id="w-target" data-testid="whistle-target" type="text" prop:value=move || target.get()
+                on:input=move |ev| target.set(event_target_value(&ev)) />
+            {move || error.get().map(|e| error_view(&e))}
+            <button type="button" class="btn primary" data-testid="whistle-send" on:click=whistle>"吹哨"</button>
+        </div>
+    }
+}
