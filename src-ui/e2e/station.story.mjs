@@ -6,7 +6,8 @@
 // refuse the old cookie. The head of another station signs in and sees none of it.
 //
 // Usage: node station.story.mjs <base url> <head code> <other station head code> <screenshot dir>
-// Prints one JSON line of what it saw.
+// Prints {"ready":"live"} when the inbox is open and waiting for a demand to arrive by sync, and
+// at the end one JSON line of what it saw.
 import fs from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -80,6 +81,14 @@ try {
   await page.getByText("已吹哨：").waitFor();
   seen.whistles = await page.getByTestId("suggestion-whistles").innerText();
   await shot(page, "station-whistled");
+
+  // The inbox open at the station: a delegate's phone syncs a new demand, and it appears without
+  // a reload (the server's `changed` event). The test records it when it reads this line.
+  await page.getByTestId("tab-inbox").click();
+  await page.locator("[data-testid=inbox-count][data-total='2']").waitFor();
+  console.log(JSON.stringify({ ready: "live" }));
+  await page.locator("[data-testid=inbox-count][data-total='3']").waitFor({ timeout: 30_000 });
+  seen.live_texts = await page.getByTestId("demand-item").locator(".item-text").allInnerTexts();
 
   // The registers on screen.
   await page.getByTestId("tab-registers").click();

@@ -103,6 +103,24 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Listens to the server's `changed` events (`/api/events`) while the station's pages are open:
+/// each one reads the lists again, so demands synced by the station's devices appear without a
+/// reload. The browser reconnects by itself after a dropped connection.
+fn live(changed: RwSignal<u64>) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let Ok(source) = web_sys::EventSource::new("/api/events") else {
+        return;
+    };
+    let on_change =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+            changed.try_update(|n| *n += 1);
+        });
+    let _ = source.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
+    let listening = send_wrapper::SendWrapper::new((source, on_change));
+    on_cleanup(move || listening.0.close());
+}
+
 #[component]
 fn Station(who: SessionView, signed: RwSignal<Option<SessionView>>) -> impl IntoView {
     let t = LocalResource::new(territory);
@@ -146,6 +164,7 @@ fn Station(who: SessionView, signed: RwSignal<Option<SessionView>>) -> impl Into
                                 tab: RwSignal::new(Tab::Inbox),
                             };
                             provide_context(c.clone());
+                            live(c.changed);
                             let tab = c.tab;
                             let picked = c.picked;
                             let tab_button = move |which: Tab, label: &'static str, id: &'static str| view! {

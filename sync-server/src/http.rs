@@ -122,6 +122,7 @@ pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(api_request))
         .routes(routes!(crate::registers::register_xlsx))
         .routes(routes!(crate::registers::territory))
+        .routes(routes!(crate::events::events))
         .routes(routes!(sync))
         .layer(RequestBodyLimitLayer::new(limit))
         .merge(photos)

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod entry;
+pub mod events;
 pub mod http;
 pub mod metrics;
 pub mod openapi;
@@ -100,6 +101,9 @@ pub struct AppInner {
     /// The actor of what the server itself writes (requests served over HTTP): fresh at every
     /// start, so a restored backup can never reuse a sequence number devices have already seen.
     pub actor: automerge::ActorId,
+    /// Each document the store has just committed changes of (`events`: pages watching a
+    /// station's inbox are told at once).
+    pub changed: tokio::sync::broadcast::Sender<DocId>,
     cancels: Mutex<HashMap<DeviceId, CancellationToken>>,
 }
 
@@ -231,8 +235,13 @@ pub async fn build(config: Config) -> Result<App> {
     let (acl_tx, acl_rx) =
         watch::channel(Arc::new(AclTable::new(territory.clone(), auth.active()?)));
     let peer_id = "gridvoice-server".to_owned();
+    let (changed, _) = tokio::sync::broadcast::channel(256);
     let repo = samod::Repo::build_tokio()
-        .with_storage(StoreStorage::new(store.clone(), metrics.clone()))
+        .with_storage(StoreStorage::new(
+            store.clone(),
+            metrics.clone(),
+            changed.clone(),
+        ))
         .with_peer_id(samod::PeerId::from(peer_id.as_str()))
         .with_share_policy(Acl::new(acl_rx))
         .load()
@@ -251,6 +260,7 @@ pub async fn build(config: Config) -> Result<App> {
         acceptor,
         peer_id,
         actor: automerge::ActorId::random(),
+        changed,
         cancels: Mutex::new(HashMap::new()),
     }))
 }

@@ -56,12 +56,17 @@ impl std::fmt::Debug for StoreStorage {
 }
 
 impl StoreStorage {
-    pub fn new(store: Arc<Mutex<Store>>, metrics: Arc<Metrics>) -> StoreStorage {
+    /// `changed` hears of each document once its changes are committed.
+    pub fn new(
+        store: Arc<Mutex<Store>>,
+        metrics: Arc<Metrics>,
+        changed: tokio::sync::broadcast::Sender<DocId>,
+    ) -> StoreStorage {
         let (tx, rx) = mpsc::channel::<Put>();
         let writer_store = store.clone();
         std::thread::Builder::new()
             .name("gridvoice-writer".into())
-            .spawn(move || write_loop(&writer_store, &rx, &metrics))
+            .spawn(move || write_loop(&writer_store, &rx, &metrics, &changed))
             .map(|_| ())
             .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the writer thread"));
         StoreStorage { store, writer: tx }
@@ -79,7 +84,12 @@ impl StoreStorage {
     }
 }
 
-fn write_loop(store: &Mutex<Store>, rx: &mpsc::Receiver<Put>, metrics: &Metrics) {
+fn write_loop(
+    store: &Mutex<Store>,
+    rx: &mpsc::Receiver<Put>,
+    metrics: &Metrics,
+    changed: &tokio::sync::broadcast::Sender<DocId>,
+) {
     while let Ok(first) = rx.recv() {
         let mut puts = vec![first];
         while let Ok(more) = rx.try_recv() {
@@ -128,8 +138,15 @@ fn write_loop(store: &Mutex<Store>, rx: &mpsc::Receiver<Put>, metrics: &Metrics)
                 }
             }
         }
+        let mut docs: Vec<DocId> = puts.iter().map(|p| p.doc).collect();
+        docs.sort_unstable();
+        docs.dedup();
         for p in puts {
             let _ = p.done.send(());
+        }
+        // Nobody listening is fine: the pages are told only while they are open.
+        for d in docs {
+            let _ = changed.send(d);
         }
     }
 }

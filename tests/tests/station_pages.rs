@@ -26,6 +26,7 @@ use gridvoice_store::Store;
 use gridvoice_sync::enrol;
 use gridvoice_tests::{enrolment_code, on_device, record_on_device, sync_device};
 use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn head_code(data: &Path, head: &str, station: &str) -> String {
     AuthDb::open(&auth_path(data))
@@ -38,6 +39,11 @@ fn head_code(data: &Path, head: &str, station: &str) -> String {
             i64::MAX / 4,
         )
         .unwrap()
+}
+
+/// The story's last line: what it saw.
+fn seen_line(stdout: &str) -> &str {
+    stdout.lines().last().unwrap_or("{}")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,24 +105,50 @@ async fn the_head_joins_a_lift_problem_forms_a_suggestion_and_whistles_it_in_the
     // The head's afternoon, in the browser.
     let s02_head = t.station(&"S02".into()).unwrap().head.clone().unwrap();
     let shots = root.join("tests/artifacts/station");
-    let out = tokio::process::Command::new("node")
+    let mut story = tokio::process::Command::new("node")
         .current_dir(&e2e)
         .arg("station.story.mjs")
         .arg(&url)
         .arg(head_code(&data, "D01", "S01"))
         .arg(head_code(&data, s02_head.as_str(), "S02"))
         .arg(&shots)
-        .output()
-        .await
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
         .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    // While the head's inbox is open, 李 records another demand and syncs: the page shows it.
+    let mut lines = BufReader::new(story.stdout.take().unwrap()).lines();
+    let mut stdout = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if line.contains(r#""ready":"live""#) {
+            record_on_device(
+                &mut li,
+                3,
+                "小区门口路灯不亮，晚上出行不便",
+                "宜居性",
+                Some(grid.clone()),
+            )
+            .unwrap();
+            sync_device(&mut li).await.unwrap();
+        }
+        stdout.push_str(&line);
+        stdout.push('\n');
+    }
+    let out = story.wait_with_output().await.unwrap();
     assert!(
         out.status.success(),
         "the browser story failed: {stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let seen: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let seen: Value = serde_json::from_str(seen_line(&stdout)).unwrap();
     println!("the head saw: {seen}");
+    assert!(
+        seen["live_texts"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|x| x == "小区门口路灯不亮，晚上出行不便")),
+        "the demand synced while the inbox was open appeared in it, no reload: {seen}"
+    );
     assert!(
         seen["head_bad_code"].as_str().unwrap().contains("绑定码"),
         "a wrong code is refused in Chinese: {}",
@@ -152,7 +184,7 @@ async fn the_head_joins_a_lift_problem_forms_a_suggestion_and_whistles_it_in_the
         seen["register_empty"], "EMPTY_PERIOD",
         "this month holds nothing"
     );
-    assert_eq!(seen["register_rows"], 2, "March 2021's opinions register");
+    assert_eq!(seen["register_rows"], 3, "March 2021's opinions register");
     assert_eq!(seen["after_sign_out"], 401);
     assert_eq!(
         seen["other_total"], 0,

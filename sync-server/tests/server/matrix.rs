@@ -355,6 +355,18 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
             String::new(),
             vec![(&office, s, any), (&del_b, StatusCode::FORBIDDEN, not_permitted)],
         ),
+        // The pages' live updates: a stream for anyone signed in (followed in the browser story,
+        // `tests/tests/station_pages.rs`); nothing without a valid credential.
+        (
+            "GET",
+            "/api/events",
+            String::new(),
+            vec![
+                (&revoked, StatusCode::UNAUTHORIZED, unauthorized),
+                (&forged, StatusCode::UNAUTHORIZED, unauthorized),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+            ],
+        ),
         // The territory's public layout, for the station pages: anyone signed in.
         (
             "GET",
