@@ -48,6 +48,16 @@ try {
   seen.inbox_texts = await page.getByTestId("demand-item").locator(".item-text").allInnerTexts();
   await page.locator("[data-testid=inbox-map] [data-grid]").first().waitFor();
   seen.map_grids = await page.locator("[data-testid=inbox-map] [data-grid]").count();
+  await page.getByTestId("category-count").first().waitFor();
+  seen.category_counts = await page.getByTestId("category-count").allInnerTexts();
+  // A day with nothing in it, then every day again.
+  await page.getByTestId("filter-from").fill("2021-03-02");
+  await page.getByTestId("inbox-empty").waitFor();
+  seen.after_march_first = Number(await page.getByTestId("inbox-count").getAttribute("data-total"));
+  await page.getByTestId("filter-from").fill("");
+  await page.locator("[data-testid=inbox-count][data-total='2']").waitFor();
+  await page.locator("[data-testid=inbox-map] [data-grid]").first().waitFor();
+  await page.getByTestId("category-count").first().waitFor();
   await shot(page, "station-inbox");
 
   // The proposed cluster: both lift demands; the head joins them.

@@ -57,6 +57,24 @@ async fn per_grid(c: &Ctx, filter: &DemandFilter) -> Result<BTreeMap<GridId, f64
     Ok(out)
 }
 
+/// How many demands each category holds under `filter` (the categories that have any).
+async fn per_category(filter: &DemandFilter) -> Result<Vec<(Category, u64)>, ApiError> {
+    let mut out = Vec::new();
+    for &k in Category::ALL.iter() {
+        let (_, total) = demands(DemandFilter {
+            category: Some(k.code().into()),
+            limit: Some(1),
+            offset: None,
+            ..filter.clone()
+        })
+        .await?;
+        if total > 0 {
+            out.push((k, total));
+        }
+    }
+    Ok(out)
+}
+
 /// The station's grids shaded by their counts; `data-grid` names each grid for a click.
 fn map_svg(c: &Ctx, counts: BTreeMap<GridId, f64>) -> Option<String> {
     let station = c.who.station.as_ref()?;
@@ -89,6 +107,8 @@ pub fn Inbox() -> impl IntoView {
     let category = RwSignal::new(String::new());
     let grid = RwSignal::new(String::new());
     let needs_decision = RwSignal::new(false);
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
     let offset = RwSignal::new(0u32);
     let changed = c.changed;
     let filter = move || {
@@ -98,6 +118,8 @@ pub fn Inbox() -> impl IntoView {
             category: some(category.get()),
             grid: some(grid.get()).map(|g| GridId::from(g.as_str())),
             needs_decision: needs_decision.get().then_some(true),
+            from: some(from.get()),
+            to: some(to.get()),
             limit: Some(PAGE),
             offset: Some(offset.get()),
             ..DemandFilter::default()
@@ -118,15 +140,33 @@ pub fn Inbox() -> impl IntoView {
         }
     });
     let c2 = c.clone();
+    // What the counts are of: the filters but the grid and category (those are what they count).
+    let counted = move || {
+        let some = |s: String| (!s.is_empty()).then_some(s);
+        DemandFilter {
+            status: some(status.get()),
+            from: some(from.get()),
+            to: some(to.get()),
+            needs_decision: needs_decision.get().then_some(true),
+            ..DemandFilter::default()
+        }
+    };
     let counts = LocalResource::new(move || {
         changed.track();
         let f = DemandFilter {
-            status: (!status.get().is_empty()).then(|| status.get()),
             category: (!category.get().is_empty()).then(|| category.get()),
-            ..DemandFilter::default()
+            ..counted()
         };
         let c = c2.clone();
         async move { per_grid(&c, &f).await }
+    });
+    let by_category = LocalResource::new(move || {
+        changed.track();
+        let f = DemandFilter {
+            grid: (!grid.get().is_empty()).then(|| GridId::from(grid.get().as_str())),
+            ..counted()
+        };
+        async move { per_category(&f).await }
     });
     let reset = move || offset.set(0);
     let station_grids: Vec<(String, String)> = c
@@ -175,12 +215,33 @@ pub fn Inbox() -> impl IntoView {
                     <option value="">"全部类别"</option>
                     {Category::ALL.iter().map(|k| view! { <option value=k.code()>{k.zh()}</option> }).collect_view()}
                 </select>
+                <label>"从"<input type="date" data-testid="filter-from" prop:value=move || from.get()
+                    on:change=move |ev| { from.set(event_target_value(&ev)); reset(); } /></label>
+                <label>"到"<input type="date" data-testid="filter-to" prop:value=move || to.get()
+                    on:change=move |ev| { to.set(event_target_value(&ev)); reset(); } /></label>
                 <label class="check"><input type="checkbox" data-testid="filter-needs-decision"
                     on:change=move |ev| { needs_decision.set(event_target_checked(&ev)); reset(); } />"只看待裁定"</label>
             </div>
+            <div class="category-counts" data-testid="category-counts">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match by_category.await {
+                            Err(e) => error_view(&e).into_any(),
+                            Ok(list) => list.into_iter().map(|(k, n)| view! {
+                                <button type="button" class="chip" data-testid="category-count" data-category=k.code() data-count=n.to_string()
+                                    aria-pressed=move || (category.get() == k.code()).to_string()
+                                    on:click=move |_| {
+                                        category.set(if category.get_untracked() == k.code() { String::new() } else { k.code().to_owned() });
+                                        reset();
+                                    }>{format!("{} {n}", k.zh())}</button>
+                            }).collect_view().into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
             <div class="inbox-body">
             <div class="inbox-list">
-            <Suspense fallback=|| view! { <p class="muted">"正在加载…"</p> }>
+            <Transition fallback=|| view! { <p class="muted">"正在加载…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Err(e) => error_view(&e).into_any(),
@@ -203,17 +264,17 @@ pub fn Inbox() -> impl IntoView {
                         }
                     }
                 })}
-            </Suspense>
+            </Transition>
             </div>
             <aside class="map" data-testid="inbox-map" on:click=on_map>
-                <Suspense fallback=|| ()>
+                <Transition fallback=|| ()>
                     {move || { let c = c3.clone(); Suspend::new(async move {
                         match counts.await {
                             Ok(n) => map_svg(&c, n).map(|svg| view! { <div inner_html=svg></div> }.into_any()).unwrap_or_else(|| ().into_any()),
                             Err(e) => error_view(&e).into_any(),
                         }
                     })}}
-                </Suspense>
+                </Transition>
             </aside>
             </div>
         </section>

@@ -160,6 +160,15 @@ async fn the_head_joins_a_lift_problem_forms_a_suggestion_and_whistles_it_in_the
         seen["map_grids"].as_u64().unwrap() >= 1,
         "the station's map"
     );
+    assert_eq!(
+        seen["category_counts"],
+        serde_json::json!(["电梯维保 2"]),
+        "counts per category"
+    );
+    assert_eq!(
+        seen["after_march_first"], 0,
+        "a date filter with nothing in it"
+    );
     assert_eq!(seen["clusters"], 1);
     assert_eq!(seen["cluster_members"], 2);
     assert_eq!(seen["statuses"], serde_json::json!(["joined", "recorded"]));
