@@ -797,7 +797,7 @@ test("what became of a demand: after the head's decisions arrive by sync, its pa
   assert.equal(await text(p, "[data-testid=demand-suggestion-title]"), "关于东菜园5号楼电梯维修的建议");
   assert.equal(await text(p, "[data-testid=demand-suggestion-level]"), "街道级办理");
   assert.equal(await text(p, "[data-testid=demand-suggestion-whistles]"), "已吹哨：现场办公、解释说明");
-  assert.equal(await text(p, "[data-testid=demand-cosigners]"), "附议 1 人");
+  assert.equal(await text(p, "[data-testid=demand-cosigners]"), "1 位居民");
   assert.equal(await text(p, "[data-testid=demand-status]"), "已形成建议");
   await shot(p, "demand-in-suggestion");
   await go(p, "/demands");

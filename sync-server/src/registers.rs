@@ -83,8 +83,12 @@ pub(crate) async fn register_xlsx(
     let bytes = tokio::task::spawn_blocking(move || gridvoice_xlsx::workbook(&register))
         .await
         .map_err(|_| HttpError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "a register's workbook could not be written");
+        .map_err(|_| {
+            // The error's text may quote a cell (a resident's words): the log names only the kind.
+            tracing::error!(
+                kind = kind.code(),
+                "a register's workbook could not be written"
+            );
             HttpError::internal()
         })?;
     let disposition = format!(

@@ -117,3 +117,20 @@ pub fn on_device(
         _ => Err(gridvoice_core::Error::NotFound(format!("demand {id}")).into()),
     }
 }
+
+/// A request served by the server's one request service for `who`: the answer, or the refusal's
+/// HTTP status and stable code.
+pub async fn serve_as(
+    app: &gridvoice_server::App,
+    who: &gridvoice_core::access::Principal,
+    req: gridvoice_core::api::Request,
+) -> Result<gridvoice_core::api::Response, (u16, String)> {
+    gridvoice_server::entry::serve(app, who, req)
+        .await
+        .map_err(|e| {
+            (
+                gridvoice_server::http::status_of(e.code).as_u16(),
+                e.code.as_str().to_owned(),
+            )
+        })
+}

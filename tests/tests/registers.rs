@@ -21,20 +21,20 @@ use gridvoice_core::clock::Clock;
 use gridvoice_core::ids::{DemandId, GridId, VisitId};
 use gridvoice_core::register::{Register, RegisterKind, RegisterRequest};
 use gridvoice_server::Config;
-use gridvoice_tests::enrolled;
+use gridvoice_tests::{enrolled, serve_as};
 use serde_json::Value;
 
 async fn ask(app: &gridvoice_server::App, p: &Principal, req: Request) -> Response {
-    match gridvoice_server::entry::serve(app, p, req).await {
+    match serve_as(app, p, req).await {
         Ok(r) => r,
         Err(e) => panic!("{:?} refused: {e:?}", p.person),
     }
 }
 
 async fn refused(app: &gridvoice_server::App, p: &Principal, req: Request) -> String {
-    match gridvoice_server::entry::serve(app, p, req).await {
+    match serve_as(app, p, req).await {
         Ok(r) => panic!("{:?} was not refused: {r:?}", p.person),
-        Err(e) => e.code.as_str().to_owned(),
+        Err((_, code)) => code,
     }
 }
 

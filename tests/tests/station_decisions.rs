@@ -11,107 +11,31 @@
     reason = "a test that cannot go on fails loudly"
 )]
 
-use std::path::Path;
-
 use gridvoice_core::access::{Person, Principal, Role};
-use gridvoice_core::api::{FormSuggestion, RecordDemand, Request, Response};
-use gridvoice_core::clock::{FixedClock, SeededIds, Timestamp};
+use gridvoice_core::api::{FormSuggestion, Request, Response};
 use gridvoice_core::ids::{DelegateId, DemandId, DeviceId, StationId};
 use gridvoice_core::model::WhistleRoute;
 use gridvoice_core::territory::HandlingLevel;
 use gridvoice_core::workflow::{Actor, DemandStatus, EventKind};
-use gridvoice_server::auth::AuthDb;
-use gridvoice_server::{Config, auth_path};
+use gridvoice_server::Config;
 use gridvoice_store::Store;
-use gridvoice_store::service::{Ctx, handle};
-use gridvoice_sync::{SyncConfig, enrol, sync_once};
+use gridvoice_sync::enrol;
+use gridvoice_tests::{enrolment_code, on_device, record_on_device, serve_as, sync_device};
 
-fn record(store: &mut Store, seed: u64, text: &str) -> DemandId {
-    let me = store.identity().unwrap().clone();
-    let grid = store
-        .territory()
-        .unwrap()
-        .delegate(&me.delegate)
-        .unwrap()
-        .grids[0]
-        .clone();
-    let clock = FixedClock(Timestamp(1_614_556_800_000));
-    let mut ids = SeededIds::new(seed);
-    let mut ctx = Ctx {
-        clock: &clock,
-        ids: &mut ids,
-    };
-    let req = Request::RecordDemand(RecordDemand {
-        text: text.into(),
-        category: "电梯维保".into(),
-        grid: Some(grid),
-        location: None,
-        visit: None,
-        contact: None,
-        id: None,
-        attachments: Vec::new(),
-    });
-    match handle(store, &mut ctx, req).unwrap() {
-        Response::Demand(v) => v.demand.id,
-        other => panic!("{other:?}"),
-    }
-}
-
-async fn sync(store: &mut Store) {
-    let mut cfg = SyncConfig::from_store(store).unwrap();
-    cfg.backoff.max_attempts = Some(1);
-    sync_once(store, &cfg, &mut |_| {}).await.unwrap();
-}
-
-fn code(dir: &Path, delegate: &str) -> String {
-    AuthDb::open(&auth_path(dir))
-        .unwrap()
-        .create_enrolment(
-            &Person::Delegate(delegate.into()),
-            Role::Delegate,
-            Some(&StationId::new("S01")),
-            Timestamp(0),
-            i64::MAX / 4,
-        )
-        .unwrap()
-}
-
-async fn ask(
-    app: &gridvoice_server::App,
-    p: &Principal,
-    req: Request,
-) -> Result<Response, (u16, String)> {
-    gridvoice_server::entry::serve(app, p, req)
-        .await
-        .map_err(|e| {
-            (
-                gridvoice_server::http::status_of(e.code).as_u16(),
-                e.code.as_str().to_owned(),
-            )
-        })
-}
-
+/// What 李's phone shows of a demand: its status, its events, and the delegates who made them.
 fn status(store: &mut Store, id: DemandId) -> (DemandStatus, Vec<EventKind>, Vec<DelegateId>) {
-    let clock = FixedClock(Timestamp(1_614_600_000_000));
-    let mut ids = SeededIds::new(99);
-    let mut ctx = Ctx {
-        clock: &clock,
-        ids: &mut ids,
-    };
-    match handle(store, &mut ctx, Request::GetDemand { id }).unwrap() {
-        Response::Demand(v) => (
-            v.state.status,
-            v.history.iter().map(|e| e.what.clone()).collect(),
-            v.history
-                .iter()
-                .filter_map(|e| match &e.by {
-                    Actor::Delegate(d) => Some(d.clone()),
-                    _ => None,
-                })
-                .collect(),
-        ),
-        other => panic!("{other:?}"),
-    }
+    let v = on_device(store, id).unwrap();
+    (
+        v.state.status,
+        v.history.iter().map(|e| e.what.clone()).collect(),
+        v.history
+            .iter()
+            .filter_map(|e| match &e.by {
+                Actor::Delegate(d) => Some(d.clone()),
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,12 +51,20 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
 
     // 李 records two lift demands in the field and syncs back at the station.
     let mut li = Store::open(dir.path().join("li.sqlite")).unwrap();
-    enrol(&mut li, &url, &code(&data, "D02"), "li")
+    enrol(&mut li, &url, &enrolment_code(&data, "D02").unwrap(), "li")
         .await
         .unwrap();
-    let first = record(&mut li, 1, "3号楼电梯经常停运，老人上下楼困难");
-    let second = record(&mut li, 2, "三号楼电梯坏了一个月没人修");
-    sync(&mut li).await;
+    let first = record_on_device(
+        &mut li,
+        1,
+        "3号楼电梯经常停运，老人上下楼困难",
+        "电梯维保",
+        None,
+    )
+    .unwrap();
+    let second =
+        record_on_device(&mut li, 2, "三号楼电梯坏了一个月没人修", "电梯维保", None).unwrap();
+    sync_device(&mut li).await.unwrap();
 
     // A delegate's credential may record, not decide.
     let li_at_server = Principal {
@@ -141,7 +73,7 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
         role: Role::Delegate,
         station: Some(StationId::new("S01")),
     };
-    let refused = ask(
+    let refused = serve_as(
         &server.app,
         &li_at_server,
         Request::Review {
@@ -160,7 +92,7 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
         role: Role::StationHead,
         station: Some(StationId::new("S01")),
     };
-    let Response::Suggestion(s) = ask(
+    let Response::Suggestion(s) = serve_as(
         &server.app,
         &head,
         Request::FormSuggestion(FormSuggestion {
@@ -179,7 +111,7 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
     assert_eq!(s.suggestion.level, HandlingLevel::Street);
     let id = s.suggestion.id;
     // Supervision is for the district: refused until the level says so.
-    let misfit = ask(
+    let misfit = serve_as(
         &server.app,
         &head,
         Request::Whistle {
@@ -191,7 +123,7 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
     .await
     .unwrap_err();
     assert_eq!(misfit, (400, "ROUTE_DOES_NOT_FIT".to_owned()));
-    ask(
+    serve_as(
         &server.app,
         &head,
         Request::Classify {
@@ -201,7 +133,7 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
     )
     .await
     .unwrap();
-    let Response::Suggestion(whistled) = ask(
+    let Response::Suggestion(whistled) = serve_as(
         &server.app,
         &head,
         Request::Whistle {
@@ -219,7 +151,7 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
         vec![WhistleRoute::SupervisionTracking]
     );
     // A demand already in a suggestion takes no second one.
-    let twice = ask(
+    let twice = serve_as(
         &server.app,
         &head,
         Request::FormSuggestion(FormSuggestion {
@@ -237,7 +169,7 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
     // 李's next sync: his phone says what became of both demands, and that the head decided.
     let (before, _, _) = status(&mut li, first);
     assert_eq!(before, DemandStatus::Recorded);
-    sync(&mut li).await;
+    sync_device(&mut li).await.unwrap();
     for d in [first, second] {
         let (now, events, by) = status(&mut li, d);
         assert_eq!(now, DemandStatus::InSuggestion);
@@ -251,9 +183,9 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
     }
     // A small matter goes to the community's 12345 workroom (小事不出社区): the one of the
     // community the demand's grid lies in.
-    let bin = record(&mut li, 3, "楼下垃圾桶满了没人清");
-    sync(&mut li).await;
-    let Response::Demand(handed) = ask(
+    let bin = record_on_device(&mut li, 3, "楼下垃圾桶满了没人清", "电梯维保", None).unwrap();
+    sync_device(&mut li).await.unwrap();
+    let Response::Demand(handed) = serve_as(
         &server.app,
         &head,
         Request::HandToWorkroom {
@@ -273,7 +205,7 @@ async fn the_heads_suggestion_reaches_the_delegates_phone_at_its_next_sync() {
         .unwrap();
     assert_eq!(handed.state.workroom.as_ref(), Some(&workroom.id));
     assert_eq!(handed.state.status, DemandStatus::Routed);
-    sync(&mut li).await;
+    sync_device(&mut li).await.unwrap();
     let (handed_on_phone, _, _) = status(&mut li, bin);
     assert_eq!(handed_on_phone, DemandStatus::Routed);
     server.stop().await;

@@ -430,6 +430,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("demands.photos", "照片 {} 张", "{} photo(s)"),
     ("demands.cosigners", "附议 {} 人", "{} co-signer(s)"),
     ("demands.page.cosigners", "附议", "Co-signed by"),
+    ("demands.page.cosigners_n", "{} 位居民", "{} resident(s)"),
     ("demands.page.suggestion", "代表建议", "Delegate suggestion"),
     ("demands.page.level", "{}级办理", "handled at {} level"),
     ("demands.page.whistled", "已吹哨：{}", "whistled: {}"),

@@ -216,7 +216,7 @@ fn page(
             <dd data-testid="demand-residents" data-count=n.to_string()>{move || i18n.fmt1("demands.page.residents_n", n)}</dd>
             {(!joined.is_empty()).then(|| { let k = joined.len(); view! {
                 <dt>{t("demands.page.cosigners")}</dt>
-                <dd data-testid="demand-cosigners" data-count=k.to_string()>{move || i18n.fmt1("demands.cosigners", k)}</dd>
+                <dd data-testid="demand-cosigners" data-count=k.to_string()>{move || i18n.fmt1("demands.page.cosigners_n", k)}</dd>
             }})}
             <dt>{t("demands.page.sync")}</dt>
             <dd data-testid="demand-sync" data-synced=(sync == Synced::Yes).to_string()>
