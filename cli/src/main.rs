@@ -226,6 +226,9 @@ struct ListArgs {
     to: Option<String>,
     #[arg(long)]
     visit: Option<String>,
+    /// Only demands this delegate recorded (a delegate id such as D02).
+    #[arg(long)]
+    by: Option<String>,
     /// Only demands whose decisions contradict each other (two heads offline, head and office).
     #[arg(long)]
     needs_decision: bool,
@@ -453,6 +456,7 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
                     Some(Ok(v)) => Some(v),
                     None => None,
                 },
+                recorded_by: a.by.map(|d| d.as_str().into()),
                 needs_decision: a.needs_decision.then_some(true),
                 limit: a.limit,
                 offset: a.offset,

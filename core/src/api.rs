@@ -64,6 +64,12 @@ pub enum Request {
         #[serde(default)]
         station: Option<crate::ids::StationId>,
     },
+    /// A station's delegate suggestions 代表建议, newest first, each with the demands it carries.
+    /// A station's people get their own station's; the office names one.
+    ListSuggestions {
+        #[serde(default)]
+        station: Option<crate::ids::StationId>,
+    },
     /// A register 三簿一册 for a period (`core::register`): the visit register, the opinions
     /// register, the suggestion-handling register, or a delegate's duty book.
     Register(crate::register::RegisterRequest),
@@ -218,6 +224,10 @@ pub struct DemandFilter {
     pub to: Option<String>,
     #[serde(default)]
     pub visit: Option<VisitId>,
+    /// Only demands this delegate recorded.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub recorded_by: Option<DelegateId>,
     /// Only demands with concurrent, contradicting decisions (`true`), or only those without.
     #[serde(default)]
     pub needs_decision: Option<bool>,
@@ -239,6 +249,7 @@ pub struct ParsedFilter {
     /// Exclusive upper bound.
     pub until: Option<Timestamp>,
     pub visit: Option<VisitId>,
+    pub recorded_by: Option<DelegateId>,
     pub needs_decision: Option<bool>,
     pub limit: u32,
     pub offset: u32,
@@ -276,6 +287,7 @@ impl DemandFilter {
             from: date(&self.from)?,
             until: date(&self.to)?.map(|t| Timestamp(t.0 + day)),
             visit: self.visit,
+            recorded_by: self.recorded_by.clone(),
             needs_decision: self.needs_decision,
             limit: self.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE),
             offset: self.offset.unwrap_or(0),
@@ -456,6 +468,9 @@ pub enum Response {
         items: Vec<crate::cluster::Cluster>,
     },
     Suggestion(Box<SuggestionView>),
+    Suggestions {
+        items: Vec<SuggestionView>,
+    },
     /// A register 三簿一册, as a table (`core::register`).
     Register(Box<crate::register::Register>),
 }

@@ -3,7 +3,9 @@
 // delegates' phones afterwards). 王建国 signs in with the office's code, finds the lift problem his
 // two delegates recorded as one proposed cluster, joins it, picks it for a suggestion, forms it at
 // the street level the rule proposes and whistles it; then signs out, and the page and the API
-// refuse the old cookie. The head of another station signs in and sees none of it.
+// refuse the old cookie. The head of another station signs in and sees none of it. First, he
+// settles a parking complaint on which he decided twice at once (phone and tablet, offline):
+// both decisions side by side, he keeps the answer; and he looks at 张伟's demands alone.
 //
 // Usage: node station.story.mjs <base url> <head code> <other station head code> <screenshot dir>
 // Prints {"ready":"live"} when the inbox is open and waiting for a demand to arrive by sync, and
@@ -46,6 +48,7 @@ try {
   await page.getByTestId("inbox-count").waitFor();
   seen.inbox_total = Number(await page.getByTestId("inbox-count").getAttribute("data-total"));
   seen.inbox_texts = await page.getByTestId("demand-item").locator(".item-text").allInnerTexts();
+
   await page.locator("[data-testid=inbox-map] [data-grid]").first().waitFor();
   seen.map_grids = await page.locator("[data-testid=inbox-map] [data-grid]").count();
   await page.getByTestId("category-count").first().waitFor();
@@ -55,10 +58,31 @@ try {
   await page.getByTestId("inbox-empty").waitFor();
   seen.after_march_first = Number(await page.getByTestId("inbox-count").getAttribute("data-total"));
   await page.getByTestId("filter-from").fill("");
-  await page.locator("[data-testid=inbox-count][data-total='2']").waitFor();
+  await page.locator("[data-testid=inbox-count][data-total='3']").waitFor();
   await page.locator("[data-testid=inbox-map] [data-grid]").first().waitFor();
   await page.getByTestId("category-count").first().waitFor();
   await shot(page, "station-inbox");
+  // Two decisions made at once on the parking complaint: both shown, he keeps the answer.
+  await page.getByTestId("filter-needs-decision").check();
+  await page.locator("[data-testid=inbox-count][data-total='1']").waitFor();
+  seen.needs_decision = Number(await page.getByTestId("inbox-count").getAttribute("data-total"));
+  await page.getByTestId("version").first().waitFor();
+  seen.versions = (await page.getByTestId("version").locator("strong").allInnerTexts()).sort();
+  await shot(page, "station-needs-decision");
+  await page.getByTestId("version").filter({ hasText: "当场答复" }).getByTestId("version-keep").click();
+  await page.getByTestId("inbox-empty").waitFor();
+  seen.needs_decision_after = Number(await page.getByTestId("inbox-count").getAttribute("data-total"));
+  await page.getByTestId("filter-needs-decision").uncheck();
+  await page.locator("[data-testid=inbox-count][data-total='3']").waitFor();
+  seen.parking_status = await page.getByTestId("demand-item").filter({ hasText: "消防通道" }).getAttribute("data-status");
+
+  // One delegate's demands.
+  const zhang = await page.getByTestId("filter-delegate").locator("option", { hasText: "张伟" }).getAttribute("value");
+  await page.getByTestId("filter-delegate").selectOption(zhang);
+  await page.locator("[data-testid=inbox-count][data-total='1']").waitFor();
+  seen.zhang_total = Number(await page.getByTestId("inbox-count").getAttribute("data-total"));
+  await page.getByTestId("filter-delegate").selectOption("");
+  await page.locator("[data-testid=inbox-count][data-total='3']").waitFor();
 
   // The proposed cluster: both lift demands; the head joins them.
   await page.getByTestId("tab-clusters").click();
@@ -88,16 +112,24 @@ try {
   seen.routes = await page.getByTestId("whistle-route").locator("option").allInnerTexts();
   await page.getByTestId("whistle-target").fill("街道城建科");
   await page.getByTestId("whistle-send").click();
-  await page.getByText("已吹哨：").waitFor();
+  await page.getByTestId("suggestion-whistles").getByText("已吹哨：").waitFor();
   seen.whistles = await page.getByTestId("suggestion-whistles").innerText();
   await shot(page, "station-whistled");
+  // The station's suggestions, each with the demands it carries; a demand links to its own.
+  await page.locator("[data-testid=station-suggestion]").first().waitFor();
+  seen.suggestions = await page.getByTestId("station-suggestion").count();
+  seen.suggestion_demands = await page.getByTestId("suggestion-demand").count();
+  await page.getByTestId("tab-inbox").click();
+  await page.locator("[data-testid=demand-item][data-status=in_suggestion] [data-testid=demand-suggestion]").click();
+  await page.locator("[data-testid=station-suggestion][data-focused=true]").waitFor();
+  seen.focused = await page.locator("[data-testid=station-suggestion][data-focused=true]").getAttribute("data-suggestion-id");
 
   // The inbox open at the station: a delegate's phone syncs a new demand, and it appears without
   // a reload (the server's `changed` event). The test records it when it reads this line.
   await page.getByTestId("tab-inbox").click();
-  await page.locator("[data-testid=inbox-count][data-total='2']").waitFor();
+  await page.locator("[data-testid=inbox-count][data-total='3']").waitFor();
   console.log(JSON.stringify({ ready: "live" }));
-  await page.locator("[data-testid=inbox-count][data-total='3']").waitFor({ timeout: 30_000 });
+  await page.locator("[data-testid=inbox-count][data-total='4']").waitFor({ timeout: 30_000 });
   seen.live_texts = await page.getByTestId("demand-item").locator(".item-text").allInnerTexts();
 
   // The registers on screen.

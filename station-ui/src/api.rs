@@ -1,11 +1,22 @@
-//! The one door to the server for the station and office pages: the browser session
-//! (`/api/session`) and the request vocabulary (`POST /api/request`), same-origin, with the cookie
-//! the server set and the header a cross-site form cannot send (`X-Gridvoice-Csrf: 1`). Every
-//! failure, the network's included, comes back as an [`ApiError`] with a Chinese message.
+//! The one door for the station and office pages. They run in two places:
+//! - **served by the server** (a browser at the station or the office): the browser session
+//!   (`/api/session`) and the request vocabulary (`POST /api/request`), same-origin, with the
+//!   cookie the server set and the header a cross-site form cannot send (`X-Gridvoice-Csrf: 1`);
+//! - **on a station head's device** (the Tauri app, or the CLI's bridge, under `/station/`): the
+//!   device's own commands through `gridvoice_ui_device`, so the head decides offline and the
+//!   decisions sync like any other change. Who acts is the device's delegate, whose role the
+//!   territory says.
+//!
+//! Every failure, the network's included, comes back as an [`ApiError`] with a Chinese message.
 
 use gridvoice_core::ErrorCode;
+use gridvoice_core::access::{Author, Person, Role};
 use gridvoice_core::api::{ApiError, Request, Response};
-use gridvoice_core::boundary::{SessionRequest, SessionView};
+use gridvoice_core::boundary::{DeviceCommand, SessionRequest, SessionView};
+use gridvoice_core::device::{DeviceStatus, SyncSummary};
+use gridvoice_core::ids::StationId;
+use gridvoice_core::territory::Territory;
+use gridvoice_ui_device::NoInput;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -59,19 +70,88 @@ fn json<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|_| failed("请求无法编码"))
 }
 
-/// Who this browser acts for; `UNAUTHORIZED` when nobody is signed in.
-pub async fn session() -> Result<SessionView> {
-    call("GET", "/api/session", None).await
+/// Where the copy of these pages that a device carries lives (beside the delegate's pages).
+const ON_DEVICE_PATH: &str = "/station/";
+
+/// Whether these pages run on a device (the app, or the CLI's bridge) rather than being served
+/// by the server.
+pub fn on_device() -> bool {
+    gridvoice_ui_device::in_tauri()
+        || web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .is_some_and(|p| p.starts_with(ON_DEVICE_PATH))
+}
+
+/// Who the pages act for: a browser session, or a head's device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Who {
+    pub person: Person,
+    pub role: Role,
+    pub station: Option<StationId>,
+    /// On a device: no sign-in or sign-out, a sync button, no workbook downloads.
+    pub on_device: bool,
+}
+
+impl From<SessionView> for Who {
+    fn from(s: SessionView) -> Self {
+        Who {
+            person: s.person,
+            role: s.role,
+            station: s.station,
+            on_device: false,
+        }
+    }
+}
+
+/// Who these pages act for. In a browser: the session, `UNAUTHORIZED` when nobody is signed in.
+/// On a device: its delegate, who must head a station (`NOT_PERMITTED` otherwise).
+pub async fn session() -> Result<Who> {
+    if !on_device() {
+        let s: SessionView = call("GET", "/api/session", None).await?;
+        return Ok(s.into());
+    }
+    let status = device_status().await?;
+    let Some(delegate) = status.delegate.filter(|_| status.enrolled) else {
+        return Err(ApiError::new(
+            ErrorCode::NotInitialised,
+            "本设备尚未绑定，请先在代表页面用绑定码绑定本设备",
+        ));
+    };
+    let territory = territory().await?;
+    let person = Person::Delegate(delegate);
+    match Author::of(&person, &territory) {
+        Some(a) if a.role == Role::StationHead => Ok(Who {
+            person,
+            role: a.role,
+            station: a.station,
+            on_device: true,
+        }),
+        _ => Err(ApiError::new(
+            ErrorCode::NotPermitted,
+            "本设备的代表不是工作站站长，工作站页面只供站长使用",
+        )),
+    }
 }
 
 /// Trades the office's one-time code for a session (the cookie is set by the server).
-pub async fn sign_in(code: String, name: String) -> Result<SessionView> {
-    call(
+pub async fn sign_in(code: String, name: String) -> Result<Who> {
+    let s: SessionView = call(
         "POST",
         "/api/session",
         Some(json(&SessionRequest { code, name })?),
     )
-    .await
+    .await?;
+    Ok(s.into())
+}
+
+/// The device's state (enrolment, records waiting, the last sync); on a device only.
+pub async fn device_status() -> Result<DeviceStatus> {
+    gridvoice_ui_device::call(DeviceCommand::Status, &NoInput {}).await
+}
+
+/// Syncs the device now; on a device only.
+pub async fn sync_now() -> Result<SyncSummary> {
+    gridvoice_ui_device::call(DeviceCommand::SyncNow, &NoInput {}).await
 }
 
 pub async fn sign_out() -> Result<()> {
@@ -80,12 +160,19 @@ pub async fn sign_out() -> Result<()> {
 }
 
 /// The territory's public layout (names, grids to draw).
-pub async fn territory() -> Result<gridvoice_core::territory::Territory> {
+pub async fn territory() -> Result<Territory> {
+    if on_device() {
+        return gridvoice_ui_device::call(DeviceCommand::Territory, &NoInput {}).await;
+    }
     call("GET", "/api/territory", None).await
 }
 
-/// One request of the vocabulary, answered by the server's one request service.
+/// One request of the vocabulary, answered by the one request service: the server's, or the
+/// device's own (its effects sync later).
 pub async fn request(req: &Request) -> Result<Response> {
+    if on_device() {
+        return gridvoice_ui_device::call(DeviceCommand::Request, req).await;
+    }
     call("POST", "/api/request", Some(json(req)?)).await
 }
 

@@ -2,8 +2,11 @@
 //! one-time code and works the station's inbox — reads every demand of the station, joins
 //! duplicates, decides, forms delegate suggestions with their level and whistle — and keeps the
 //! registers 三簿一册. Leptos 0.8 CSR, its own wasm bundle (the delegate app's stays within its
-//! budget), served by `gridvoice-server` at `/`. Every call goes through [`api`]; every write is a
-//! request of the one vocabulary, decided by the server's one request service.
+//! budget), served by `gridvoice-server` at `/`, and carried by the delegate's app beside its own
+//! pages (`/station/`) for a device whose delegate heads a station: there the head decides
+//! offline and the decisions sync like any other change ([`device`]). Every call goes through
+//! [`api`]; every write is a request of the one vocabulary, decided by the one request service
+//! (the server's, or the device's own).
 //!
 //! Pages are tabs of one screen (no client routes: the server serves one `index.html`). The
 //! territory is read once for names and the map.
@@ -11,11 +14,13 @@
 use std::sync::Arc;
 
 use gridvoice_core::api::ApiError;
-use gridvoice_core::boundary::SessionView;
 use gridvoice_core::territory::Territory;
 use leptos::prelude::*;
 
+pub use api::Who;
+
 pub mod api;
+mod device;
 mod inbox;
 mod registers;
 mod signin;
@@ -24,13 +29,15 @@ mod suggestion;
 /// What every page of a signed-in session shares.
 #[derive(Clone)]
 pub struct Ctx {
-    pub who: SessionView,
+    pub who: Who,
     pub territory: Arc<Territory>,
     /// Bumped after every decision: lists read again.
     pub changed: RwSignal<u64>,
     /// Demands picked for a suggestion, in the order picked.
     pub picked: RwSignal<Vec<gridvoice_core::api::DemandView>>,
     pub tab: RwSignal<Tab>,
+    /// The suggestion a demand in the inbox pointed at (shown first on the suggestion tab).
+    pub focus: RwSignal<Option<gridvoice_core::ids::SuggestionId>>,
 }
 
 impl Ctx {
@@ -82,12 +89,17 @@ async fn territory() -> Result<Territory, ApiError> {
 
 #[component]
 pub fn App() -> impl IntoView {
-    // Who this browser acts for: read at start, set by signing in, cleared by signing out.
-    let who: RwSignal<Option<SessionView>> = RwSignal::new(None);
+    // Who the pages act for: read at start, set by signing in, cleared by signing out. On a
+    // device there is no signing in: its delegate heads a station, or the pages say why not.
+    let who: RwSignal<Option<Who>> = RwSignal::new(None);
     let checked = RwSignal::new(false);
+    let refused: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let on_device = api::on_device();
     leptos::task::spawn_local(async move {
-        if let Ok(s) = api::session().await {
-            who.set(Some(s));
+        match api::session().await {
+            Ok(s) => who.set(Some(s)),
+            Err(e) if on_device => refused.set(Some(e)),
+            Err(_) => {}
         }
         checked.set(true);
     });
@@ -96,6 +108,12 @@ pub fn App() -> impl IntoView {
         <main class="page">
             {move || match (checked.get(), who.get()) {
                 (false, _) => view! { <p class="muted">"正在加载…"</p> }.into_any(),
+                (true, None) if on_device => view! {
+                    <div class="card narrow" data-testid="page-not-head">
+                        {refused.get().map(|e| error_view(&e))}
+                        <a class="btn" data-testid="back-to-delegate" href=device::DELEGATE_PAGES>"返回代表页面"</a>
+                    </div>
+                }.into_any(),
                 (true, None) => view! { <signin::SignIn who=who /> }.into_any(),
                 (true, Some(s)) => view! { <Station who=s signed=who /> }.into_any(),
             }}
@@ -105,7 +123,8 @@ pub fn App() -> impl IntoView {
 
 /// Listens to the server's `changed` events (`/api/events`) while the station's pages are open:
 /// each one reads the lists again, so demands synced by the station's devices appear without a
-/// reload. The browser reconnects by itself after a dropped connection.
+/// reload. The browser reconnects by itself after a dropped connection. (On a device, its syncs
+/// do this: `device::watch_syncs`.)
 fn live(changed: RwSignal<u64>) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
@@ -122,7 +141,7 @@ fn live(changed: RwSignal<u64>) {
 }
 
 #[component]
-fn Station(who: SessionView, signed: RwSignal<Option<SessionView>>) -> impl IntoView {
+fn Station(who: Who, signed: RwSignal<Option<Who>>) -> impl IntoView {
     let t = LocalResource::new(territory);
     let role = match who.role {
         gridvoice_core::access::Role::StationHead => "站长",
@@ -162,9 +181,15 @@ fn Station(who: SessionView, signed: RwSignal<Option<SessionView>>) -> impl Into
                                 changed: RwSignal::new(0),
                                 picked: RwSignal::new(Vec::new()),
                                 tab: RwSignal::new(Tab::Inbox),
+                                focus: RwSignal::new(None),
                             };
                             provide_context(c.clone());
-                            live(c.changed);
+                            let on_device = c.who.on_device;
+                            if on_device {
+                                device::watch_syncs(c.changed);
+                            } else {
+                                live(c.changed);
+                            }
                             let tab = c.tab;
                             let picked = c.picked;
                             let tab_button = move |which: Tab, label: &'static str, id: &'static str| view! {
@@ -175,7 +200,11 @@ fn Station(who: SessionView, signed: RwSignal<Option<SessionView>>) -> impl Into
                             view! {
                                 <div class="whoami" data-testid="whoami">
                                     <span>{station_name}" · "{person}"（"{role}"）"</span>
-                                    <button type="button" class="btn small" data-testid="sign-out" on:click=sign_out>"退出登录"</button>
+                                    {if on_device {
+                                        view! { <device::DeviceBar /> }.into_any()
+                                    } else {
+                                        view! { <button type="button" class="btn small" data-testid="sign-out" on:click=sign_out>"退出登录"</button> }.into_any()
+                                    }}
                                 </div>
                                 <nav class="tabs">
                                     {tab_button(Tab::Inbox, "收件箱", "tab-inbox")}

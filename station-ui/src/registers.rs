@@ -57,6 +57,8 @@ pub fn Registers() -> impl IntoView {
         .as_ref()
         .map(|s| format!("&station={s}"))
         .unwrap_or_default();
+    // The workbook is written by the server; a device shows the register on screen only.
+    let on_device = c.who.on_device;
     let href = move || {
         format!(
             "/api/registers/{}/xlsx?from={}&to={}{station_q}",
@@ -81,7 +83,11 @@ pub fn Registers() -> impl IntoView {
                 <label>"到"<input type="date" data-testid="register-to" prop:value=move || to.get()
                     on:change=move |ev| to.set(event_target_value(&ev)) /></label>
                 <button type="button" class="btn primary" data-testid="register-show" on:click=show>"查看"</button>
-                <a class="btn" data-testid="register-download" href=href download="">"下载 Excel"</a>
+                {if on_device {
+                    view! { <span class="muted" data-testid="register-download-elsewhere">"Excel 表格请在工作站电脑的浏览器中下载"</span> }.into_any()
+                } else {
+                    view! { <a class="btn" data-testid="register-download" href=href download="">"下载 Excel"</a> }.into_any()
+                }}
             </div>
             {move || shown.get().map(|r| match r {
                 Err(e) => error_view(&e).into_any(),

@@ -1,14 +1,14 @@
 //! Sign-in with the office's one-time code (绑定码): the server sets an `HttpOnly` cookie, the page
 //! never sees the credential. A wrong, used or expired code says so in Chinese.
 
+use crate::Who;
 use gridvoice_core::api::ApiError;
-use gridvoice_core::boundary::SessionView;
 use leptos::prelude::*;
 
 use crate::{api, error_view};
 
 #[component]
-pub fn SignIn(who: RwSignal<Option<SessionView>>) -> impl IntoView {
+pub fn SignIn(who: RwSignal<Option<Who>>) -> impl IntoView {
     let code = RwSignal::new(String::new());
     let name = RwSignal::new("工作站电脑".to_owned());
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);

@@ -1,12 +1,19 @@
 //! Forming a delegate suggestion 代表建议 from the demands the head picked in the inbox: a title and
 //! body drafted from them (counts, grids, dates, short quotes; `core::suggest::draft`), editable;
 //! the handling level with the rule that suggested it; then the whistle 吹哨 by a route that fits
-//! the level, naming whom it calls.
+//! the level, naming whom it calls. Below, the station's suggestions, each with the demands it
+//! carries (a demand in the inbox links here, and here back to its words).
 
-use gridvoice_core::api::{ApiError, FormSuggestion, Request, Response, SuggestionView};
+use std::collections::BTreeMap;
+
+use gridvoice_core::api::{
+    ApiError, DemandFilter, DemandView, FormSuggestion, Request, Response, SuggestionView,
+};
+use gridvoice_core::ids::DemandId;
 use gridvoice_core::model::WhistleRoute;
 use gridvoice_core::suggest::{draft, suggest_level};
 use gridvoice_core::territory::HandlingLevel;
+use gridvoice_core::workflow::DemandStatus;
 use leptos::prelude::*;
 
 use crate::{api, ctx, error_view};
@@ -115,6 +122,88 @@ pub fn Suggestion() -> impl IntoView {
                 {move || error.get().map(|e| error_view(&e))}
                 <button type="button" class="btn primary big" data-testid="suggestion-form" on:click=form>"形成建议"</button>
             </div>
+        </section>
+        <StationSuggestions />
+    }
+}
+
+/// The station's suggestions, and the words of the demands they carry (those in a suggestion).
+async fn station_suggestions()
+-> Result<(Vec<SuggestionView>, BTreeMap<DemandId, DemandView>), ApiError> {
+    let Response::Suggestions { items } =
+        api::request(&Request::ListSuggestions { station: None }).await?
+    else {
+        return Err(api::unexpected());
+    };
+    let Response::Demands { items: carried, .. } =
+        api::request(&Request::ListDemands(DemandFilter {
+            status: Some(DemandStatus::InSuggestion.code().to_owned()),
+            limit: Some(500),
+            ..DemandFilter::default()
+        }))
+        .await?
+    else {
+        return Err(api::unexpected());
+    };
+    Ok((
+        items,
+        carried.into_iter().map(|d| (d.demand.id, d)).collect(),
+    ))
+}
+
+/// 本站代表建议: newest first; the one a demand in the inbox pointed at comes first, marked.
+#[component]
+fn StationSuggestions() -> impl IntoView {
+    let c = ctx();
+    let changed = c.changed;
+    let focus = c.focus;
+    let list = LocalResource::new(move || {
+        changed.track();
+        station_suggestions()
+    });
+    let c2 = c;
+    view! {
+        <section class="card" data-testid="station-suggestions">
+            <h2>"本站代表建议"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"正在加载…"</p> }>
+                {move || { let c = c2.clone(); Suspend::new(async move {
+                    match list.await {
+                        Err(e) => error_view(&e).into_any(),
+                        Ok((mut items, carried)) => {
+                            if items.is_empty() {
+                                return view! { <p class="empty" data-testid="suggestions-empty">"本站还没有代表建议"</p> }.into_any();
+                            }
+                            let focused = focus.get_untracked();
+                            items.sort_by_key(|s| Some(s.suggestion.id) != focused);
+                            items.into_iter().map(|s| {
+                                let is_focus = Some(s.suggestion.id) == focused;
+                                let whistles = if s.state.whistles.is_empty() {
+                                    "尚未吹哨".to_owned()
+                                } else {
+                                    format!("已吹哨：{}", s.state.whistles.iter().map(|r| r.zh()).collect::<Vec<_>>().join("；"))
+                                };
+                                let level = s.state.level.unwrap_or(s.suggestion.level);
+                                let demands = s.suggestion.demands.iter().map(|id| {
+                                    let (text, meta) = carried.get(id).map_or_else(
+                                        || ("（诉求未同步到此处）".to_owned(), String::new()),
+                                        |d| (d.demand.text.clone(), format!(" · {} · {}", c.grid_name(&d.demand.grid), c.delegate_name(&d.demand.recorded_by))),
+                                    );
+                                    view! { <li data-testid="suggestion-demand" data-demand-id=id.to_string()>{text}<span class="muted">{meta}</span></li> }
+                                }).collect_view();
+                                view! {
+                                    <div class="suggestion" class:focused=is_focus data-testid="station-suggestion"
+                                        data-suggestion-id=s.suggestion.id.to_string() data-focused=is_focus.to_string()>
+                                        <p><strong>{s.suggestion.title.clone()}</strong></p>
+                                        <p class="muted">{format!("{}级 · {} · {}", level.zh(), s.suggestion.formed_at.beijing(), c.delegate_name(&s.suggestion.formed_by))}</p>
+                                        <p>{whistles}</p>
+                                        <ol>{demands}</ol>
+                                    </div>
+                                }
+                            }).collect_view().into_any()
+                        }
+                    }
+                })}}
+            </Suspense>
         </section>
     }
 }

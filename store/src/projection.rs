@@ -369,6 +369,10 @@ pub fn list_demands(conn: &Connection, f: &ParsedFilter) -> Result<(Vec<DemandVi
         clauses.push("visit = ?");
         args.push(V::Text(v.to_string()));
     }
+    if let Some(d) = &f.recorded_by {
+        clauses.push("recorded_by = ?");
+        args.push(V::Text(d.to_string()));
+    }
     if let Some(n) = f.needs_decision {
         clauses.push("needs_decision = ?");
         args.push(V::Integer(i64::from(n)));

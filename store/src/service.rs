@@ -50,7 +50,7 @@ pub fn device_principal(store: &Store) -> Result<Principal> {
 }
 
 /// Commits effects in one transaction under the store's actor: records and events into their
-/// documents, projections, receipts.
+/// documents, projections, receipts (every event's, and the records' that ask for one).
 pub fn apply(store: &mut Store, effects: &[Effect], now: Timestamp) -> Result<()> {
     store.write(None, |b| apply_in(b, effects, now))
 }
@@ -91,7 +91,12 @@ fn apply_one(b: &mut Batch<'_>, effect: &Effect, now: Timestamp) -> Result<()> {
             event,
         } => {
             let id = ensure(b, target)?;
-            b.edit(&id, |tx| doc::append_event(tx, *collection, key, event))?;
+            let hash = b.edit(&id, |tx| doc::append_event(tx, *collection, key, event))?;
+            // A decision waits for the server like a record does: it counts as not yet synced
+            // (the pending list names its record) until the server confirms the change.
+            if let Some(h) = hash {
+                b.expect_receipt(&id, h, key, now)?;
+            }
             b.project(&id, *collection, key)
         }
     }

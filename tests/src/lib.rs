@@ -105,17 +105,28 @@ pub fn on_device(
     id: gridvoice_core::ids::DemandId,
 ) -> Result<gridvoice_core::api::DemandView, ApiError> {
     use gridvoice_core::api::{Request, Response};
+    match ask_device(store, 99, Request::GetDemand { id })? {
+        Response::Demand(v) => Ok(*v),
+        _ => Err(gridvoice_core::Error::NotFound(format!("demand {id}")).into()),
+    }
+}
+
+/// A request served by the device's own door (`gridvoice_store::service::handle`), as its
+/// delegate, offline: a clock fixed after the recordings of [`record_on_device`], ids seeded by
+/// `seed`.
+pub fn ask_device(
+    store: &mut gridvoice_store::Store,
+    seed: u64,
+    req: gridvoice_core::api::Request,
+) -> Result<gridvoice_core::api::Response, ApiError> {
     use gridvoice_core::clock::{FixedClock, SeededIds};
     let clock = FixedClock(Timestamp(1_614_600_000_000));
-    let mut ids = SeededIds::new(99);
+    let mut ids = SeededIds::new(seed);
     let mut ctx = gridvoice_store::service::Ctx {
         clock: &clock,
         ids: &mut ids,
     };
-    match gridvoice_store::service::handle(store, &mut ctx, Request::GetDemand { id })? {
-        Response::Demand(v) => Ok(*v),
-        _ => Err(gridvoice_core::Error::NotFound(format!("demand {id}")).into()),
-    }
+    gridvoice_store::service::handle(store, &mut ctx, req)
 }
 
 /// A request served by the server's one request service for `who`: the answer, or the refusal's

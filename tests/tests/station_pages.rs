@@ -5,6 +5,9 @@
 //! proposed cluster, joins them (both residents kept), forms a street-level suggestion and
 //! whistles it, then signs out — and the old cookie opens nothing. The head of station S02 sees
 //! none of it. At their next sync both delegates' phones say what became of their demand.
+//! Before all that, a parking complaint of 李's waits with two decisions 王 made at once on his
+//! phone and his tablet, both offline — answered on the spot, and out of scope: the inbox shows
+//! both side by side, and he keeps the answer.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,6 +19,7 @@
 use std::path::Path;
 
 use gridvoice_core::access::{Person, Role};
+use gridvoice_core::api::Request;
 use gridvoice_core::clock::Timestamp;
 use gridvoice_core::ids::StationId;
 use gridvoice_core::model::WhistleRoute;
@@ -24,7 +28,7 @@ use gridvoice_server::auth::AuthDb;
 use gridvoice_server::{Config, auth_path};
 use gridvoice_store::Store;
 use gridvoice_sync::enrol;
-use gridvoice_tests::{enrolment_code, on_device, record_on_device, sync_device};
+use gridvoice_tests::{ask_device, enrolment_code, on_device, record_on_device, sync_device};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -99,8 +103,45 @@ async fn the_head_joins_a_lift_problem_forms_a_suggestion_and_whistles_it_in_the
         Some(grid.clone()),
     )
     .unwrap();
+    let parking = record_on_device(
+        &mut li,
+        4,
+        "小区消防通道被私家车长期占用",
+        "停车",
+        Some(grid.clone()),
+    )
+    .unwrap();
     sync_device(&mut li).await.unwrap();
     sync_device(&mut zhang).await.unwrap();
+
+    // 王's phone and tablet both have the parking complaint; offline, he decides on each, and
+    // differently. Both sync: the server holds two contradicting decisions.
+    let mut decided = Vec::new();
+    for (n, req) in [
+        Request::AnswerOnSpot {
+            demand: parking,
+            answer: "已请物业张贴告示并联系车主挪车".into(),
+        },
+        Request::OutOfScope {
+            demand: parking,
+            reason: "属物业管理纠纷，请居民联系物业".into(),
+        },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut device = Store::open(dir.path().join(format!("wang-{n}.sqlite"))).unwrap();
+        let code = enrolment_code(&data, "D01").unwrap();
+        enrol(&mut device, &url, &code, &format!("wang-{n}"))
+            .await
+            .unwrap();
+        sync_device(&mut device).await.unwrap();
+        decided.push(device);
+        ask_device(decided.last_mut().unwrap(), 10 + n as u64, req).unwrap();
+    }
+    for device in &mut decided {
+        sync_device(device).await.unwrap();
+    }
 
     // The head's afternoon, in the browser.
     let s02_head = t.station(&"S02".into()).unwrap().head.clone().unwrap();
@@ -155,14 +196,23 @@ async fn the_head_joins_a_lift_problem_forms_a_suggestion_and_whistles_it_in_the
         seen["head_bad_code"]
     );
     assert!(seen["head_whoami"].as_str().unwrap().contains("王建国"));
-    assert_eq!(seen["inbox_total"], 2);
+    assert_eq!(seen["inbox_total"], 3);
+    assert_eq!(seen["zhang_total"], 1, "the filter by delegate: 张伟's one");
+    assert_eq!(seen["needs_decision"], 1, "the parking complaint waits");
+    assert_eq!(
+        seen["versions"],
+        serde_json::json!(["不属受理范围", "当场答复"]),
+        "both decisions side by side"
+    );
+    assert_eq!(seen["needs_decision_after"], 0, "kept one: settled");
+    assert_eq!(seen["parking_status"], DemandStatus::Closed.code());
     assert!(
         seen["map_grids"].as_u64().unwrap() >= 1,
         "the station's map"
     );
     assert_eq!(
         seen["category_counts"],
-        serde_json::json!(["电梯维保 2"]),
+        serde_json::json!(["电梯维保 2", "停车 1"]),
         "counts per category"
     );
     assert_eq!(
@@ -171,7 +221,10 @@ async fn the_head_joins_a_lift_problem_forms_a_suggestion_and_whistles_it_in_the
     );
     assert_eq!(seen["clusters"], 1);
     assert_eq!(seen["cluster_members"], 2);
-    assert_eq!(seen["statuses"], serde_json::json!(["joined", "recorded"]));
+    assert_eq!(
+        seen["statuses"],
+        serde_json::json!(["closed", "joined", "recorded"])
+    );
     assert_eq!(
         seen["cosigners"], 1,
         "the joined resident counts on the kept demand"
@@ -193,7 +246,16 @@ async fn the_head_joins_a_lift_problem_forms_a_suggestion_and_whistles_it_in_the
         seen["register_empty"], "EMPTY_PERIOD",
         "this month holds nothing"
     );
-    assert_eq!(seen["register_rows"], 3, "March 2021's opinions register");
+    assert_eq!(seen["register_rows"], 4, "March 2021's opinions register");
+    assert_eq!(seen["suggestions"], 1, "the station's suggestions");
+    assert_eq!(
+        seen["suggestion_demands"], 1,
+        "the kept demand (its co-signer joined into it)"
+    );
+    assert_eq!(
+        seen["focused"], seen["suggestion"],
+        "the demand links to its suggestion"
+    );
     assert_eq!(seen["after_sign_out"], 401);
     assert_eq!(
         seen["other_total"], 0,
@@ -236,12 +298,21 @@ async fn the_head_joins_a_lift_problem_forms_a_suggestion_and_whistles_it_in_the
     let Ok(gridvoice_core::api::Response::Suggestion(s)) = gridvoice_server::entry::serve(
         &server.app,
         &office,
-        gridvoice_core::api::Request::GetSuggestion { id: suggestion },
+        Request::GetSuggestion { id: suggestion },
     )
     .await
     else {
         panic!("the office reads the suggestion")
     };
     assert_eq!(s.state.whistles, vec![WhistleRoute::OnSiteCoordination]);
+    // The kept decision reached the phones: the complaint answered, nothing left to decide.
+    sync_device(&mut li).await.unwrap();
+    let p = on_device(&mut li, parking).unwrap();
+    assert_eq!(p.state.status, DemandStatus::Closed);
+    assert!(!p.state.needs_decision);
+    assert_eq!(
+        p.state.answer.as_deref(),
+        Some("已请物业张贴告示并联系车主挪车")
+    );
     server.stop().await;
 }

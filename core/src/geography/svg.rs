@@ -264,12 +264,31 @@ pub fn render_svg(t: &Territory, o: &MapOptions) -> String {
             escape(&c.title)
         );
         let step = (hi - lo) / PALETTE.len() as f64;
-        for (k, colour) in PALETTE.iter().enumerate() {
-            let x = MARGIN + 120.0 + k as f64 * 70.0;
-            let from = lo + step * k as f64;
+        // Counts (every value whole) read as whole numbers: "≥2", not "≥1.8"; of classes with
+        // the same whole label only the last holds any whole value, and only it is listed.
+        let whole = c.values.values().all(|v| v.fract() == 0.0);
+        let labels: Vec<String> = (0..PALETTE.len())
+            .map(|k| {
+                let from = lo + step * k as f64;
+                if whole {
+                    format!("{}", from.ceil())
+                } else {
+                    format!("{from:.1}")
+                }
+            })
+            .collect();
+        let shown: Vec<usize> = (0..PALETTE.len())
+            .filter(|&k| !whole || labels.get(k + 1) != labels.get(k))
+            .collect();
+        // The entries share the width left of the title.
+        let room = (f64::from(o.width) - 2.0 * MARGIN - 120.0).max(0.0);
+        let gap = (room / shown.len().max(1) as f64).min(70.0);
+        for (i, &k) in shown.iter().enumerate() {
+            let x = MARGIN + 120.0 + i as f64 * gap;
+            let (colour, label) = (PALETTE[k], &labels[k]);
             let _ = write!(
                 s,
-                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"16\" height=\"12\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">≥{from:.1}</text>",
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"16\" height=\"12\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">≥{label}</text>",
                 x + 20.0,
                 y + 10.0
             );
@@ -290,6 +309,46 @@ mod tests {
     fn hex(c: &str) -> [u8; 3] {
         let v = u32::from_str_radix(c.trim_start_matches('#'), 16).unwrap();
         [(v >> 16) as u8, (v >> 8) as u8, v as u8]
+    }
+
+    #[test]
+    fn a_legend_of_counts_reads_in_whole_numbers_and_of_rates_in_tenths() {
+        let t = gulou().unwrap();
+        let legend = |values: BTreeMap<GridId, f64>| {
+            let svg = render_svg(
+                &t,
+                &MapOptions {
+                    width: 400,
+                    choropleth: Some(Choropleth {
+                        title: "诉求数".into(),
+                        values,
+                    }),
+                    community_outlines: false,
+                    station_labels: false,
+                    points: vec![],
+                },
+            );
+            let at = svg.find("<g id=\"legend\"").unwrap();
+            svg[at..]
+                .split('≥')
+                .skip(1)
+                .map(|x| x[..x.find('<').unwrap()].to_owned())
+                .collect::<Vec<_>>()
+        };
+        // Three grids holding 0, 1 and 3 demands: classes start at 0, 0.6, 1.2, 1.8, 2.4; the
+        // class from 1.2 holds no whole number (2 falls in the one from 1.8): listed once, as ≥2.
+        let counts = |v: [f64; 3]| -> BTreeMap<GridId, f64> {
+            t.grids
+                .iter()
+                .zip(v)
+                .map(|(g, n)| (g.id.clone(), n))
+                .collect()
+        };
+        assert_eq!(legend(counts([0.0, 1.0, 3.0])), ["0", "1", "2", "3"]);
+        assert_eq!(
+            legend(counts([0.0, 0.5, 3.0])),
+            ["0.0", "0.6", "1.2", "1.8", "2.4"]
+        );
     }
 
     #[test]

@@ -65,6 +65,7 @@ fn station_demands<S: State>(
         from: Some(period.start),
         until: Some(period.until),
         visit: None,
+        recorded_by: None,
         needs_decision: None,
         limit: u32::MAX,
         offset: 0,

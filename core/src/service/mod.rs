@@ -260,17 +260,16 @@ pub fn handle<S: State>(
             station::out_of_scope(state, who, ctx, demand, &reason)
         }
         Request::Clusters { station } => {
-            let station = match (scope(who)?, station) {
-                (Some(own), _) => own,
-                (None, Some(s)) => s,
-                (None, None) => return Err(Error::MissingField { field: "station" }.into()),
-            };
-            if state.territory()?.station(&station).is_none() {
-                return Err(Error::UnknownStation(station.to_string()).into());
-            }
+            let station = station_asked(state, who, station)?;
             let open = state.open_demands(&station)?;
             let items = crate::cluster::clusters(&open, state.territory()?);
             Ok(Outcome::read(Response::Clusters { items }))
+        }
+        Request::ListSuggestions { station } => {
+            let station = station_asked(state, who, station)?;
+            let mut items = state.list_suggestions(&station)?;
+            items.sort_by_key(|s| std::cmp::Reverse((s.suggestion.formed_at.0, s.suggestion.id)));
+            Ok(Outcome::read(Response::Suggestions { items }))
         }
         Request::GetSuggestion { id } => {
             let scope = scope(who)?;
@@ -297,6 +296,24 @@ pub fn scope(who: &Principal) -> Result<Option<StationId>, Error> {
             .ok_or(Error::NotPermitted(crate::access::Refusal::UnknownAuthor)),
         Role::Admin => Err(Error::NotPermitted(crate::access::Refusal::KindNotAllowed)),
     }
+}
+
+/// The station a station-wide read is of: a station's people read their own; the office names
+/// one (`MISSING_FIELD` when it does not, `UNKNOWN_STATION` when there is no such station).
+fn station_asked<S: State>(
+    state: &S,
+    who: &Principal,
+    asked: Option<StationId>,
+) -> Result<StationId, S::Error> {
+    let station = match (scope(who)?, asked) {
+        (Some(own), _) => own,
+        (None, Some(s)) => s,
+        (None, None) => return Err(Error::MissingField { field: "station" }.into()),
+    };
+    if state.territory()?.station(&station).is_none() {
+        return Err(Error::UnknownStation(station.to_string()).into());
+    }
+    Ok(station)
 }
 
 /// The author as every replica will judge them, and the delegate they record as.

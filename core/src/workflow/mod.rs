@@ -140,6 +140,49 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// What happened, in the words of the station's and office's pages (the delegate's app has
+    /// its own, in two languages).
+    pub fn zh(&self) -> &'static str {
+        match self {
+            EventKind::Reviewed { .. } => "站长已研判",
+            EventKind::JoinedInto { .. } => "作为附议并入另一条诉求",
+            EventKind::AddedToSuggestion { .. } => "选入代表建议",
+            EventKind::ContactAttached { .. } => "添加了居民联系方式",
+            EventKind::Withdrawn { .. } => "撤回",
+            EventKind::AnsweredOnSpot { .. } => "当场答复",
+            EventKind::HandedToWorkroom { .. } => "转社区接诉即办",
+            EventKind::OutOfScope { .. } => "不属受理范围",
+            EventKind::Routed { .. } => "交办理单位",
+            EventKind::Answered { .. } => "办理单位已答复",
+            EventKind::FedBack { .. } => "已反馈居民",
+            EventKind::Closed { .. } => "办结",
+            EventKind::Reopened { .. } => "重新打开",
+            EventKind::Note { .. } => "备注",
+            EventKind::Classified { .. } => "确定办理层级",
+            EventKind::Whistled { .. } => "代表吹哨",
+            EventKind::VisitEnded { .. } => "走访结束",
+            EventKind::Unknown => "（新版本的事件）",
+        }
+    }
+
+    /// The words an event carries for people to read: an answer, a reason, a note.
+    pub fn words(&self) -> Option<&str> {
+        match self {
+            EventKind::Reviewed { note }
+            | EventKind::HandedToWorkroom { note, .. }
+            | EventKind::Whistled { note, .. }
+            | EventKind::FedBack { note, .. }
+            | EventKind::Closed { note } => note.as_deref(),
+            EventKind::AnsweredOnSpot { answer: text }
+            | EventKind::Answered { text, .. }
+            | EventKind::Note { text }
+            | EventKind::OutOfScope { reason: text }
+            | EventKind::Withdrawn { reason: text }
+            | EventKind::Reopened { reason: text } => Some(text),
+            _ => None,
+        }
+    }
+
     /// Decisions move a record's state; two concurrent, different decisions need a person.
     pub fn is_decision(&self) -> bool {
         matches!(

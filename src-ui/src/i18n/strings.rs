@@ -45,6 +45,12 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("home.visit_now", "正在走访：", "Visit under way:"),
     ("home.visit_end", "查看或结束走访", "See or end the visit"),
     ("home.visit", "开始走访", "Start a visit"),
+    ("home.station_pages", "工作站（站长）", "Station (head)"),
+    (
+        "home.station_pages_why",
+        "您是本工作站站长：在这里研判全站诉求，可离线决定，同步后送达。",
+        "You head this station: review its demands here, offline too; decisions go out at the next sync.",
+    ),
     // enrol
     ("enrol.title", "绑定设备", "Enrol this device"),
     (

@@ -11,6 +11,10 @@ use crate::pages::visit::CurrentVisit;
 use crate::widgets::{error_list, when};
 use crate::{api, ctx, local};
 
+/// The station's pages that a head's device carries beside these (scripts/build-ui puts them
+/// there; a full navigation, not a route of this app).
+const STATION_PAGES: &str = "/station/index.html";
+
 #[component]
 pub fn Home() -> impl IntoView {
     let c = ctx();
@@ -44,6 +48,16 @@ pub fn Home() -> impl IntoView {
         };
         let online = s.online;
         let failure = s.last_error.clone();
+        // A head's device carries the station's pages too (`/station/`, the station-ui bundle).
+        let me = s.delegate.clone();
+        let station = s.station.clone();
+        let heads = move || match (c.geo.get(), &me, &station) {
+            (Some(Ok(g)), Some(me), Some(st)) => g
+                .territory
+                .station(st)
+                .is_some_and(|x| x.head.as_ref() == Some(me)),
+            _ => false,
+        };
         view! {
             <dl class="facts">
                 <dt>{t("home.delegate")}</dt>
@@ -98,6 +112,12 @@ pub fn Home() -> impl IntoView {
                 }
                 .into_any(),
             }}
+            {move || heads().then(|| view! {
+                <div class="station-pages" data-testid="home-station">
+                    <p class="muted">{t("home.station_pages_why")}</p>
+                    <a href=STATION_PAGES rel="external" class="btn big" data-testid="go-station">{t("home.station_pages")}</a>
+                </div>
+            })}
         }
         .into_any()
     };

@@ -415,3 +415,81 @@ fn the_head_answers_on_the_spot_or_says_why_it_is_out_of_scope() {
         .unwrap_err();
     assert_eq!(refused.code, ErrorCode::NotPermitted);
 }
+
+/// At the station, 王建国 reads one delegate's demands alone (赵敏's, his own), and the station's suggestions, each
+/// naming the demands it carries; the office must say which station it means. A decision he
+/// makes on his device waits for the server like a record does.
+#[test]
+fn the_head_lists_one_delegates_demands_and_the_stations_suggestions() {
+    let mut zhao = Device::in_memory("D03", 61);
+    let mut wang = Device::in_memory("D01", 63);
+    let lift = zhao.record("3号楼电梯经常停运，老人上下楼困难", "电梯维保", GRID_A1);
+    let lamp = wang.record("小区门口路灯不亮，晚上出行不便", "宜居性", GRID_A2);
+    catch_up(&mut wang, &mut zhao, "S01");
+
+    let by = |d: &str| {
+        Request::ListDemands(DemandFilter {
+            recorded_by: Some(d.into()),
+            ..DemandFilter::default()
+        })
+    };
+    let Response::Demands { items, total } = wang.call(by("D03")).unwrap() else {
+        panic!("not demands")
+    };
+    assert_eq!(total, 1);
+    assert_eq!(items[0].demand.id, lift.demand.id);
+    let Response::Demands { items, total } = wang.call(by("D01")).unwrap() else {
+        panic!("not demands")
+    };
+    assert_eq!(total, 1, "the one the head recorded himself");
+    assert_eq!(items[0].demand.id, lamp.demand.id);
+    let Response::Demands { total, .. } = wang.call(by("D02")).unwrap() else {
+        panic!("not demands")
+    };
+    assert_eq!(total, 0, "李秀英 records for another station");
+
+    let Response::Suggestions { items } = wang
+        .call(Request::ListSuggestions { station: None })
+        .unwrap()
+    else {
+        panic!("not suggestions")
+    };
+    assert!(items.is_empty());
+    let before = wang.store.pending_receipts().unwrap().len();
+    let formed = suggestion(
+        wang.call(Request::FormSuggestion(FormSuggestion {
+            demands: vec![lift.demand.id, lamp.demand.id],
+            title: Some("关于改善小区设施的建议".into()),
+            text: None,
+            level: None,
+            id: None,
+        }))
+        .unwrap(),
+    );
+    let Response::Suggestions { items } = wang
+        .call(Request::ListSuggestions { station: None })
+        .unwrap()
+    else {
+        panic!("not suggestions")
+    };
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].suggestion.id, formed.suggestion.id);
+    assert_eq!(
+        items[0].suggestion.demands,
+        vec![lift.demand.id, lamp.demand.id]
+    );
+    // The suggestion and the two demands' events wait for the server.
+    let waiting = wang.store.pending_receipts().unwrap();
+    assert!(
+        waiting.len() >= before + 3,
+        "{} then {}",
+        before,
+        waiting.len()
+    );
+    for id in [lift.demand.id, lamp.demand.id] {
+        assert!(
+            waiting.iter().any(|r| r.record == id.to_string()),
+            "the decision on {id} waits"
+        );
+    }
+}
