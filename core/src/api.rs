@@ -64,6 +64,12 @@ pub enum Request {
         #[serde(default)]
         station: Option<crate::ids::StationId>,
     },
+    /// The demands past their stage's due day (red), most overdue first, each with its clock. A
+    /// station's people get their own station's; the office names one, or gets every station's.
+    Overdue {
+        #[serde(default)]
+        station: Option<crate::ids::StationId>,
+    },
     /// A station's delegate suggestions 代表建议, newest first, each with the demands it carries.
     /// A station's people get their own station's; the office names one.
     ListSuggestions {
@@ -312,6 +318,11 @@ pub struct DemandView {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub joined: Vec<DemandId>,
+    /// The stage clock on the day it was read (`deadline::clock`): the stage under way, its due
+    /// day, working days left, the light. Filled by the service on every read; never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub clock: Option<crate::deadline::StageClock>,
 }
 
 impl DemandView {
@@ -342,6 +353,7 @@ impl DemandView {
             state,
             history,
             joined: Vec::new(),
+            clock: None,
         }
     }
 

@@ -32,6 +32,13 @@ impl Timestamp {
         )
     }
 
+    /// The day it falls on in Beijing (deadlines count whole days there).
+    pub fn beijing_date(self) -> Option<time::Date> {
+        let t =
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000).ok()?;
+        Some(t.to_offset(BEIJING).date())
+    }
+
     /// Midnight (Beijing time) at the start of a `YYYY-MM-DD` date.
     pub fn parse_date(s: &str) -> Option<Timestamp> {
         let format = time::macros::format_description!("[year]-[month]-[day]");

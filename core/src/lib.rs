@@ -7,10 +7,12 @@
 pub mod access;
 pub mod api;
 pub mod boundary;
+pub mod calendar;
 pub mod capture;
 pub mod category;
 pub mod clock;
 pub mod cluster;
+pub mod deadline;
 pub mod demo;
 pub mod device;
 pub mod doc;

@@ -318,6 +318,20 @@ pub fn open_demands(conn: &Connection, station: &str) -> Result<Vec<DemandView>>
     Ok(views)
 }
 
+/// Every demand not yet settled — not closed, withdrawn or joined — of one station or all,
+/// oldest first: those whose clock may still run.
+pub fn unsettled_demands(conn: &Connection, station: Option<&str>) -> Result<Vec<DemandView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT view FROM demands WHERE (?1 IS NULL OR station = ?1)
+         AND status NOT IN ('closed', 'withdrawn', 'joined')
+         ORDER BY recorded_at, id",
+    )?;
+    let rows = stmt.query_map([station], |r| parse_view(&r.get::<_, String>(0)?))?;
+    let mut views: Vec<DemandView> = rows.collect::<rusqlite::Result<_>>()?;
+    with_joined(conn, &mut views)?;
+    Ok(views)
+}
+
 /// Visits, newest first, within one station when `station` is given.
 /// Every suggestion of a station, oldest first.
 pub fn list_suggestions(conn: &Connection, station: &str) -> Result<Vec<SuggestionView>> {

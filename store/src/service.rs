@@ -190,6 +190,10 @@ impl State for Store {
         projection::open_demands(self.connection(), station.as_str())
     }
 
+    fn unsettled_demands(&mut self, station: Option<&StationId>) -> Result<Vec<DemandView>> {
+        projection::unsettled_demands(self.connection(), station_str(station))
+    }
+
     fn has_photo(&mut self, hash: &str) -> Result<bool> {
         Store::has_photo(self, hash)
     }

@@ -72,6 +72,21 @@ pub trait State {
     ) -> Result<Vec<crate::api::SuggestionView>, Self::Error>;
     /// Every demand of a station that is still open to review (recorded or reviewed).
     fn open_demands(&mut self, station: &StationId) -> Result<Vec<DemandView>, Self::Error>;
+    /// Every demand not yet settled (not closed, withdrawn or joined), of one station or all.
+    fn unsettled_demands(
+        &mut self,
+        station: Option<&StationId>,
+    ) -> Result<Vec<DemandView>, Self::Error>;
+    /// The working-day calendar deadlines count on (the one this build carries, unless this side
+    /// loaded an office's newer file).
+    fn calendar(&self) -> &crate::calendar::Calendar {
+        crate::calendar::carried()
+    }
+    /// The time limits of each stage.
+    fn policy(&self) -> &crate::deadline::Policy {
+        static DEFAULT: std::sync::OnceLock<crate::deadline::Policy> = std::sync::OnceLock::new();
+        DEFAULT.get_or_init(crate::deadline::Policy::default)
+    }
     /// Whether a photo is stored here.
     fn has_photo(&mut self, hash: &str) -> Result<bool, Self::Error>;
     /// Point → grid.
@@ -212,20 +227,49 @@ pub fn handle<S: State>(
         }
         Request::GetDemand { id } => {
             let scope = scope(who)?;
-            let view = state
+            let mut view = state
                 .demand(&id, scope.as_ref())?
                 .ok_or_else(|| Error::NotFound(format!("demand {id}")))?;
+            with_clocks(state, ctx, std::slice::from_mut(&mut view));
             Ok(Outcome::read(Response::Demand(Box::new(view))))
         }
         Request::ListDemands(filter) => {
             let mut f = filter.parse()?;
             f.station = scope(who)?;
-            let (items, total) = state.list_demands(&f)?;
+            let (mut items, total) = state.list_demands(&f)?;
+            with_clocks(state, ctx, &mut items);
             Ok(Outcome::read(Response::Demands { items, total }))
         }
         Request::Search { query, limit } => {
             let scope = scope(who)?;
-            let items = state.search(&query, limit.unwrap_or(50), scope.as_ref())?;
+            let mut items = state.search(&query, limit.unwrap_or(50), scope.as_ref())?;
+            with_clocks(state, ctx, &mut items);
+            let total = items.len() as u64;
+            Ok(Outcome::read(Response::Demands { items, total }))
+        }
+        Request::Overdue { station } => {
+            let station = match (scope(who)?, station) {
+                (Some(own), _) => Some(own),
+                (None, asked) => asked,
+            };
+            if let Some(s) = &station
+                && state.territory()?.station(s).is_none()
+            {
+                return Err(Error::UnknownStation(s.to_string()).into());
+            }
+            let mut items = state.unsettled_demands(station.as_ref())?;
+            with_clocks(state, ctx, &mut items);
+            items.retain(|v| {
+                v.clock
+                    .as_ref()
+                    .is_some_and(|c| c.light == crate::deadline::Light::Red)
+            });
+            items.sort_by_key(|v| {
+                (
+                    v.clock.as_ref().map_or(0, |c| c.left),
+                    v.demand.recorded_at.0,
+                )
+            });
             let total = items.len() as u64;
             Ok(Outcome::read(Response::Demands { items, total }))
         }
@@ -295,6 +339,24 @@ pub fn scope(who: &Principal) -> Result<Option<StationId>, Error> {
             .map(Some)
             .ok_or(Error::NotPermitted(crate::access::Refusal::UnknownAuthor)),
         Role::Admin => Err(Error::NotPermitted(crate::access::Refusal::KindNotAllowed)),
+    }
+}
+
+/// Each view's stage clock on the day the request is served (Beijing), by this side's calendar
+/// and policy.
+pub fn with_clocks<S: State>(state: &S, ctx: &Ctx<'_>, views: &mut [DemandView]) {
+    let Some(today) = ctx.clock.now().beijing_date() else {
+        return;
+    };
+    let (calendar, policy) = (state.calendar(), state.policy());
+    for v in views {
+        v.clock = crate::deadline::clock(
+            &crate::deadline::Subject::of(v),
+            &v.history,
+            policy,
+            calendar,
+            today,
+        );
     }
 }
 

@@ -1,0 +1,556 @@
+//! Time limits 时限 ("有记录、有时限、有答复"): each demand runs through stage clocks — received →
+//! classified → responded → resolved → fed back → called back — each stage given a number of
+//! working days by a configurable [`Policy`] (by handling level, category and urgency), counted on
+//! the working-day [`Calendar`] from the day the stage before it ended. The clock shows the stage
+//! under way, its due day, the working days left and a light: green, yellow when little is left,
+//! red once overdue.
+//!
+//! Everything is derived from the demand's events in causal order (the same on every replica)
+//! and the day asked about; nothing is stored.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::calendar::Calendar;
+use crate::category::Category;
+use crate::clock::Timestamp;
+use crate::territory::HandlingLevel;
+use crate::workflow::{Event, EventKind, causal_order};
+
+/// The stages a demand's clock runs through, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Received → classified: the station head's decision (分析研判).
+    Classify,
+    /// → responded: the handling unit's first word, or the head's answer on the spot.
+    Respond,
+    /// → resolved: an answer that resolves it.
+    Resolve,
+    /// → fed back: the answer carried back to the resident.
+    FeedBack,
+    /// → called back: the resident asked whether they are satisfied (回访).
+    CallBack,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [
+        Stage::Classify,
+        Stage::Respond,
+        Stage::Resolve,
+        Stage::FeedBack,
+        Stage::CallBack,
+    ];
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Stage::Classify => "研判",
+            Stage::Respond => "响应",
+            Stage::Resolve => "办理",
+            Stage::FeedBack => "反馈",
+            Stage::CallBack => "回访",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Working days for each stage, in [`Stage::ALL`]'s order.
+pub type Limits = [u32; 5];
+
+/// One line of a policy: the limits for demands that match every field given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    #[serde(default)]
+    pub level: Option<HandlingLevel>,
+    #[serde(default)]
+    pub category: Option<Category>,
+    #[serde(default)]
+    pub urgent: Option<bool>,
+    pub limits: Limits,
+}
+
+impl Rule {
+    fn matches(&self, level: Option<HandlingLevel>, category: Category, urgent: bool) -> bool {
+        self.level.is_none_or(|l| Some(l) == level)
+            && self.category.is_none_or(|c| c == category)
+            && self.urgent.is_none_or(|u| u == urgent)
+    }
+
+    /// More fields given: more specific.
+    fn specificity(&self) -> usize {
+        usize::from(self.level.is_some())
+            + usize::from(self.category.is_some())
+            + usize::from(self.urgent.is_some())
+    }
+}
+
+/// How many working days each stage gets: the most specific matching rule wins (the first of
+/// equals), else the default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub default: Limits,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+impl Default for Policy {
+    /// As commonly cited (DOMAIN.md): a first response the next working day; ordinary demands
+    /// answered within 7 working days, district and city matters within 15; urgent ones the same
+    /// day; feedback within 2 working days of the answer, the call-back within 5.
+    fn default() -> Self {
+        Policy {
+            default: [2, 1, 7, 2, 5],
+            rules: vec![
+                Rule {
+                    level: Some(HandlingLevel::District),
+                    category: None,
+                    urgent: None,
+                    limits: [2, 1, 15, 2, 5],
+                },
+                Rule {
+                    level: Some(HandlingLevel::City),
+                    category: None,
+                    urgent: None,
+                    limits: [2, 1, 15, 2, 5],
+                },
+                Rule {
+                    level: None,
+                    category: None,
+                    urgent: Some(true),
+                    limits: [0, 0, 1, 1, 2],
+                },
+            ],
+        }
+    }
+}
+
+impl Policy {
+    pub fn limits(&self, level: Option<HandlingLevel>, category: Category, urgent: bool) -> Limits {
+        let mut best: Option<&Rule> = None;
+        for r in &self.rules {
+            if r.matches(level, category, urgent)
+                && best.is_none_or(|b| r.specificity() > b.specificity())
+            {
+                best = Some(r);
+            }
+        }
+        best.map_or(self.default, |r| r.limits)
+    }
+}
+
+/// Red, yellow or green.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Light {
+    Green,
+    Yellow,
+    Red,
+}
+
+impl Light {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Light::Green => "正常",
+            Light::Yellow => "临期",
+            Light::Red => "超期",
+        }
+    }
+}
+
+/// A demand's clock on a given day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageClock {
+    pub stage: Stage,
+    /// The day the stage began (the day the stage before it ended, or the day it was received).
+    #[serde(with = "day")]
+    pub started: Date,
+    /// The last working day of the stage's limit (due by its end).
+    #[serde(with = "day")]
+    pub due: Date,
+    /// Working days after today up to the due day; negative once overdue (by that many).
+    pub left: i64,
+    pub light: Light,
+}
+
+/// A day as `YYYY-MM-DD` on the wire (hand-written: the delegate's wasm stays small without
+/// `time`'s serde and format machinery).
+mod day {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use time::{Date, Month};
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!(
+            "{:04}-{:02}-{:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        ))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        let mut parts = text.splitn(3, '-').map(str::parse::<i32>);
+        let bad = || D::Error::custom("a day is YYYY-MM-DD");
+        let (Some(Ok(y)), Some(Ok(m)), Some(Ok(day))) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let month = u8::try_from(m)
+            .ok()
+            .and_then(|m| Month::try_from(m).ok())
+            .ok_or_else(bad)?;
+        let day = u8::try_from(day).map_err(|_| bad())?;
+        Date::from_calendar_date(y, month, day).map_err(|_| bad())
+    }
+}
+
+/// What the clock needs to know about a demand besides its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject {
+    pub received: Timestamp,
+    pub level: Option<HandlingLevel>,
+    pub category: Category,
+    pub urgent: bool,
+}
+
+impl Subject {
+    /// What a demand's view says of it: handed to a community workroom, it is the community's
+    /// (other levels come with routing); urgency is not recorded yet.
+    pub fn of(view: &crate::api::DemandView) -> Subject {
+        Subject {
+            received: view.demand.recorded_at,
+            level: view
+                .state
+                .workroom
+                .as_ref()
+                .map(|_| HandlingLevel::Community),
+            category: view.demand.category,
+            urgent: false,
+        }
+    }
+}
+
+/// The stage each event ends, if any (a stage may end several at once: an answer on the spot
+/// classifies, responds and resolves).
+fn ends(kind: &EventKind) -> Option<Stage> {
+    match kind {
+        EventKind::Reviewed { .. }
+        | EventKind::AddedToSuggestion { .. }
+        | EventKind::Classified { .. }
+        | EventKind::Routed { .. }
+        | EventKind::HandedToWorkroom { .. } => Some(Stage::Classify),
+        EventKind::Answered {
+            resolved: false, ..
+        } => Some(Stage::Respond),
+        EventKind::Answered { resolved: true, .. } => Some(Stage::Resolve),
+        EventKind::FedBack {
+            satisfied: None, ..
+        } => Some(Stage::FeedBack),
+        EventKind::FedBack {
+            satisfied: Some(_), ..
+        } => Some(Stage::CallBack),
+        _ => None,
+    }
+}
+
+/// Whether the demand's clock has stopped for good: joined into another (that one's clock runs),
+/// withdrawn, out of scope, answered on the spot (the resident heard it there), closed.
+fn stopped(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::JoinedInto { .. }
+            | EventKind::Withdrawn { .. }
+            | EventKind::OutOfScope { .. }
+            | EventKind::AnsweredOnSpot { .. }
+            | EventKind::Closed { .. }
+    )
+}
+
+/// The demand's clock on `today`, or `None` when no stage is under way (all done, or stopped).
+/// A reopening (不满意) starts the clock again at resolving, from the day it reopened.
+pub fn clock(
+    subject: &Subject,
+    events: &[Event],
+    policy: &Policy,
+    calendar: &Calendar,
+    today: Date,
+) -> Option<StageClock> {
+    let received = subject.received.beijing_date()?;
+    // The next stage under way, and the day it began.
+    let mut next = Stage::Classify;
+    let mut since = received;
+    let mut done = false;
+    for e in causal_order(events) {
+        let Some(day) = e.at.beijing_date() else {
+            continue;
+        };
+        if let EventKind::Reopened { .. } = e.what {
+            next = Stage::Resolve;
+            since = day;
+            done = false;
+            continue;
+        }
+        if stopped(&e.what) {
+            done = true;
+            continue;
+        }
+        if let Some(s) = ends(&e.what)
+            && !done
+            && s >= next
+        {
+            match Stage::ALL.get(s.index() + 1) {
+                Some(&after) => {
+                    next = after;
+                    since = day;
+                }
+                None => done = true,
+            }
+        }
+    }
+    if done {
+        return None;
+    }
+    let limits = policy.limits(subject.level, subject.category, subject.urgent);
+    let limit = limits[next.index()];
+    let due = calendar.add_working_days(since, limit);
+    let left = if today <= due {
+        calendar.working_days_between(today, due)
+    } else {
+        -calendar.working_days_between(due, today)
+    };
+    // Yellow: on the due day, or within a third of the stage's limit (at least one day).
+    let warn = i64::from((limit / 3).max(1));
+    let light = if today > due {
+        Light::Red
+    } else if left < warn || today == due {
+        Light::Yellow
+    } else {
+        Light::Green
+    };
+    Some(StageClock {
+        stage: next,
+        started: since,
+        due,
+        left,
+        light,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+    use crate::ids::{DeviceId, EventId};
+    use crate::workflow::Actor;
+
+    fn at(d: Date) -> Timestamp {
+        // 10:00 Beijing.
+        let t = d
+            .with_hms(10, 0, 0)
+            .unwrap()
+            .assume_offset(time::macros::offset!(+8));
+        Timestamp((t.unix_timestamp_nanos() / 1_000_000) as i64)
+    }
+
+    fn event(n: u128, day: Date, what: EventKind, prev: Vec<EventId>) -> Event {
+        Event {
+            id: EventId(uuid::Uuid::from_u128(n)),
+            at: at(day),
+            by: Actor::Staff("S1".into()),
+            device: DeviceId(uuid::Uuid::from_u128(1)),
+            prev,
+            what,
+        }
+    }
+
+    fn subject(received: Date, level: Option<HandlingLevel>) -> Subject {
+        Subject {
+            received: at(received),
+            level,
+            category: Category::LiftMaintenance,
+            urgent: false,
+        }
+    }
+
+    #[test]
+    fn a_street_answer_due_after_national_day_is_red_on_the_right_working_day() {
+        let cn = Calendar::china().unwrap();
+        let policy = Policy::default();
+        // Received Friday 26 September 2025, classified and routed on Sunday 28 September (a
+        // make-up working day); the unit's first word on Monday 29 September. Resolving gets 7
+        // working days from 29 September: 30 Sep, then (1–8 October off) 9, 10, 11 (Saturday,
+        // worked), 13, 14, 15 October.
+        let s = subject(date!(2025 - 09 - 26), Some(HandlingLevel::Street));
+        let routed = event(
+            1,
+            date!(2025 - 09 - 28),
+            EventKind::Routed {
+                unit: "U1".into(),
+                deadline: at(date!(2025 - 10 - 15)),
+            },
+            vec![],
+        );
+        let first = event(
+            2,
+            date!(2025 - 09 - 29),
+            EventKind::Answered {
+                text: "已受理".into(),
+                resolved: false,
+            },
+            vec![routed.id],
+        );
+        let events = [routed, first];
+        let on = |d| clock(&s, &events, &policy, &cn, d).unwrap();
+        let c = on(date!(2025 - 10 - 08));
+        assert_eq!(c.stage, Stage::Resolve);
+        assert_eq!(c.due, date!(2025 - 10 - 15));
+        assert_eq!(c.light, Light::Green, "{c:?}");
+        // Saturday 11 October is worked: counted as a day gone.
+        assert_eq!(on(date!(2025 - 10 - 11)).left, 3);
+        assert_eq!(on(date!(2025 - 10 - 14)).light, Light::Yellow);
+        assert_eq!(on(date!(2025 - 10 - 15)).light, Light::Yellow);
+        let late = on(date!(2025 - 10 - 16));
+        assert_eq!(late.light, Light::Red);
+        assert_eq!(late.left, -1);
+    }
+
+    #[test]
+    fn a_resolving_answer_moves_the_clock_to_feedback_and_the_call_back_stops_it() {
+        let cn = Calendar::china().unwrap();
+        let policy = Policy::default();
+        let s = subject(date!(2026 - 03 - 02), None);
+        let answered = event(
+            1,
+            date!(2026 - 03 - 02),
+            EventKind::Answered {
+                text: "已维修".into(),
+                resolved: true,
+            },
+            vec![],
+        );
+        let c = clock(
+            &s,
+            std::slice::from_ref(&answered),
+            &policy,
+            &cn,
+            date!(2026 - 03 - 03),
+        )
+        .unwrap();
+        assert_eq!(c.stage, Stage::FeedBack);
+        assert_eq!(c.due, date!(2026 - 03 - 04));
+        let called = event(
+            2,
+            date!(2026 - 03 - 03),
+            EventKind::FedBack {
+                satisfied: Some(true),
+                note: None,
+            },
+            vec![answered.id],
+        );
+        assert_eq!(
+            clock(&s, &[answered, called], &policy, &cn, date!(2026 - 03 - 09)),
+            None
+        );
+    }
+
+    #[test]
+    fn an_answer_on_the_spot_stops_the_clock() {
+        let cn = Calendar::china().unwrap();
+        let s = subject(date!(2026 - 03 - 02), None);
+        let spot = event(
+            1,
+            date!(2026 - 03 - 02),
+            EventKind::AnsweredOnSpot {
+                answer: "已解释政策".into(),
+            },
+            vec![],
+        );
+        assert_eq!(
+            clock(&s, &[spot], &Policy::default(), &cn, date!(2026 - 03 - 20)),
+            None
+        );
+        // Nothing decided: the classifying clock, 2 working days from Monday.
+        let c = clock(&s, &[], &Policy::default(), &cn, date!(2026 - 03 - 05)).unwrap();
+        assert_eq!(
+            (c.stage, c.due, c.light),
+            (Stage::Classify, date!(2026 - 03 - 04), Light::Red)
+        );
+    }
+
+    #[test]
+    fn a_reopening_runs_the_resolving_clock_again_from_that_day() {
+        let cn = Calendar::china().unwrap();
+        let policy = Policy::default();
+        let s = subject(date!(2026 - 04 - 01), Some(HandlingLevel::District));
+        let done = event(
+            1,
+            date!(2026 - 04 - 02),
+            EventKind::FedBack {
+                satisfied: Some(false),
+                note: None,
+            },
+            vec![],
+        );
+        let reopened = event(
+            2,
+            date!(2026 - 04 - 03),
+            EventKind::Reopened {
+                reason: "居民不满意".into(),
+            },
+            vec![done.id],
+        );
+        let c = clock(&s, &[done, reopened], &policy, &cn, date!(2026 - 04 - 07)).unwrap();
+        assert_eq!(c.stage, Stage::Resolve);
+        assert_eq!(c.started, date!(2026 - 04 - 03));
+        // District: 15 working days from Friday 3 April (4–6 April 清明 off).
+        assert_eq!(c.due, cn.add_working_days(date!(2026 - 04 - 03), 15));
+        assert_eq!(c.due, date!(2026 - 04 - 27));
+    }
+
+    #[test]
+    fn a_clock_travels_as_plain_days() {
+        let c = StageClock {
+            stage: Stage::Respond,
+            started: date!(2026 - 02 - 13),
+            due: date!(2026 - 02 - 24),
+            left: -2,
+            light: Light::Red,
+        };
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(
+            json,
+            r#"{"stage":"respond","started":"2026-02-13","due":"2026-02-24","left":-2,"light":"red"}"#
+        );
+        assert_eq!(serde_json::from_str::<StageClock>(&json).unwrap(), c);
+        assert!(serde_json::from_str::<StageClock>(&json.replace("02-24", "02-30")).is_err());
+    }
+
+    #[test]
+    fn the_most_specific_rule_wins() {
+        let mut p = Policy::default();
+        p.rules.push(Rule {
+            level: Some(HandlingLevel::District),
+            category: Some(Category::LiftMaintenance),
+            urgent: None,
+            limits: [1, 1, 3, 1, 1],
+        });
+        assert_eq!(
+            p.limits(
+                Some(HandlingLevel::District),
+                Category::LiftMaintenance,
+                false
+            )[2],
+            3
+        );
+        assert_eq!(
+            p.limits(Some(HandlingLevel::District), Category::Parking, false)[2],
+            15
+        );
+        assert_eq!(p.limits(None, Category::Parking, false)[2], 7);
+        assert_eq!(p.limits(None, Category::Parking, true)[2], 1);
+    }
+}
