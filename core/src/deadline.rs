@@ -181,13 +181,12 @@ mod day {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
     use time::{Date, Month};
 
+    pub fn text(d: Date) -> String {
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    }
+
     pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!(
-            "{:04}-{:02}-{:02}",
-            d.year(),
-            u8::from(d.month()),
-            d.day()
-        ))
+        s.serialize_str(&text(*d))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
@@ -204,6 +203,14 @@ mod day {
             .ok_or_else(bad)?;
         let day = u8::try_from(day).map_err(|_| bad())?;
         Date::from_calendar_date(y, month, day).map_err(|_| bad())
+    }
+}
+
+impl StageClock {
+    /// The due day as `YYYY-MM-DD` (written by hand: `time`'s formatting is not in the
+    /// delegate's wasm).
+    pub fn due_day(&self) -> String {
+        day::text(self.due)
     }
 }
 

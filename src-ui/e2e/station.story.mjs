@@ -76,6 +76,16 @@ try {
   await page.locator("[data-testid=inbox-count][data-total='3']").waitFor();
   seen.parking_status = await page.getByTestId("demand-item").filter({ hasText: "消防通道" }).getAttribute("data-status");
 
+  // Overdue: recorded in March 2021 and never decided, the two lift demands are long past their
+  // review's due day (the parking complaint is settled).
+  await page.getByTestId("filter-overdue").check();
+  await page.locator("[data-testid=inbox-count][data-total='2']").waitFor();
+  seen.overdue = Number(await page.getByTestId("inbox-count").getAttribute("data-total"));
+  seen.overdue_lights = await page.getByTestId("demand-clock").evaluateAll((els) => els.map((e) => e.dataset.light));
+  seen.overdue_clock = await page.getByTestId("demand-clock").first().innerText();
+  await page.getByTestId("filter-overdue").uncheck();
+  await page.locator("[data-testid=inbox-count][data-total='3']").waitFor();
+
   // One delegate's demands.
   const zhang = await page.getByTestId("filter-delegate").locator("option", { hasText: "张伟" }).getAttribute("value");
   await page.getByTestId("filter-delegate").selectOption(zhang);

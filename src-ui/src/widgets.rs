@@ -73,6 +73,21 @@ pub fn status_label(s: DemandStatus, lang: Lang) -> &'static str {
 }
 
 /// Beijing time, as people read it.
+/// A stage of a demand's clock, as the delegate reads it.
+pub fn stage_label(s: gridvoice_core::deadline::Stage, lang: Lang) -> &'static str {
+    use gridvoice_core::deadline::Stage;
+    match lang {
+        Lang::Zh => s.zh(),
+        Lang::En => match s {
+            Stage::Classify => "Review",
+            Stage::Respond => "First response",
+            Stage::Resolve => "Handling",
+            Stage::FeedBack => "Feedback",
+            Stage::CallBack => "Call-back",
+        },
+    }
+}
+
 pub fn when(t: Timestamp) -> String {
     t.beijing()
 }

@@ -206,6 +206,13 @@ async fn the_head_joins_a_lift_problem_forms_a_suggestion_and_whistles_it_in_the
     );
     assert_eq!(seen["needs_decision_after"], 0, "kept one: settled");
     assert_eq!(seen["parking_status"], DemandStatus::Closed.code());
+    assert_eq!(seen["overdue"], 2, "the two undecided lift demands of 2021");
+    assert_eq!(seen["overdue_lights"], serde_json::json!(["red", "red"]));
+    let words = seen["overdue_clock"].as_str().unwrap();
+    assert!(
+        words.starts_with("研判超期") && words.contains("期限 2021-03-03"),
+        "two working days after Monday 1 March 2021: {words}"
+    );
     assert!(
         seen["map_grids"].as_u64().unwrap() >= 1,
         "the station's map"

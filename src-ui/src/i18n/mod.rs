@@ -72,6 +72,16 @@ impl I18n {
     ) -> String {
         self.fmt1(key, a).replacen("{}", &b.to_string(), 1)
     }
+
+    pub fn fmt3(
+        &self,
+        key: &'static str,
+        a: impl std::fmt::Display,
+        b: impl std::fmt::Display,
+        c: impl std::fmt::Display,
+    ) -> String {
+        self.fmt2(key, a, b).replacen("{}", &c.to_string(), 1)
+    }
 }
 
 /// Looks a key up; an unknown key shows itself (and fails `ui_strings`).

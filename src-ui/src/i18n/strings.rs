@@ -46,6 +46,18 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("home.visit_end", "查看或结束走访", "See or end the visit"),
     ("home.visit", "开始走访", "Start a visit"),
     ("home.station_pages", "工作站（站长）", "Station (head)"),
+    ("clock.title", "时限", "Time limit"),
+    (
+        "clock.left",
+        "{}期限 {}，还剩 {} 个工作日",
+        "{} due {}, {} working days left",
+    ),
+    ("clock.today", "{}期限今天（{}）", "{} due today ({})"),
+    (
+        "clock.over",
+        "{}已超期 {} 个工作日（期限 {}）",
+        "{} overdue by {} working days (due {})",
+    ),
     (
         "home.station_pages_why",
         "您是本工作站站长：在这里研判全站诉求，可离线决定，同步后送达。",

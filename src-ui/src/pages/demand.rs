@@ -14,7 +14,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::i18n::I18n;
-use crate::widgets::{category_label, error_list, status_label, when};
+use crate::widgets::{category_label, error_list, stage_label, status_label, when};
 use crate::{Geo, api, ctx};
 
 fn event_label(e: &Event, i18n: I18n) -> String {
@@ -183,12 +183,36 @@ fn page(
     });
     let recorded_at = d.demand.recorded_at;
     let history = d.history.clone();
+    // The stage under way and its due day, in working days (the clock the service computed).
+    let clock = d.clock.clone().map(|c| {
+        let light = match c.light {
+            gridvoice_core::deadline::Light::Green => "green",
+            gridvoice_core::deadline::Light::Yellow => "yellow",
+            gridvoice_core::deadline::Light::Red => "red",
+        };
+        let words = move || {
+            let stage = stage_label(c.stage, i18n.lang.get());
+            let due = c.due_day();
+            if c.left < 0 {
+                i18n.fmt3("clock.over", stage, -c.left, due)
+            } else if c.left == 0 {
+                i18n.fmt2("clock.today", stage, due)
+            } else {
+                i18n.fmt3("clock.left", stage, due, c.left)
+            }
+        };
+        view! {
+            <dt>{t("clock.title")}</dt>
+            <dd><span class=format!("badge light-{light}") data-testid="demand-clock" data-light=light>{words}</span></dd>
+        }
+    });
     let hashes = d.demand.attachments.clone();
     view! {
         <p class="full-text" data-testid="demand-full-text">{d.demand.text.clone()}</p>
         <dl class="facts">
             <dt>{t("demands.page.status")}</dt>
             <dd><span class="badge" data-testid="demand-status">{move || status_label(st, i18n.lang.get())}</span></dd>
+            {clock}
             <dt>{t("record.category")}</dt>
             <dd>{move || category_label(cat, i18n.lang.get())}</dd>
             <dt>{t("record.grid")}</dt>

@@ -9,6 +9,28 @@ use leptos::prelude::*;
 
 use crate::{api, ctx, error_view};
 
+/// The stage under way, its due day and the working days left, coloured by its light.
+fn clock_badge(c: &gridvoice_core::deadline::StageClock) -> impl IntoView + use<> {
+    use gridvoice_core::deadline::Light;
+    let light = match c.light {
+        Light::Green => "green",
+        Light::Yellow => "yellow",
+        Light::Red => "red",
+    };
+    let words = match c.left {
+        n if n < 0 => format!(
+            "{}超期 {} 个工作日（期限 {}）",
+            c.stage.zh(),
+            -n,
+            c.due_day()
+        ),
+        0 => format!("{}今天到期", c.stage.zh()),
+        n => format!("{}期限 {}，剩 {n} 个工作日", c.stage.zh(), c.due_day()),
+    };
+    view! { " · "<span class=format!("badge light-{light}") data-testid="demand-clock" data-light=light
+    data-left=c.left.to_string()>{words}</span> }
+}
+
 /// What the head may still decide on a demand: it is open (recorded or read).
 pub(super) fn open(d: &DemandView) -> bool {
     matches!(
@@ -110,6 +132,7 @@ pub(super) fn DemandItem(d: DemandView) -> impl IntoView {
             <p class="item-text">{d.demand.text}</p>
             <p class="muted">{meta}" · "<span class="badge" data-testid="demand-status">{status.zh()}</span>
                 {conflict.then(|| view! { <span class="badge warn" data-testid="needs-decision">"待裁定"</span> })}
+                {d.clock.as_ref().map(clock_badge)}
                 {d.state.suggestion.map(|sid| {
                     let (focus, tab) = (c.focus, c.tab);
                     view! { " · "<button type="button" class="link" data-testid="demand-suggestion" data-suggestion-id=sid.to_string()

@@ -32,6 +32,14 @@ async fn demands(filter: DemandFilter) -> Result<(Vec<DemandView>, u64), ApiErro
     }
 }
 
+/// The red ones: past their stage's due day, most overdue first.
+async fn overdue() -> Result<(Vec<DemandView>, u64), ApiError> {
+    match api::request(&Request::Overdue { station: None }).await? {
+        Response::Demands { items, total } => Ok((items, total)),
+        _ => Err(api::unexpected()),
+    }
+}
+
 async fn search(query: String) -> Result<Vec<DemandView>, ApiError> {
     match api::request(&Request::Search {
         query,
@@ -148,6 +156,7 @@ pub fn Inbox() -> impl IntoView {
     let category = RwSignal::new(String::new());
     let grid = RwSignal::new(String::new());
     let needs_decision = RwSignal::new(false);
+    let only_overdue = RwSignal::new(false);
     let delegate = RwSignal::new(String::new());
     let visit = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
@@ -173,8 +182,11 @@ pub fn Inbox() -> impl IntoView {
         changed.track();
         let f = filter();
         let q = query.get().trim().to_owned();
+        let late = only_overdue.get();
         async move {
-            if q.is_empty() {
+            if late {
+                overdue().await
+            } else if q.is_empty() {
                 demands(f).await
             } else {
                 let items = search(q).await?;
@@ -302,6 +314,8 @@ pub fn Inbox() -> impl IntoView {
                     on:change=move |ev| { to.set(event_target_value(&ev)); reset(); } /></label>
                 <label class="check"><input type="checkbox" data-testid="filter-needs-decision"
                     on:change=move |ev| { needs_decision.set(event_target_checked(&ev)); reset(); } />"只看待裁定"</label>
+                <label class="check" title="超过本阶段期限的诉求（按工作日计，含节假日调休）"><input type="checkbox" data-testid="filter-overdue"
+                    on:change=move |ev| { only_overdue.set(event_target_checked(&ev)); reset(); } />"只看超期"</label>
                 </div>
                 </details>
             </div>
