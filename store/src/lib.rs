@@ -59,6 +59,8 @@ pub struct Store {
     territory: Option<Territory>,
     /// Point → grid index over the territory, built on first use.
     locator: Option<Locator>,
+    /// An office's working-day calendar, when this side loaded one (else the carried one).
+    calendar: Option<gridvoice_core::calendar::Calendar>,
 }
 
 impl Store {
@@ -67,6 +69,19 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let conn = Connection::open(path).map_err(Error::from_sqlite_open)?;
         Store::setup(conn)
+    }
+
+    /// Counts deadlines on `calendar` instead of the one this build carries (a server given an
+    /// office's newer file; it was checked when read).
+    pub fn set_calendar(&mut self, calendar: gridvoice_core::calendar::Calendar) {
+        self.calendar = Some(calendar);
+    }
+
+    /// The working-day calendar deadlines count on here.
+    pub fn calendar(&self) -> &gridvoice_core::calendar::Calendar {
+        self.calendar
+            .as_ref()
+            .unwrap_or_else(|| gridvoice_core::calendar::carried())
     }
 
     /// A store that lives in memory only (tests, simulations).
@@ -96,6 +111,7 @@ impl Store {
             identity,
             territory,
             locator: None,
+            calendar: None,
         };
         // A migration that changed how records are projected asks for every document again.
         if read_meta::<serde_json::Value>(&store.conn, "reproject")?.is_some() {

@@ -190,6 +190,10 @@ impl State for Store {
         projection::open_demands(self.connection(), station.as_str())
     }
 
+    fn calendar(&self) -> &gridvoice_core::calendar::Calendar {
+        Store::calendar(self)
+    }
+
     fn unsettled_demands(&mut self, station: Option<&StationId>) -> Result<Vec<DemandView>> {
         projection::unsettled_demands(self.connection(), station_str(station))
     }

@@ -48,6 +48,9 @@ pub enum Error {
     NotInitialised(PathBuf),
     #[error("the sync repo stopped")]
     Stopped,
+    /// A calendar file that does not pass its check: every problem, by line, in Chinese.
+    #[error("工作日历文件有误：{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))]
+    Calendar(Vec<gridvoice_core::calendar::Problem>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -81,6 +84,37 @@ impl Config {
 
 pub fn store_path(dir: &Path) -> PathBuf {
     dir.join("store.sqlite")
+}
+
+/// The office's working-day calendar, when it gave one (`gridvoice-server calendar FILE`).
+pub fn calendar_path(dir: &Path) -> PathBuf {
+    dir.join("calendar.csv")
+}
+
+/// Checks a calendar file and, when it passes, makes it the one this server counts deadlines on
+/// (from its next start). A file that fails changes nothing.
+pub fn import_calendar(dir: &Path, text: &str) -> Result<gridvoice_core::calendar::Calendar> {
+    if !store_path(dir).exists() {
+        return Err(Error::NotInitialised(dir.to_owned()));
+    }
+    let calendar = gridvoice_core::calendar::Calendar::parse(text).map_err(Error::Calendar)?;
+    let path = calendar_path(dir);
+    let part = path.with_extension("csv.part");
+    std::fs::write(&part, text)?;
+    std::fs::rename(&part, &path)?;
+    Ok(calendar)
+}
+
+/// The office's calendar in the data directory, checked; `None` when it gave none.
+pub fn load_calendar(dir: &Path) -> Result<Option<gridvoice_core::calendar::Calendar>> {
+    let path = calendar_path(dir);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)?;
+    gridvoice_core::calendar::Calendar::parse(&text)
+        .map(Some)
+        .map_err(Error::Calendar)
 }
 
 pub fn auth_path(dir: &Path) -> PathBuf {
@@ -216,11 +250,14 @@ pub fn open_data(dir: &Path) -> Result<(Store, AuthDb, Territory)> {
     if !store_file.exists() {
         return Err(Error::NotInitialised(dir.to_owned()));
     }
-    let store = Store::open(&store_file)?;
+    let mut store = Store::open(&store_file)?;
     let territory = store
         .territory()
         .cloned()
         .ok_or_else(|| Error::NotInitialised(dir.to_owned()))?;
+    if let Some(calendar) = load_calendar(dir)? {
+        store.set_calendar(calendar);
+    }
     let auth = AuthDb::open(&auth_path(dir))?;
     Ok((store, auth, territory))
 }

@@ -63,6 +63,10 @@ enum Command {
         #[arg(long, env = "GRIDVOICE_PAGES", default_value = "dist-station")]
         pages: PathBuf,
     },
+    /// Replace the working-day calendar deadlines count on (holidays and 调休 make-up days as
+    /// `date,type,name` lines, like data/calendar/cn-workdays.csv): checked first, a file with
+    /// any problem changes nothing; the server uses it from its next start.
+    Calendar { file: PathBuf },
     /// Replace the territory (validated first; a rejected import changes nothing).
     ImportTerritory {
         dir: PathBuf,
@@ -255,6 +259,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let code =
                 auth.create_enrolment(&person, role, station.as_ref(), now, ttl_hours * 3_600_000)?;
             println!("{code}");
+        }
+        Command::Calendar { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let calendar = gridvoice_server::import_calendar(&cli.data, &text)?;
+            let years = calendar.years();
+            println!(
+                "工作日历已更新：{}–{} 年（重启服务后生效）",
+                years.start(),
+                years.end()
+            );
         }
         Command::Stats => {
             let store = Store::open(store_path(&cli.data))?;
