@@ -308,11 +308,18 @@ pub fn get_suggestion(
 
 /// Every demand of a station still open to review (recorded or reviewed), oldest first.
 pub fn open_demands(conn: &Connection, station: &str) -> Result<Vec<DemandView>> {
-    let mut stmt = conn.prepare_cached(
+    demand_views(
+        conn,
         "SELECT view FROM demands WHERE station = ?1 AND status IN ('recorded', 'reviewed')
          ORDER BY recorded_at, id",
-    )?;
-    let rows = stmt.query_map([station], |r| parse_view(&r.get::<_, String>(0)?))?;
+        Some(station),
+    )
+}
+
+/// The views a query of one optional text parameter selects, with their co-signers.
+fn demand_views(conn: &Connection, sql: &str, arg: Option<&str>) -> Result<Vec<DemandView>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([arg], |r| parse_view(&r.get::<_, String>(0)?))?;
     let mut views: Vec<DemandView> = rows.collect::<rusqlite::Result<_>>()?;
     with_joined(conn, &mut views)?;
     Ok(views)
@@ -321,15 +328,13 @@ pub fn open_demands(conn: &Connection, station: &str) -> Result<Vec<DemandView>>
 /// Every demand not yet settled — not closed, withdrawn or joined — of one station or all,
 /// oldest first: those whose clock may still run.
 pub fn unsettled_demands(conn: &Connection, station: Option<&str>) -> Result<Vec<DemandView>> {
-    let mut stmt = conn.prepare_cached(
+    demand_views(
+        conn,
         "SELECT view FROM demands WHERE (?1 IS NULL OR station = ?1)
          AND status NOT IN ('closed', 'withdrawn', 'joined')
          ORDER BY recorded_at, id",
-    )?;
-    let rows = stmt.query_map([station], |r| parse_view(&r.get::<_, String>(0)?))?;
-    let mut views: Vec<DemandView> = rows.collect::<rusqlite::Result<_>>()?;
-    with_joined(conn, &mut views)?;
-    Ok(views)
+        station,
+    )
 }
 
 /// Visits, newest first, within one station when `station` is given.

@@ -65,7 +65,7 @@ fn demand(rng: &mut SeededIds, i: usize) -> (Subject, Vec<Event>) {
         received: Timestamp(received),
         level,
         category: Category::ALL[i % Category::ALL.len()],
-        urgent: i % 50 == 0,
+        urgent: i.is_multiple_of(50),
     };
     (subject, events)
 }
