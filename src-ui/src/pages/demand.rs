@@ -194,15 +194,15 @@ fn page(
             let stage = stage_label(c.stage, i18n.lang.get());
             let due = c.due_day();
             if c.left < 0 {
-                i18n.fmt3("clock.over", stage, -c.left, due)
+                i18n.fmt3("demands.clock.over", stage, -c.left, due)
             } else if c.left == 0 {
-                i18n.fmt2("clock.today", stage, due)
+                i18n.fmt2("demands.clock.today", stage, due)
             } else {
-                i18n.fmt3("clock.left", stage, due, c.left)
+                i18n.fmt3("demands.clock.left", stage, due, c.left)
             }
         };
         view! {
-            <dt>{t("clock.title")}</dt>
+            <dt>{t("demands.clock")}</dt>
             <dd><span class=format!("badge light-{light}") data-testid="demand-clock" data-light=light>{words}</span></dd>
         }
     });
