@@ -118,6 +118,24 @@ async fn the_head_answers_a_demand_offline_in_the_app_and_the_station_computer_s
         panic!("not a demand");
     };
     let demand = recorded.demand.id;
+    // And one nobody has decided on yet: its review's clock runs.
+    let Response::Demand(waiting) = li
+        .request(Request::RecordDemand(RecordDemand {
+            text: "小区健身器材损坏，存在安全隐患".into(),
+            category: "safety".into(),
+            grid: Some(territory.delegate(&"D02".into()).unwrap().grids[0].clone()),
+            location: None,
+            visit: None,
+            contact: None,
+            id: None,
+            attachments: Vec::new(),
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!("not a demand");
+    };
+    let waiting = waiting.demand.id;
     let synced = li.sync_now().await;
     assert!(synced.ok && synced.pending_left == 0, "{synced:?}");
 
@@ -252,9 +270,28 @@ async fn the_head_answers_a_demand_offline_in_the_app_and_the_station_computer_s
         gridvoice_core::workflow::Actor::Delegate("D01".into())
     );
 
-    // And back to his own pages.
+    // And back to his own pages, where the station's undecided demand shows its time limit:
+    // the review is due within two working days of its recording.
     d.click("[data-testid=back-to-delegate]").await.unwrap();
     app.see("[data-testid=page-home]").await;
+    app.go("demands", "demands").await;
+    d.click("[data-testid=scope-station]").await.unwrap();
+    d.click(&format!("[data-testid='open-{waiting}']"))
+        .await
+        .unwrap();
+    app.see("[data-testid=demand-clock]").await;
+    let light = d
+        .attr("[data-testid=demand-clock]", "data-light")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(light == "green" || light == "yellow", "{light}");
+    let words = d.text("[data-testid=demand-clock]").await.unwrap();
+    assert!(
+        words.starts_with("研判期限") && words.contains("个工作日"),
+        "{words}"
+    );
+    app.shot("station-05-demand-clock").await;
 
     app.d.quit().await.unwrap();
     server.stop().await;
