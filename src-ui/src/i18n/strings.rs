@@ -52,7 +52,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "{}期限 {}，还剩 {} 个工作日",
         "{} due {}, {} working days left",
     ),
-    ("demands.clock.today", "{}期限今天（{}）", "{} due today ({})"),
+    (
+        "demands.clock.today",
+        "{}期限今天（{}）",
+        "{} due today ({})",
+    ),
     (
         "demands.clock.over",
         "{}已超期 {} 个工作日（期限 {}）",
