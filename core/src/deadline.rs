@@ -151,6 +151,15 @@ pub enum Light {
 }
 
 impl Light {
+    /// `green`, `yellow` or `red`, as on the wire (pages use it for their colours).
+    pub fn code(self) -> &'static str {
+        match self {
+            Light::Green => "green",
+            Light::Yellow => "yellow",
+            Light::Red => "red",
+        }
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Light::Green => "正常",

@@ -49,6 +49,32 @@ async fn phone(path: &std::path::Path, base: &str, code: String) -> DeviceServic
     device
 }
 
+/// A demand recorded on a phone, in `grid`, without a contact; its id.
+async fn record(
+    device: &DeviceService,
+    text: &str,
+    category: &str,
+    grid: &gridvoice_core::ids::GridId,
+) -> gridvoice_core::ids::DemandId {
+    let Response::Demand(v) = device
+        .request(Request::RecordDemand(RecordDemand {
+            text: text.into(),
+            category: category.into(),
+            grid: Some(grid.clone()),
+            location: None,
+            visit: None,
+            contact: None,
+            id: None,
+            attachments: Vec::new(),
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!("not a demand");
+    };
+    v.demand.id
+}
+
 /// The station's computer: a browser session at the server (the office's one-time code for the
 /// head), asking as the station's pages do (the cookie, the page's header, its origin).
 async fn station_computer(base: &str, code: &str, req: &Request) -> Value {
@@ -101,41 +127,15 @@ async fn the_head_answers_a_demand_offline_in_the_app_and_the_station_computer_s
         code_for(&data, "D02", Role::Delegate, "S01"),
     )
     .await;
-    let Response::Demand(recorded) = li
-        .request(Request::RecordDemand(RecordDemand {
-            text: "三号楼电梯经常停运，老人上下楼困难".into(),
-            category: "lift_maintenance".into(),
-            grid: Some(li_grid),
-            location: None,
-            visit: None,
-            contact: None,
-            id: None,
-            attachments: Vec::new(),
-        }))
-        .await
-        .unwrap()
-    else {
-        panic!("not a demand");
-    };
-    let demand = recorded.demand.id;
+    let demand = record(
+        &li,
+        "三号楼电梯经常停运，老人上下楼困难",
+        "lift_maintenance",
+        &li_grid,
+    )
+    .await;
     // And one nobody has decided on yet: its review's clock runs.
-    let Response::Demand(waiting) = li
-        .request(Request::RecordDemand(RecordDemand {
-            text: "小区健身器材损坏，存在安全隐患".into(),
-            category: "safety".into(),
-            grid: Some(territory.delegate(&"D02".into()).unwrap().grids[0].clone()),
-            location: None,
-            visit: None,
-            contact: None,
-            id: None,
-            attachments: Vec::new(),
-        }))
-        .await
-        .unwrap()
-    else {
-        panic!("not a demand");
-    };
-    let waiting = waiting.demand.id;
+    let waiting = record(&li, "小区健身器材损坏，存在安全隐患", "safety", &li_grid).await;
     let synced = li.sync_now().await;
     assert!(synced.ok && synced.pending_left == 0, "{synced:?}");
 

@@ -161,12 +161,11 @@ fn StationSuggestions() -> impl IntoView {
         changed.track();
         station_suggestions()
     });
-    let c2 = c;
     view! {
         <section class="card" data-testid="station-suggestions">
             <h2>"本站代表建议"</h2>
             <Suspense fallback=|| view! { <p class="muted">"正在加载…"</p> }>
-                {move || { let c = c2.clone(); Suspend::new(async move {
+                {move || { let c = c.clone(); Suspend::new(async move {
                     match list.await {
                         Err(e) => error_view(&e).into_any(),
                         Ok((mut items, carried)) => {

@@ -185,11 +185,7 @@ fn page(
     let history = d.history.clone();
     // The stage under way and its due day, in working days (the clock the service computed).
     let clock = d.clock.clone().map(|c| {
-        let light = match c.light {
-            gridvoice_core::deadline::Light::Green => "green",
-            gridvoice_core::deadline::Light::Yellow => "yellow",
-            gridvoice_core::deadline::Light::Red => "red",
-        };
+        let light = c.light.code();
         let words = move || {
             let stage = stage_label(c.stage, i18n.lang.get());
             let due = c.due_day();

@@ -11,12 +11,7 @@ use crate::{api, ctx, error_view};
 
 /// The stage under way, its due day and the working days left, coloured by its light.
 fn clock_badge(c: &gridvoice_core::deadline::StageClock) -> impl IntoView + use<> {
-    use gridvoice_core::deadline::Light;
-    let light = match c.light {
-        Light::Green => "green",
-        Light::Yellow => "yellow",
-        Light::Red => "red",
-    };
+    let light = c.light.code();
     let words = match c.left {
         n if n < 0 => format!(
             "{}超期 {} 个工作日（期限 {}）",
