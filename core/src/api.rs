@@ -11,6 +11,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod office;
+
+pub use office::{CallBackTask, Case, RouteCase, UnitAnswer};
+
 use crate::access::{Target, admitted};
 use crate::category::Category;
 use crate::clock::Timestamp;
@@ -139,6 +143,71 @@ pub enum Request {
         #[serde(default)]
         note: Option<String>,
     },
+    // ---- the office's loop (交办、答复、回访) ----
+    /// Route a case to a lead unit and assisting units, with a due day (co-handling 主办/协办).
+    Route(RouteCase),
+    /// A unit sent the case back (退回), with its reason; the lead's return leaves it to be
+    /// routed again.
+    Return {
+        case: Case,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        unit: crate::ids::HandlingUnitId,
+        reason: String,
+    },
+    /// A unit's answer. The case is answered once every unit routed has answered; that makes
+    /// a call-back task for each resident behind it, on the device of the delegate who holds them.
+    Answer {
+        case: Case,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        unit: crate::ids::HandlingUnitId,
+        text: String,
+        /// Whether the matter was solved (`false`: explained, or not solvable now).
+        #[serde(default = "yes")]
+        resolved: bool,
+    },
+    /// Stop the clock, with the reason (暂停计时).
+    Pause {
+        case: Case,
+        reason: String,
+    },
+    /// Run the clock again; the working days it stood still move the due day.
+    Resume {
+        case: Case,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// Move the routing's due day (延期), with the reason.
+    Extend {
+        case: Case,
+        due: String,
+        reason: String,
+    },
+    /// The office reopens a case (重新办理), with the reason.
+    Reopen {
+        case: Case,
+        reason: String,
+    },
+    /// The office closes a case (办结).
+    Close {
+        case: Case,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// The delegate's call-back (回访): what the resident behind `demand` said of the answer.
+    /// 不满意 reopens the case; an unreachable resident stays on the list.
+    CallBack {
+        demand: DemandId,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        outcome: crate::workflow::Satisfaction,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// The residents the asking delegate is to call back, soonest due first.
+    CallBacks,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A suggestion to form.
@@ -485,6 +554,10 @@ pub enum Response {
     },
     /// A register 三簿一册, as a table (`core::register`).
     Register(Box<crate::register::Register>),
+    /// The residents to call back (`Request::CallBacks`).
+    CallBacks {
+        items: Vec<CallBackTask>,
+    },
 }
 
 /// The error every interface returns: a stable code and a message for people (Chinese). Detail

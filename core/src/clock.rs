@@ -39,6 +39,14 @@ impl Timestamp {
         Some(t.to_offset(BEIJING).date())
     }
 
+    /// Midnight (Beijing time) at the start of a day.
+    pub fn beijing_midnight(date: time::Date) -> Option<Timestamp> {
+        let t = date.midnight().assume_offset(BEIJING);
+        i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Timestamp)
+    }
+
     /// Midnight (Beijing time) at the start of a `YYYY-MM-DD` date.
     pub fn parse_date(s: &str) -> Option<Timestamp> {
         let format = time::macros::format_description!("[year]-[month]-[day]");

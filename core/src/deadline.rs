@@ -15,7 +15,7 @@ use crate::calendar::Calendar;
 use crate::category::Category;
 use crate::clock::Timestamp;
 use crate::territory::HandlingLevel;
-use crate::workflow::{Event, EventKind, causal_order};
+use crate::workflow::{Event, EventKind, Satisfaction, causal_order};
 
 /// The stages a demand's clock runs through, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -182,6 +182,9 @@ pub struct StageClock {
     /// Working days after today up to the due day; negative once overdue (by that many).
     pub left: i64,
     pub light: Light,
+    /// The clock stands still (暂停计时): it reads as on the day it stopped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 /// A day as `YYYY-MM-DD` on the wire (hand-written: the delegate's wasm stays small without
@@ -215,6 +218,11 @@ mod day {
     }
 }
 
+/// A day as `YYYY-MM-DD`.
+pub fn day_text(d: Date) -> String {
+    day::text(d)
+}
+
 impl StageClock {
     /// The due day as `YYYY-MM-DD` (written by hand: `time`'s formatting is not in the
     /// delegate's wasm).
@@ -230,27 +238,37 @@ pub struct Subject {
     pub level: Option<HandlingLevel>,
     pub category: Category,
     pub urgent: bool,
+    /// How many residents' records the case answers for (itself and each demand joined into it):
+    /// the call-back stage ends when each has been reached.
+    pub cosigners: usize,
 }
 
 impl Subject {
-    /// What a demand's view says of it: handed to a community workroom, it is the community's
-    /// (other levels come with routing); urgency is not recorded yet.
-    pub fn of(view: &crate::api::DemandView) -> Subject {
+    /// What a demand's view says of it: the level of the lead unit it is routed to, or the
+    /// community's when handed to a community workroom; urgency is not recorded yet.
+    pub fn of(view: &crate::api::DemandView, t: &crate::territory::Territory) -> Subject {
+        let lead = view.state.units.iter().find(|u| u.lead);
+        let level = lead
+            .and_then(|u| t.handling_units.iter().find(|h| h.id == u.unit))
+            .map(|h| h.level)
+            .or_else(|| {
+                view.state
+                    .workroom
+                    .as_ref()
+                    .map(|_| HandlingLevel::Community)
+            });
         Subject {
             received: view.demand.recorded_at,
-            level: view
-                .state
-                .workroom
-                .as_ref()
-                .map(|_| HandlingLevel::Community),
+            level,
             category: view.demand.category,
             urgent: false,
+            cosigners: 1 + view.joined.len(),
         }
     }
 }
 
 /// The stage each event ends, if any (a stage may end several at once: an answer on the spot
-/// classifies, responds and resolves).
+/// classifies, responds and resolves). Units' own answers and call-backs are counted apart.
 fn ends(kind: &EventKind) -> Option<Stage> {
     match kind {
         EventKind::Reviewed { .. }
@@ -259,9 +277,15 @@ fn ends(kind: &EventKind) -> Option<Stage> {
         | EventKind::Routed { .. }
         | EventKind::HandedToWorkroom { .. } => Some(Stage::Classify),
         EventKind::Answered {
-            resolved: false, ..
+            resolved: false,
+            unit: None,
+            ..
         } => Some(Stage::Respond),
-        EventKind::Answered { resolved: true, .. } => Some(Stage::Resolve),
+        EventKind::Answered {
+            resolved: true,
+            unit: None,
+            ..
+        } => Some(Stage::Resolve),
         EventKind::FedBack {
             satisfied: None, ..
         } => Some(Stage::FeedBack),
@@ -285,8 +309,50 @@ fn stopped(kind: &EventKind) -> bool {
     )
 }
 
+/// The clock as it runs through a case's events.
+struct Run {
+    next: Stage,
+    since: Date,
+    done: bool,
+    /// The units routed and those that answered in this round.
+    assigned: Vec<crate::ids::HandlingUnitId>,
+    answered: Vec<crate::ids::HandlingUnitId>,
+    /// The routing's due day (or its extension): resolving is due then, not by the policy.
+    routed_due: Option<Date>,
+    /// Residents' records reached by a call-back in this round.
+    called: Vec<crate::ids::DemandId>,
+    pause_from: Option<Date>,
+    paused_days: u32,
+}
+
+impl Run {
+    fn end(&mut self, s: Stage, day: Date) {
+        if self.done || s < self.next {
+            return;
+        }
+        match Stage::ALL.get(s.index() + 1) {
+            Some(&after) => {
+                self.next = after;
+                self.since = day;
+            }
+            None => self.done = true,
+        }
+    }
+
+    fn restart_resolving(&mut self, day: Date) {
+        self.next = Stage::Resolve;
+        self.since = day;
+        self.done = false;
+        self.answered.clear();
+        self.called.clear();
+        self.routed_due = None;
+    }
+}
+
 /// The demand's clock on `today`, or `None` when no stage is under way (all done, or stopped).
-/// A reopening (不满意) starts the clock again at resolving, from the day it reopened.
+/// A reopening (不满意, or the office's) starts the clock again at resolving, from the day it
+/// reopened. A routed case is due to be resolved on the routing's due day (moved by an
+/// extension); working days the clock stood paused are added to the due day.
 pub fn clock(
     subject: &Subject,
     events: &[Event],
@@ -295,63 +361,155 @@ pub fn clock(
     today: Date,
 ) -> Option<StageClock> {
     let received = subject.received.beijing_date()?;
-    // The next stage under way, and the day it began.
-    let mut next = Stage::Classify;
-    let mut since = received;
-    let mut done = false;
+    let mut run = Run {
+        next: Stage::Classify,
+        since: received,
+        done: false,
+        assigned: Vec::new(),
+        answered: Vec::new(),
+        routed_due: None,
+        called: Vec::new(),
+        pause_from: None,
+        paused_days: 0,
+    };
     for e in causal_order(events) {
         let Some(day) = e.at.beijing_date() else {
             continue;
         };
-        if let EventKind::Reopened { .. } = e.what {
-            next = Stage::Resolve;
-            since = day;
-            done = false;
-            continue;
+        match &e.what {
+            EventKind::Reopened { .. } => {
+                run.restart_resolving(day);
+                continue;
+            }
+            EventKind::CalledBack {
+                outcome: Satisfaction::Dissatisfied,
+                ..
+            } if run.next >= Stage::FeedBack && !run.done => {
+                run.restart_resolving(day);
+                continue;
+            }
+            EventKind::CalledBack {
+                cosigner, outcome, ..
+            } if outcome.reached() && run.next >= Stage::FeedBack => {
+                run.end(Stage::FeedBack, day);
+                if !run.called.contains(cosigner) {
+                    run.called.push(*cosigner);
+                }
+                if run.called.len() >= subject.cosigners {
+                    run.end(Stage::CallBack, day);
+                }
+                continue;
+            }
+            EventKind::Routed {
+                unit,
+                deadline,
+                assisting,
+                ..
+            } => {
+                run.assigned = std::iter::once(unit.clone())
+                    .chain(assisting.iter().cloned())
+                    .collect();
+                run.answered.clear();
+                run.routed_due = deadline.beijing_date();
+                if run.next > Stage::Respond && !run.done {
+                    // Routed again after a return: handling starts over with the new units.
+                    run.next = Stage::Respond;
+                    run.since = day;
+                }
+            }
+            EventKind::Returned { unit, .. } => {
+                if run.assigned.first() == Some(unit) {
+                    run.assigned.clear();
+                    run.answered.clear();
+                    run.routed_due = None;
+                    if !run.done {
+                        run.next = Stage::Classify;
+                        run.since = day;
+                    }
+                } else {
+                    run.assigned.retain(|a| a != unit);
+                    run.answered.retain(|a| a != unit);
+                    if !run.assigned.is_empty()
+                        && run.assigned.iter().all(|a| run.answered.contains(a))
+                    {
+                        run.end(Stage::Resolve, day);
+                    }
+                }
+                continue;
+            }
+            EventKind::Answered {
+                unit: Some(unit), ..
+            } => {
+                if run.assigned.contains(unit) && !run.answered.contains(unit) {
+                    run.answered.push(unit.clone());
+                    run.end(Stage::Respond, day);
+                    if run.assigned.iter().all(|a| run.answered.contains(a)) {
+                        run.end(Stage::Resolve, day);
+                    }
+                }
+                continue;
+            }
+            EventKind::Extended { deadline, .. } => {
+                run.routed_due = deadline.beijing_date();
+                continue;
+            }
+            EventKind::Paused { .. } => {
+                run.pause_from.get_or_insert(day);
+                continue;
+            }
+            EventKind::Resumed { .. } => {
+                if let Some(from) = run.pause_from.take()
+                    && day > from
+                {
+                    run.paused_days +=
+                        u32::try_from(calendar.working_days_between(from, day)).unwrap_or(0);
+                }
+                continue;
+            }
+            _ => {}
         }
         if stopped(&e.what) {
-            done = true;
+            run.done = true;
             continue;
         }
-        if let Some(s) = ends(&e.what)
-            && !done
-            && s >= next
-        {
-            match Stage::ALL.get(s.index() + 1) {
-                Some(&after) => {
-                    next = after;
-                    since = day;
-                }
-                None => done = true,
-            }
+        if let Some(s) = ends(&e.what) {
+            run.end(s, day);
         }
     }
-    if done {
+    if run.done {
         return None;
     }
+    let paused = run.pause_from.is_some();
+    // While paused the clock reads as on the day it stopped.
+    let as_of = run.pause_from.map_or(today, |p| p.min(today));
     let limits = policy.limits(subject.level, subject.category, subject.urgent);
-    let limit = limits[next.index()];
-    let due = calendar.add_working_days(since, limit);
-    let left = if today <= due {
-        calendar.working_days_between(today, due)
+    let limit = limits[run.next.index()];
+    let base = match (run.next, run.routed_due) {
+        (Stage::Resolve, Some(due)) => due,
+        _ => calendar.add_working_days(run.since, limit),
+    };
+    let due = calendar.add_working_days(base, run.paused_days);
+    let left = if as_of <= due {
+        calendar.working_days_between(as_of, due)
     } else {
-        -calendar.working_days_between(due, today)
+        -calendar.working_days_between(due, as_of)
     };
     // Yellow: on the due day, or within a third of the stage's limit (at least one day).
     let warn = i64::from((limit / 3).max(1));
-    let light = if today > due {
+    let light = if as_of > due {
         Light::Red
-    } else if left < warn || today == due {
+    } else if left < warn || as_of == due {
         Light::Yellow
     } else {
         Light::Green
     };
     Some(StageClock {
-        stage: next,
-        started: since,
+        stage: run.next,
+        started: run.since,
         due,
         left,
         light,
+        paused,
     })
 }
 
@@ -389,6 +547,7 @@ mod tests {
             level,
             category: Category::LiftMaintenance,
             urgent: false,
+            cosigners: 1,
         }
     }
 
@@ -407,6 +566,8 @@ mod tests {
             EventKind::Routed {
                 unit: "U1".into(),
                 deadline: at(date!(2025 - 10 - 15)),
+                assisting: vec![],
+                reason: None,
             },
             vec![],
         );
@@ -416,6 +577,7 @@ mod tests {
             EventKind::Answered {
                 text: "已受理".into(),
                 resolved: false,
+                unit: None,
             },
             vec![routed.id],
         );
@@ -445,6 +607,7 @@ mod tests {
             EventKind::Answered {
                 text: "已维修".into(),
                 resolved: true,
+                unit: None,
             },
             vec![],
         );
@@ -535,6 +698,7 @@ mod tests {
             due: date!(2026 - 02 - 24),
             left: -2,
             light: Light::Red,
+            paused: false,
         };
         let json = serde_json::to_string(&c).unwrap();
         assert_eq!(

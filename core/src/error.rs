@@ -75,6 +75,20 @@ pub enum Error {
         route: &'static str,
         level: &'static str,
     },
+    #[error("unknown handling unit {0}")]
+    UnknownUnit(String),
+    /// A due day before the day the routing (or extension) is made.
+    #[error("deadline {due} ends before it starts ({start})")]
+    DeadlineBeforeStart { due: String, start: String },
+    /// An answer or return from a unit the case is not routed to (or not routed at all).
+    #[error("case is not routed to {0}")]
+    NotRouted(String),
+    /// A call-back on a case no unit has answered yet.
+    #[error("case {0} has no answer to call back with")]
+    NoAnswerYet(String),
+    /// Pausing a paused clock (`true`) or resuming one that runs (`false`).
+    #[error("clock already paused: {0}")]
+    PauseState(bool),
     /// A write the authority rule refuses (`crate::access::authority`).
     #[error("not permitted: {0:?}")]
     NotPermitted(crate::access::Refusal),
@@ -137,6 +151,12 @@ pub enum ErrorCode {
     EmptyPeriod,
     NothingToResolve,
     RouteDoesNotFit,
+    UnknownUnit,
+    InvalidDeadline,
+    NotRouted,
+    NoAnswerYet,
+    AlreadyPaused,
+    NotPaused,
     /// The server refused a sync message whose changes break the authority rule; nothing of it
     /// was stored.
     ChangeRefused,
@@ -188,6 +208,12 @@ impl ErrorCode {
             ErrorCode::NothingToResolve => "NOTHING_TO_RESOLVE",
             ErrorCode::RouteDoesNotFit => "ROUTE_DOES_NOT_FIT",
             ErrorCode::ChangeRefused => "CHANGE_REFUSED",
+            ErrorCode::UnknownUnit => "UNKNOWN_UNIT",
+            ErrorCode::InvalidDeadline => "INVALID_DEADLINE",
+            ErrorCode::NotRouted => "NOT_ROUTED",
+            ErrorCode::NoAnswerYet => "NO_ANSWER_YET",
+            ErrorCode::AlreadyPaused => "ALREADY_PAUSED",
+            ErrorCode::NotPaused => "NOT_PAUSED",
         }
     }
 }
@@ -224,6 +250,12 @@ impl Error {
             Error::PeriodReversed { .. } => ErrorCode::InvalidDate,
             Error::NothingToResolve(_) => ErrorCode::NothingToResolve,
             Error::RouteDoesNotFit { .. } => ErrorCode::RouteDoesNotFit,
+            Error::UnknownUnit(_) => ErrorCode::UnknownUnit,
+            Error::DeadlineBeforeStart { .. } => ErrorCode::InvalidDeadline,
+            Error::NotRouted(_) => ErrorCode::NotRouted,
+            Error::NoAnswerYet(_) => ErrorCode::NoAnswerYet,
+            Error::PauseState(true) => ErrorCode::AlreadyPaused,
+            Error::PauseState(false) => ErrorCode::NotPaused,
         }
     }
 
@@ -269,6 +301,14 @@ impl Error {
             Error::RouteDoesNotFit { route, level } => {
                 format!("“{route}”不适用于{level}级办理的建议")
             }
+            Error::UnknownUnit(u) => format!("办理单位目录中没有：{u}"),
+            Error::DeadlineBeforeStart { due, start } => {
+                format!("办理期限 {due} 早于交办日 {start}，请重新选择期限")
+            }
+            Error::NotRouted(u) => format!("该事项没有交给“{u}”办理"),
+            Error::NoAnswerYet(_) => "办理单位尚未答复，还不能回访居民".into(),
+            Error::PauseState(true) => "计时已经暂停".into(),
+            Error::PauseState(false) => "计时没有暂停，无需恢复".into(),
         }
     }
 }
@@ -282,6 +322,10 @@ fn field_zh(field: &str) -> &str {
         "grid" => "网格",
         "category" => "类别",
         "text" => "诉求内容",
+        "reason" => "理由",
+        "answer" => "答复内容",
+        "lead" => "主办单位",
+        "due" => "办理期限",
         other => other,
     }
 }

@@ -378,7 +378,23 @@ pub mod sample {
                 name: "鼓楼街道代表工作室".into(),
                 staff: vec!["office-1".into()],
             },
-            handling_units: vec![],
+            handling_units: vec![
+                HandlingUnit {
+                    id: "U-S02".into(),
+                    name: "街道城市管理办公室".into(),
+                    level: HandlingLevel::Street,
+                },
+                HandlingUnit {
+                    id: "U-S03".into(),
+                    name: "街道社区建设办公室".into(),
+                    level: HandlingLevel::Street,
+                },
+                HandlingUnit {
+                    id: "U-D04".into(),
+                    name: "区住房和城乡建设委员会".into(),
+                    level: HandlingLevel::District,
+                },
+            ],
         }
     }
 }

@@ -33,10 +33,13 @@ fn kind(rng: &mut StdRng) -> EventKind {
         1 => EventKind::Routed {
             unit: "U-CJK".into(),
             deadline: Timestamp(START + 10 * 24 * HOUR),
+            assisting: vec![],
+            reason: None,
         },
         2 | 3 => EventKind::Answered {
             text: "已受理".into(),
             resolved: rng.random_bool(0.5),
+            unit: None,
         },
         4 => EventKind::FedBack {
             satisfied: None,
@@ -111,6 +114,7 @@ fn random_histories_tell_the_same_deadline_on_every_replica() {
         level: None,
         category: Category::LiftMaintenance,
         urgent: false,
+        cosigners: 1,
     };
     let mut lights = std::collections::BTreeMap::new();
     for case in 0..300 {

@@ -225,6 +225,12 @@ CREATE INDEX demands_joined ON demands(joined_into, station) WHERE joined_into I
 INSERT INTO meta (key, value) VALUES ('reproject', '1')
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 "#,
+    r#"
+-- The office's loop: a view now carries each unit routed with its answer, pauses, reopenings and
+-- call-backs; the views are derived again from the events.
+INSERT INTO meta (key, value) VALUES ('reproject', '1')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+"#,
 ];
 
 /// The schema version this program writes.

@@ -79,7 +79,11 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::UseSync | ErrorCode::ChangeRefused => StatusCode::CONFLICT,
         ErrorCode::NotPermitted | ErrorCode::CrossSite => StatusCode::FORBIDDEN,
         // A decision on a demand that is already settled: the state, not the request, is in the way.
-        ErrorCode::DemandSettled => StatusCode::CONFLICT,
+        ErrorCode::DemandSettled
+        | ErrorCode::NoAnswerYet
+        | ErrorCode::NotRouted
+        | ErrorCode::AlreadyPaused
+        | ErrorCode::NotPaused => StatusCode::CONFLICT,
         ErrorCode::Offline => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal | ErrorCode::CorruptStore | ErrorCode::CorruptDocument => {
             StatusCode::INTERNAL_SERVER_ERROR

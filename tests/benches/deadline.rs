@@ -49,6 +49,7 @@ fn demand(rng: &mut SeededIds, i: usize) -> (Subject, Vec<Event>) {
             EventKind::Answered {
                 text: "已受理".into(),
                 resolved: false,
+                unit: None,
             }
         };
         let prev = events.last().map(|e| vec![e.id]).unwrap_or_default();
@@ -66,6 +67,7 @@ fn demand(rng: &mut SeededIds, i: usize) -> (Subject, Vec<Event>) {
         level,
         category: Category::ALL[i % Category::ALL.len()],
         urgent: i.is_multiple_of(50),
+        cosigners: 1,
     };
     (subject, events)
 }

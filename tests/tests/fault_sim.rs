@@ -220,6 +220,8 @@ impl Sim {
             EventKind::Routed {
                 unit: HandlingUnitId::new("U01"),
                 deadline: node.clock.0,
+                assisting: vec![],
+                reason: None,
             }
         } else {
             EventKind::Closed { note: None }

@@ -506,6 +506,8 @@ mod tests {
                         EventKind::Routed {
                             unit: "U1".into(),
                             deadline: Timestamp(9),
+                            assisting: vec![],
+                            reason: None,
                         },
                     );
                     doc::append_event(tx, Collection::Demands, &key(1), &e).unwrap();

@@ -567,6 +567,8 @@ pub fn generate_history(t: &Territory, seed: u64) -> Result<DemoHistory> {
             EventKind::Routed {
                 unit: unit.clone(),
                 deadline: Timestamp(at.0 + 22 * DAY),
+                assisting: vec![],
+                reason: None,
             },
         );
         let answered_at = Timestamp(at.0 + (5 + rng.below(40) as i64) * DAY);
@@ -590,6 +592,7 @@ pub fn generate_history(t: &Territory, seed: u64) -> Result<DemoHistory> {
                 EventKind::Answered {
                     text: answer.clone(),
                     resolved,
+                    unit: None,
                 },
             );
             chain.push(
@@ -683,6 +686,8 @@ pub fn generate_history(t: &Territory, seed: u64) -> Result<DemoHistory> {
                 EventKind::Routed {
                     unit,
                     deadline: Timestamp(reviewed.0 + 10 * DAY),
+                    assisting: vec![],
+                    reason: None,
                 },
             );
             let answered_at = Timestamp(routed.0 + (1 + rng.below(14) as i64) * DAY);
@@ -740,6 +745,7 @@ fn finish_demand(
         EventKind::Answered {
             text: answer.to_owned(),
             resolved,
+            unit: None,
         },
     );
     chain.push(

@@ -9,6 +9,7 @@
 //! station, an admin no resident data.
 
 mod field;
+mod office;
 mod station;
 
 use crate::access::{Access, Author, Person, Principal, Role, access};
@@ -308,8 +309,20 @@ pub fn handle<S: State>(
             Ok(Outcome::read(Response::Clusters { items }))
         }
         Request::ListSuggestions { station } => {
-            let station = station_asked(state, who, station)?;
-            let mut items = state.list_suggestions(&station)?;
+            // The office, naming no station, reads every station's.
+            let stations = match (scope(who)?, station) {
+                (None, None) => state
+                    .territory()?
+                    .stations
+                    .iter()
+                    .map(|s| s.id.clone())
+                    .collect(),
+                (_, asked) => vec![station_asked(state, who, asked)?],
+            };
+            let mut items = Vec::new();
+            for s in &stations {
+                items.extend(state.list_suggestions(s)?);
+            }
             items.sort_by_key(|s| std::cmp::Reverse((s.suggestion.formed_at.0, s.suggestion.id)));
             Ok(Outcome::read(Response::Suggestions { items }))
         }
@@ -320,6 +333,29 @@ pub fn handle<S: State>(
                 .ok_or_else(|| Error::NotFound(format!("suggestion {id}")))?;
             Ok(Outcome::read(Response::Suggestion(Box::new(view))))
         }
+        Request::Route(r) => office::route(state, who, ctx, r),
+        Request::Return { case, unit, reason } => {
+            office::return_case(state, who, ctx, case, unit, &reason)
+        }
+        Request::Answer {
+            case,
+            unit,
+            text,
+            resolved,
+        } => office::answer(state, who, ctx, case, unit, &text, resolved),
+        Request::Pause { case, reason } => office::pause(state, who, ctx, case, &reason),
+        Request::Resume { case, note } => office::resume(state, who, ctx, case, note),
+        Request::Extend { case, due, reason } => {
+            office::extend(state, who, ctx, case, &due, &reason)
+        }
+        Request::Reopen { case, reason } => office::reopen(state, who, ctx, case, &reason),
+        Request::Close { case, note } => office::close(state, who, ctx, case, note),
+        Request::CallBack {
+            demand,
+            outcome,
+            note,
+        } => office::call_back(state, who, ctx, demand, outcome, note),
+        Request::CallBacks => office::call_backs(state, who, ctx),
         Request::Register(r) => {
             let register = crate::register::build(state, who, &r)?;
             Ok(Outcome::read(Response::Register(Box::new(register))))
@@ -347,9 +383,12 @@ pub fn with_clocks<S: State>(state: &S, ctx: &Ctx<'_>, views: &mut [DemandView])
         return;
     };
     let (calendar, policy) = (state.calendar(), state.policy());
+    let Ok(territory) = state.territory() else {
+        return;
+    };
     for v in views {
         v.clock = crate::deadline::clock(
-            &crate::deadline::Subject::of(v),
+            &crate::deadline::Subject::of(v, territory),
             &v.history,
             policy,
             calendar,

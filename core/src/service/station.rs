@@ -43,7 +43,7 @@ fn open_demand<S: State>(
 }
 
 /// An event on a demand, checked against the rule, with the demand's view after it.
-fn on_demand<S: State>(
+pub(super) fn on_demand<S: State>(
     state: &mut S,
     who: &Principal,
     ctx: &mut Ctx<'_>,
@@ -280,12 +280,27 @@ fn on_suggestion<S: State>(
     id: &SuggestionId,
     what: impl FnOnce(&SuggestionView) -> Result<EventKind, Error>,
 ) -> Result<Outcome, S::Error> {
-    let me = author(state, who)?;
     let station = super::scope(who)?;
     let v = state
         .suggestion(id, station.as_ref())?
         .ok_or_else(|| Error::NotFound(format!("suggestion {id}")))?;
     let what = what(&v)?;
+    let (effect, after) = on_suggestion_view(state, who, ctx, &v, what)?;
+    Ok(Outcome {
+        response: Response::Suggestion(Box::new(after)),
+        effects: vec![effect],
+    })
+}
+
+/// An event on a suggestion already read, checked against the rule, with its view after it.
+pub(super) fn on_suggestion_view<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    v: &SuggestionView,
+    what: EventKind,
+) -> Result<(Effect, SuggestionView), S::Error> {
+    let me = author(state, who)?;
     let now = ctx.clock.now();
     let event = new_event(&me, who, ctx, now, &v.history, what);
     let target = Target {
@@ -297,15 +312,15 @@ fn on_suggestion<S: State>(
     let mut events = v.history.clone();
     events.push(event.clone());
     let after = SuggestionView::new(v.suggestion.clone(), &events, state.territory()?);
-    Ok(Outcome {
-        response: Response::Suggestion(Box::new(after)),
-        effects: vec![Effect::Append {
+    Ok((
+        Effect::Append {
             doc: DocRef::Station(v.suggestion.station.clone()),
             collection: Collection::Suggestions,
-            id: id.to_string(),
+            id: v.suggestion.id.to_string(),
             event,
-        }],
-    })
+        },
+        after,
+    ))
 }
 
 pub(super) fn classify<S: State>(

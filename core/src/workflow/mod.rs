@@ -38,6 +38,49 @@ use crate::ids::{
 use crate::model::WhistleRoute;
 use crate::territory::HandlingLevel;
 
+/// What a resident said when called back (回访).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Satisfaction {
+    Satisfied,
+    BasicallySatisfied,
+    Dissatisfied,
+    /// The resident could not be reached: recorded as such, never counted as satisfied.
+    Unreachable,
+}
+
+impl Satisfaction {
+    pub const ALL: [Satisfaction; 4] = [
+        Satisfaction::Satisfied,
+        Satisfaction::BasicallySatisfied,
+        Satisfaction::Dissatisfied,
+        Satisfaction::Unreachable,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "satisfied",
+            Satisfaction::BasicallySatisfied => "basically_satisfied",
+            Satisfaction::Dissatisfied => "dissatisfied",
+            Satisfaction::Unreachable => "unreachable",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "满意",
+            Satisfaction::BasicallySatisfied => "基本满意",
+            Satisfaction::Dissatisfied => "不满意",
+            Satisfaction::Unreachable => "未能联系上",
+        }
+    }
+
+    /// Whether the resident gave an answer (an unreachable resident is still owed the call).
+    pub fn reached(self) -> bool {
+        self != Satisfaction::Unreachable
+    }
+}
+
 /// Who did something.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "role", content = "id", rename_all = "snake_case")]
@@ -98,15 +141,51 @@ pub enum EventKind {
         reason: String,
     },
     // ---- demands and suggestions ----
-    /// Sent to a handling unit with a deadline.
+    /// Sent to a handling unit (the lead) with a deadline, and to the units that assist it
+    /// (co-handling, 协办); a reassignment after a return carries its reason.
     Routed {
         unit: HandlingUnitId,
         deadline: Timestamp,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        assisting: Vec<HandlingUnitId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
-    /// The handling unit answered.
+    /// A handling unit sent the matter back (退回): not theirs, with the reason. The lead's
+    /// return leaves the case to be routed again; an assisting unit's leaves the others on it.
+    Returned {
+        unit: HandlingUnitId,
+        reason: String,
+    },
+    /// A handling unit answered (`unit` names which; older events name none). Under co-handling
+    /// the case is answered once every unit routed has.
     Answered {
         text: String,
         resolved: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<HandlingUnitId>,
+    },
+    /// The clock stops (a matter waiting on something outside the units' hands), with the reason.
+    Paused {
+        reason: String,
+    },
+    /// The clock runs again; the working days it stood still are added to the due day.
+    Resumed {
+        #[serde(default)]
+        note: Option<String>,
+    },
+    /// The routing's due day moved, with the reason (延期).
+    Extended {
+        deadline: Timestamp,
+        reason: String,
+    },
+    /// A delegate called a resident back with the answer (回访): `cosigner` is the demand record
+    /// that resident stands behind (this case, or one joined into it). 不满意 reopens the case.
+    CalledBack {
+        cosigner: DemandId,
+        outcome: Satisfaction,
+        #[serde(default)]
+        note: Option<String>,
     },
     /// The answer was fed back to the resident (件件有回音).
     FedBack {
@@ -153,7 +232,12 @@ impl EventKind {
             EventKind::HandedToWorkroom { .. } => "转社区接诉即办",
             EventKind::OutOfScope { .. } => "不属受理范围",
             EventKind::Routed { .. } => "交办理单位",
+            EventKind::Returned { .. } => "办理单位退回",
             EventKind::Answered { .. } => "办理单位已答复",
+            EventKind::Paused { .. } => "暂停计时",
+            EventKind::Resumed { .. } => "恢复计时",
+            EventKind::Extended { .. } => "延长办理期限",
+            EventKind::CalledBack { .. } => "代表回访居民",
             EventKind::FedBack { .. } => "已反馈居民",
             EventKind::Closed { .. } => "办结",
             EventKind::Reopened { .. } => "重新打开",
@@ -172,18 +256,26 @@ impl EventKind {
             | EventKind::HandedToWorkroom { note, .. }
             | EventKind::Whistled { note, .. }
             | EventKind::FedBack { note, .. }
+            | EventKind::CalledBack { note, .. }
+            | EventKind::Resumed { note }
             | EventKind::Closed { note } => note.as_deref(),
+            EventKind::Routed { reason, .. } => reason.as_deref(),
             EventKind::AnsweredOnSpot { answer: text }
             | EventKind::Answered { text, .. }
             | EventKind::Note { text }
             | EventKind::OutOfScope { reason: text }
             | EventKind::Withdrawn { reason: text }
-            | EventKind::Reopened { reason: text } => Some(text),
+            | EventKind::Reopened { reason: text }
+            | EventKind::Returned { reason: text, .. }
+            | EventKind::Paused { reason: text }
+            | EventKind::Extended { reason: text, .. } => Some(text),
             _ => None,
         }
     }
 
-    /// Decisions move a record's state; two concurrent, different decisions need a person.
+    /// Decisions move a record's state; two concurrent, different decisions need a person. Each
+    /// unit's own answer under co-handling, call-backs (one per resident) and the clock's pauses
+    /// are not: two of them side by side do not contradict each other.
     pub fn is_decision(&self) -> bool {
         matches!(
             self,
@@ -194,7 +286,8 @@ impl EventKind {
                 | EventKind::OutOfScope { .. }
                 | EventKind::Withdrawn { .. }
                 | EventKind::Routed { .. }
-                | EventKind::Answered { .. }
+                | EventKind::Returned { .. }
+                | EventKind::Answered { unit: None, .. }
                 | EventKind::FedBack { .. }
                 | EventKind::Closed { .. }
                 | EventKind::Reopened { .. }

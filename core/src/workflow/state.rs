@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Event, EventKind, causal_order, concurrent_decisions};
+use super::{Actor, Event, EventKind, Satisfaction, causal_order, concurrent_decisions};
 use crate::clock::Timestamp;
 use crate::ids::{DelegateId, DemandId, EventId, HandlingUnitId, SuggestionId, WorkroomId};
 use crate::model::WhistleRoute;
@@ -94,6 +94,100 @@ pub struct DemandState {
     pub needs_decision: bool,
     pub conflicting: Vec<EventId>,
     pub last_event_at: Option<Timestamp>,
+    /// The units the case is routed to, the lead first, each with its answer in this round.
+    #[serde(default)]
+    pub units: Vec<Assignment>,
+    /// The clock stands still (暂停计时).
+    #[serde(default)]
+    pub paused: bool,
+    /// How many times the case was reopened (a resident 不满意, or the office).
+    #[serde(default)]
+    pub reopened: u32,
+    /// The call-backs since the case was last answered (a reopening starts a new round).
+    #[serde(default)]
+    pub callbacks: Vec<CallBack>,
+}
+
+/// One handling unit on a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub unit: HandlingUnitId,
+    /// The lead unit (主办); the others assist (协办).
+    pub lead: bool,
+    #[serde(default)]
+    pub answer: Option<String>,
+    #[serde(default)]
+    pub resolved: Option<bool>,
+    #[serde(default)]
+    pub answered_at: Option<Timestamp>,
+}
+
+/// One resident called back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallBack {
+    /// The demand record the resident stands behind (the case, or one joined into it).
+    pub cosigner: DemandId,
+    pub by: Actor,
+    pub outcome: Satisfaction,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub at: Timestamp,
+}
+
+impl DemandState {
+    /// Every unit routed has answered in this round (and at least one was routed).
+    pub fn all_answered(&self) -> bool {
+        !self.units.is_empty() && self.units.iter().all(|u| u.answer.is_some())
+    }
+
+    /// The case has an answer a resident can be called back with.
+    pub fn answered(&self) -> bool {
+        matches!(self.status, DemandStatus::Answered | DemandStatus::FedBack)
+            && self.answer.is_some()
+    }
+
+    /// The latest call-back of a resident in this round, by who called.
+    pub fn callback_of(&self, cosigner: &DemandId, by: &Actor) -> Option<&CallBack> {
+        self.callbacks
+            .iter()
+            .rev()
+            .find(|c| &c.cosigner == cosigner && &c.by == by)
+    }
+
+    /// Back to handling: answers and call-backs of the round are history now.
+    fn reopen(&mut self) {
+        self.reopened += 1;
+        self.answer = None;
+        self.resolved = None;
+        self.callbacks.clear();
+        for u in &mut self.units {
+            u.answer = None;
+            u.resolved = None;
+            u.answered_at = None;
+        }
+        self.status = self.waiting_status();
+    }
+
+    /// Where a case stands that is not answered: with its units, or back with the station.
+    fn waiting_status(&self) -> DemandStatus {
+        if !self.units.is_empty() || self.workroom.is_some() {
+            DemandStatus::Routed
+        } else if self.suggestion.is_some() {
+            DemandStatus::InSuggestion
+        } else {
+            DemandStatus::Reviewed
+        }
+    }
+
+    /// After a unit's answer or return: answered once every unit has.
+    fn settle_answers(&mut self) {
+        if self.all_answered() {
+            self.status = DemandStatus::Answered;
+            let lead = self.units.iter().find(|u| u.lead).or(self.units.first());
+            self.answer = lead.and_then(|u| u.answer.clone());
+            self.resolved = lead.and_then(|u| u.resolved);
+        }
+    }
 }
 
 /// Folds a demand's events into its state.
@@ -112,6 +206,10 @@ pub fn derive_demand(events: &[Event]) -> DemandState {
         needs_decision: false,
         conflicting: Vec::new(),
         last_event_at: None,
+        units: Vec::new(),
+        paused: false,
+        reopened: 0,
+        callbacks: Vec::new(),
     };
     for e in causal_order(events) {
         s.last_event_at = Some(s.last_event_at.map_or(e.at, |t| t.max(e.at)));
@@ -143,12 +241,59 @@ pub fn derive_demand(events: &[Event]) -> DemandState {
                 s.workroom = Some(workroom.clone());
             }
             EventKind::OutOfScope { .. } => s.status = DemandStatus::Closed,
-            EventKind::Routed { unit, deadline } => {
+            EventKind::Routed {
+                unit,
+                deadline,
+                assisting,
+                ..
+            } => {
                 s.status = DemandStatus::Routed;
                 s.unit = Some(unit.clone());
                 s.deadline = Some(*deadline);
+                s.answer = None;
+                s.resolved = None;
+                s.units = std::iter::once(unit)
+                    .chain(assisting.iter().filter(|a| *a != unit))
+                    .enumerate()
+                    .map(|(i, u)| Assignment {
+                        unit: u.clone(),
+                        lead: i == 0,
+                        answer: None,
+                        resolved: None,
+                        answered_at: None,
+                    })
+                    .collect();
+                s.units.dedup_by(|a, b| a.unit == b.unit);
             }
-            EventKind::Answered { text, resolved } => {
+            EventKind::Returned { unit, .. } => {
+                let lead = s.units.iter().any(|u| u.lead && &u.unit == unit);
+                if lead {
+                    s.units.clear();
+                    s.unit = None;
+                    s.deadline = None;
+                    s.status = s.waiting_status();
+                } else {
+                    s.units.retain(|u| &u.unit != unit);
+                    s.settle_answers();
+                }
+            }
+            EventKind::Answered {
+                text,
+                resolved,
+                unit: Some(unit),
+            } => {
+                if let Some(a) = s.units.iter_mut().find(|a| &a.unit == unit) {
+                    a.answer = Some(text.clone());
+                    a.resolved = Some(*resolved);
+                    a.answered_at = Some(e.at);
+                    s.settle_answers();
+                }
+            }
+            EventKind::Answered {
+                text,
+                resolved,
+                unit: None,
+            } => {
                 s.status = DemandStatus::Answered;
                 s.answer = Some(text.clone());
                 s.resolved = Some(*resolved);
@@ -157,14 +302,39 @@ pub fn derive_demand(events: &[Event]) -> DemandState {
                 s.status = DemandStatus::FedBack;
                 s.satisfied = *satisfied;
             }
-            EventKind::Closed { .. } => s.status = DemandStatus::Closed,
-            EventKind::Reopened { .. } => {
-                s.status = if s.suggestion.is_some() {
-                    DemandStatus::InSuggestion
-                } else {
-                    DemandStatus::Reviewed
-                };
+            EventKind::CalledBack {
+                cosigner,
+                outcome,
+                note,
+            } => {
+                // A call-back counts in the round whose answer it read out; one that arrives
+                // after the case was reopened is history.
+                if s.answered() {
+                    s.callbacks.push(CallBack {
+                        cosigner: *cosigner,
+                        by: e.by.clone(),
+                        outcome: *outcome,
+                        note: note.clone(),
+                        at: e.at,
+                    });
+                    match outcome {
+                        Satisfaction::Dissatisfied => {
+                            s.satisfied = Some(false);
+                            s.reopen();
+                        }
+                        Satisfaction::Satisfied | Satisfaction::BasicallySatisfied => {
+                            s.status = DemandStatus::FedBack;
+                            s.satisfied = Some(true);
+                        }
+                        Satisfaction::Unreachable => {}
+                    }
+                }
             }
+            EventKind::Closed { .. } => s.status = DemandStatus::Closed,
+            EventKind::Reopened { .. } => s.reopen(),
+            EventKind::Paused { .. } => s.paused = true,
+            EventKind::Resumed { .. } => s.paused = false,
+            EventKind::Extended { deadline, .. } => s.deadline = Some(*deadline),
             EventKind::Note { .. }
             | EventKind::Classified { .. }
             | EventKind::Whistled { .. }
@@ -218,11 +388,17 @@ pub struct SuggestionState {
     pub level: Option<HandlingLevel>,
     pub whistles: Vec<WhistleRoute>,
     pub unit: Option<HandlingUnitId>,
+    /// The units assisting the lead (协办).
+    #[serde(default)]
+    pub assisting: Vec<HandlingUnitId>,
     pub deadline: Option<Timestamp>,
     pub answered: bool,
     pub resolved: Option<bool>,
     pub closed: bool,
     pub needs_decision: bool,
+    /// The clock stands still (暂停计时).
+    #[serde(default)]
+    pub paused: bool,
 }
 
 pub fn derive_suggestion(level: HandlingLevel, events: &[Event]) -> SuggestionState {
@@ -230,26 +406,50 @@ pub fn derive_suggestion(level: HandlingLevel, events: &[Event]) -> SuggestionSt
         level: Some(level),
         whistles: Vec::new(),
         unit: None,
+        assisting: Vec::new(),
         deadline: None,
         answered: false,
         resolved: None,
         closed: false,
         needs_decision: false,
+        paused: false,
     };
     for e in causal_order(events) {
         match &e.what {
             EventKind::Classified { level } => s.level = Some(*level),
             EventKind::Whistled { route, .. } => s.whistles.push(*route),
-            EventKind::Routed { unit, deadline } => {
+            EventKind::Routed {
+                unit,
+                deadline,
+                assisting,
+                ..
+            } => {
                 s.unit = Some(unit.clone());
+                s.assisting = assisting.clone();
                 s.deadline = Some(*deadline);
+                s.answered = false;
+            }
+            EventKind::Returned { unit, .. } => {
+                if s.unit.as_ref() == Some(unit) {
+                    s.unit = None;
+                    s.assisting.clear();
+                    s.deadline = None;
+                } else {
+                    s.assisting.retain(|a| a != unit);
+                }
             }
             EventKind::Answered { resolved, .. } => {
                 s.answered = true;
                 s.resolved = Some(*resolved);
             }
+            EventKind::Extended { deadline, .. } => s.deadline = Some(*deadline),
+            EventKind::Paused { .. } => s.paused = true,
+            EventKind::Resumed { .. } => s.paused = false,
             EventKind::Closed { .. } => s.closed = true,
-            EventKind::Reopened { .. } => s.closed = false,
+            EventKind::Reopened { .. } => {
+                s.closed = false;
+                s.answered = false;
+            }
             _ => {}
         }
     }
@@ -279,6 +479,8 @@ mod tests {
         EventKind::Routed {
             unit: "U01".into(),
             deadline: Timestamp(9_000),
+            assisting: vec![],
+            reason: None,
         }
     }
 
@@ -293,6 +495,7 @@ mod tests {
                 EventKind::Answered {
                     text: "已维修".into(),
                     resolved: true,
+                    unit: None,
                 },
             ),
             ev(
@@ -323,6 +526,7 @@ mod tests {
             EventKind::Answered {
                 text: "好".into(),
                 resolved: false,
+                unit: None,
             },
         );
         answer.at = Timestamp(0);

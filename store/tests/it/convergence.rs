@@ -64,10 +64,13 @@ fn decide(d: &mut Device, rng: &mut StdRng, record: &str) {
         1 => EventKind::Routed {
             unit: HandlingUnitId::new("U-城管"),
             deadline: now,
+            assisting: vec![],
+            reason: None,
         },
         2 => EventKind::Answered {
             text: "已处理".into(),
             resolved: rng.random_bool(0.8),
+            unit: None,
         },
         3 => EventKind::Closed { note: None },
         4 => EventKind::Withdrawn {

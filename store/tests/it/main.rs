@@ -8,6 +8,7 @@
 
 mod bad_input;
 mod convergence;
+mod office_loop;
 mod photos;
 mod privacy;
 mod station_head;

@@ -182,7 +182,7 @@ async fn a_delegate_credential_in_a_stock_client_cannot_forge_another_stations_d
             "event",
             json!({"key": a_demand, "id": EventId(uuid::Uuid::from_u128(0x82)).to_string(),
                    "event": event(0x82, EventKind::Routed {
-                       unit: t.handling_units[0].id.clone(), deadline: Timestamp(1_615_000_000_000) })}),
+                       unit: t.handling_units[0].id.clone(), deadline: Timestamp(1_615_000_000_000), assisting: vec![], reason: None })}),
             "kind_not_allowed",
         ),
     ];

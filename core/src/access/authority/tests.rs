@@ -31,13 +31,36 @@ fn every_kind(delegate: &DelegateId) -> Vec<EventKind> {
         EventKind::Routed {
             unit: HandlingUnitId::new("U1"),
             deadline: Timestamp(1),
+            assisting: vec![],
+            reason: None,
         },
         EventKind::Answered {
             text: "a".into(),
             resolved: true,
+            unit: None,
         },
         EventKind::FedBack {
             satisfied: Some(true),
+            note: None,
+        },
+        EventKind::Returned {
+            unit: HandlingUnitId::new("U1"),
+            reason: "r".into(),
+        },
+        EventKind::Answered {
+            text: "a".into(),
+            resolved: false,
+            unit: Some(HandlingUnitId::new("U1")),
+        },
+        EventKind::Paused { reason: "r".into() },
+        EventKind::Resumed { note: None },
+        EventKind::Extended {
+            deadline: Timestamp(2),
+            reason: "r".into(),
+        },
+        EventKind::CalledBack {
+            cosigner: DemandId(Uuid::nil()),
+            outcome: crate::workflow::Satisfaction::Dissatisfied,
             note: None,
         },
         EventKind::Closed { note: None },
@@ -62,7 +85,7 @@ fn every_kind(delegate: &DelegateId) -> Vec<EventKind> {
 fn expected(role: Role, kind: &str, on: Collection, own_station: bool, own_record: bool) -> bool {
     let delegate_may = match (kind, on) {
         ("visit_ended" | "note", Visits) => own_station,
-        ("contact_attached" | "fed_back" | "note", Demands) => own_station,
+        ("contact_attached" | "fed_back" | "called_back" | "note", Demands) => own_station,
         ("withdrawn", Demands) => own_station && own_record,
         _ => false,
     };
@@ -84,10 +107,27 @@ fn expected(role: Role, kind: &str, on: Collection, own_station: bool, own_recor
     let office_may = matches!(
         (kind, on),
         (
-            "routed" | "answered" | "closed" | "reopened" | "note",
+            "routed"
+                | "returned"
+                | "answered"
+                | "paused"
+                | "resumed"
+                | "extended"
+                | "closed"
+                | "reopened"
+                | "note",
             Demands
         ) | (
-            "classified" | "routed" | "answered" | "closed" | "reopened" | "note",
+            "classified"
+                | "routed"
+                | "returned"
+                | "answered"
+                | "paused"
+                | "resumed"
+                | "extended"
+                | "closed"
+                | "reopened"
+                | "note",
             Suggestions
         ) | ("note", Visits)
     );
@@ -143,7 +183,7 @@ fn every_event_kind_for_every_role_on_own_and_other_stations_follows_the_table()
             }
         }
     }
-    assert_eq!(checked, 3 * 17 * 3 * 2 * 2);
+    assert_eq!(checked, 3 * 23 * 3 * 2 * 2);
     // Admins and people the territory does not know hold nothing.
     assert_eq!(Author::of(&Person::Staff("admin-1".into()), &t), None);
     assert_eq!(Author::of(&Person::Delegate("D99".into()), &t), None);
