@@ -411,8 +411,9 @@ pub fn clock(
                     .collect();
                 run.answered.clear();
                 run.routed_due = deadline.beijing_date();
-                if run.next > Stage::Respond && !run.done {
-                    // Routed again after a return: handling starts over with the new units.
+                if run.next >= Stage::Respond && !run.done {
+                    // The units' clock starts when they receive it (and starts over when it is
+                    // routed again).
                     run.next = Stage::Respond;
                     run.since = day;
                 }
@@ -732,5 +733,110 @@ mod tests {
         );
         assert_eq!(p.limits(None, Category::Parking, false)[2], 7);
         assert_eq!(p.limits(None, Category::Parking, true)[2], 1);
+    }
+
+    #[test]
+    fn two_units_a_pause_and_an_extension_move_the_due_day_and_a_dissatisfied_call_reopens() {
+        let cn = Calendar::china().unwrap();
+        let policy = Policy::default();
+        let s = subject(date!(2026 - 03 - 02), Some(HandlingLevel::Street));
+        let unit = |u: &str| crate::ids::HandlingUnitId::new(u);
+        let answer = |n, d, u: &str, prev| {
+            event(
+                n,
+                d,
+                EventKind::Answered {
+                    text: "已处理".into(),
+                    resolved: true,
+                    unit: Some(unit(u)),
+                },
+                prev,
+            )
+        };
+        let routed = event(
+            1,
+            date!(2026 - 03 - 02),
+            EventKind::Routed {
+                unit: unit("U1"),
+                deadline: at(date!(2026 - 03 - 12)),
+                assisting: vec![unit("U2")],
+                reason: None,
+            },
+            vec![],
+        );
+        let lead = answer(2, date!(2026 - 03 - 03), "U1", vec![routed.id]);
+        // Paused Wednesday 4 March, resumed Monday 9 March: 5, 6 and 9 March stood still.
+        let paused = event(
+            3,
+            date!(2026 - 03 - 04),
+            EventKind::Paused {
+                reason: "等待业主表决".into(),
+            },
+            vec![lead.id],
+        );
+        let on = |events: &[Event], d| clock(&s, events, &policy, &cn, d);
+        let mut events = vec![routed, lead, paused];
+        let stood = on(&events, date!(2026 - 03 - 20)).unwrap();
+        assert!(stood.paused);
+        assert_eq!(stood.stage, Stage::Resolve, "one unit of two has answered");
+        assert_eq!(
+            stood.light,
+            Light::Green,
+            "a paused clock does not run late"
+        );
+        let resumed = event(
+            4,
+            date!(2026 - 03 - 09),
+            EventKind::Resumed { note: None },
+            vec![3.into_id()],
+        );
+        events.push(resumed);
+        let c = on(&events, date!(2026 - 03 - 10)).unwrap();
+        assert!(!c.paused);
+        assert_eq!(
+            c.due,
+            date!(2026 - 03 - 17),
+            "12 March plus the three days paused"
+        );
+        let extended = event(
+            5,
+            date!(2026 - 03 - 10),
+            EventKind::Extended {
+                deadline: at(date!(2026 - 03 - 20)),
+                reason: "需区里协调资金".into(),
+            },
+            vec![4.into_id()],
+        );
+        events.push(extended);
+        assert_eq!(
+            on(&events, date!(2026 - 03 - 10)).unwrap().due,
+            date!(2026 - 03 - 25)
+        );
+        events.push(answer(6, date!(2026 - 03 - 11), "U2", vec![5.into_id()]));
+        let fb = on(&events, date!(2026 - 03 - 11)).unwrap();
+        assert_eq!(fb.stage, Stage::FeedBack, "both units answered");
+        events.push(event(
+            7,
+            date!(2026 - 03 - 12),
+            EventKind::CalledBack {
+                cosigner: crate::ids::DemandId(uuid::Uuid::from_u128(70)),
+                outcome: Satisfaction::Dissatisfied,
+                note: None,
+            },
+            vec![6.into_id()],
+        ));
+        let again = on(&events, date!(2026 - 03 - 12)).unwrap();
+        assert_eq!(again.stage, Stage::Resolve);
+        assert_eq!(again.started, date!(2026 - 03 - 12));
+    }
+
+    trait IntoId {
+        fn into_id(self) -> EventId;
+    }
+
+    impl IntoId for u128 {
+        fn into_id(self) -> EventId {
+            EventId(uuid::Uuid::from_u128(self))
+        }
     }
 }

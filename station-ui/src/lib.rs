@@ -21,6 +21,7 @@ pub use api::Who;
 
 pub mod api;
 mod device;
+mod handling;
 mod inbox;
 mod registers;
 mod signin;
@@ -165,10 +166,13 @@ fn Station(who: Who, signed: RwSignal<Option<Who>>) -> impl IntoView {
                     match t.await {
                         Err(e) => error_view(&e).into_any(),
                         Ok(territory) => {
-                            let station_name = station
-                                .as_ref()
-                                .and_then(|s| territory.station(s))
-                                .map_or_else(String::new, |s| s.name.clone());
+                            // A station's people are of their station; office staff of the office.
+                            let station_name = match station.as_ref() {
+                                Some(s) => territory
+                                    .station(s)
+                                    .map_or_else(String::new, |s| s.name.clone()),
+                                None => territory.office.name.clone(),
+                            };
                             let person = match &who.person {
                                 gridvoice_core::access::Person::Delegate(d) => territory
                                     .delegate(d)

@@ -52,6 +52,10 @@ fn route_code(r: WhistleRoute) -> &'static str {
 #[component]
 pub fn Suggestion() -> impl IntoView {
     let c = ctx();
+    // The office forms no suggestions: it routes and follows those the stations formed.
+    if c.who.role == gridvoice_core::access::Role::Office {
+        return view! { <StationSuggestions /> }.into_any();
+    }
     let picked = c.picked;
     let formed: RwSignal<Option<SuggestionView>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
@@ -125,6 +129,7 @@ pub fn Suggestion() -> impl IntoView {
         </section>
         <StationSuggestions />
     }
+    .into_any()
 }
 
 /// The station's suggestions, and the words of the demands they carry (those in a suggestion).
@@ -135,16 +140,27 @@ async fn station_suggestions()
     else {
         return Err(api::unexpected());
     };
-    let Response::Demands { items: carried, .. } =
-        api::request(&Request::ListDemands(DemandFilter {
-            status: Some(DemandStatus::InSuggestion.code().to_owned()),
-            limit: Some(500),
-            ..DemandFilter::default()
-        }))
-        .await?
-    else {
-        return Err(api::unexpected());
-    };
+    // The demands they carry, in whatever state their handling has reached.
+    let mut carried = Vec::new();
+    for status in [
+        DemandStatus::InSuggestion,
+        DemandStatus::Routed,
+        DemandStatus::Answered,
+        DemandStatus::FedBack,
+        DemandStatus::Closed,
+    ] {
+        let Response::Demands { items: page, .. } =
+            api::request(&Request::ListDemands(DemandFilter {
+                status: Some(status.code().to_owned()),
+                limit: Some(500),
+                ..DemandFilter::default()
+            }))
+            .await?
+        else {
+            return Err(api::unexpected());
+        };
+        carried.extend(page.into_iter().filter(|d| d.state.suggestion.is_some()));
+    }
     Ok((
         items,
         carried.into_iter().map(|d| (d.demand.id, d)).collect(),
@@ -163,7 +179,7 @@ fn StationSuggestions() -> impl IntoView {
     });
     view! {
         <section class="card" data-testid="station-suggestions">
-            <h2>"本站代表建议"</h2>
+            <h2>{if c.who.role == gridvoice_core::access::Role::Office { "各站代表建议" } else { "本站代表建议" }}</h2>
             <Suspense fallback=|| view! { <p class="muted">"正在加载…"</p> }>
                 {move || { let c = c.clone(); Suspend::new(async move {
                     match list.await {
@@ -189,13 +205,25 @@ fn StationSuggestions() -> impl IntoView {
                                     );
                                     view! { <li data-testid="suggestion-demand" data-demand-id=id.to_string()>{text}<span class="muted">{meta}</span></li> }
                                 }).collect_view();
+                                // Routing and answers are written on each demand it carries: the
+                                // first one still carried says where the handling stands.
+                                let handling = s.suggestion.demands.iter().find_map(|id| carried.get(id)).map(|d| {
+                                    let case = gridvoice_core::api::Case::Suggestion(s.suggestion.id);
+                                    let clock = d.clock.clone();
+                                    view! {
+                                        {clock.as_ref().map(crate::inbox::clock_badge)}
+                                        <crate::handling::Handling case=case state=d.state.clone() />
+                                    }
+                                });
+                                let station = c.territory.station(&s.suggestion.station).map(|x| x.name.clone()).unwrap_or_default();
                                 view! {
                                     <div class="suggestion" class:focused=is_focus data-testid="station-suggestion"
                                         data-suggestion-id=s.suggestion.id.to_string() data-focused=is_focus.to_string()>
                                         <p><strong>{s.suggestion.title.clone()}</strong></p>
-                                        <p class="muted">{format!("{}级 · {} · {}", level.zh(), s.suggestion.formed_at.beijing(), c.delegate_name(&s.suggestion.formed_by))}</p>
+                                        <p class="muted">{format!("{}级 · {station} · {} · {}", level.zh(), s.suggestion.formed_at.beijing(), c.delegate_name(&s.suggestion.formed_by))}</p>
                                         <p>{whistles}</p>
                                         <ol>{demands}</ol>
+                                        {handling}
                                     </div>
                                 }
                             }).collect_view().into_any()

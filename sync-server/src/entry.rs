@@ -87,7 +87,7 @@ pub async fn serve(app: &App, who: &Principal, req: Request) -> Result<Response,
     let (a, p) = (app.clone(), who.clone());
     let outcome = tokio::task::spawn_blocking(move || {
         let mut store = a.store.lock().map_err(|_| internal())?;
-        let clock = gridvoice_store::system::SystemClock;
+        let clock = a.config.clock.clone();
         let mut ids = gridvoice_store::system::OsIds;
         let mut ctx = Ctx {
             clock: &clock,

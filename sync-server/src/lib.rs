@@ -67,6 +67,33 @@ pub struct Config {
     pub revocation_poll: Duration,
     /// The station and office pages (a built `dist-station/`), served at `/` when set.
     pub pages_dir: Option<PathBuf>,
+    /// The clock the request service reads: the day decisions are dated and deadlines counted.
+    pub clock: ServiceClock,
+}
+
+/// The request service's clock: the system's, moved by an offset that tests (and a demo that
+/// replays a past season) set; sessions and enrolment codes always use the system clock.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceClock {
+    offset_ms: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl ServiceClock {
+    /// From now on the service reads `at` as now (and time runs on from there).
+    pub fn set(&self, at: gridvoice_core::clock::Timestamp) {
+        let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
+        self.offset_ms
+            .store(at.0 - now.0, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl gridvoice_core::clock::Clock for ServiceClock {
+    fn now(&self) -> gridvoice_core::clock::Timestamp {
+        let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
+        gridvoice_core::clock::Timestamp(
+            now.0 + self.offset_ms.load(std::sync::atomic::Ordering::SeqCst),
+        )
+    }
 }
 
 impl Config {
@@ -78,6 +105,7 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             revocation_poll: Duration::from_millis(500),
             pages_dir: None,
+            clock: ServiceClock::default(),
         }
     }
 }

@@ -51,6 +51,25 @@ pub fn record_on_device(
     category: &str,
     grid: Option<gridvoice_core::ids::GridId>,
 ) -> Result<gridvoice_core::ids::DemandId, ApiError> {
+    record_on_device_at(
+        store,
+        seed,
+        Timestamp(1_614_556_800_000),
+        text,
+        category,
+        grid,
+    )
+}
+
+/// [`record_on_device`] at a given time.
+pub fn record_on_device_at(
+    store: &mut gridvoice_store::Store,
+    seed: u64,
+    at: Timestamp,
+    text: &str,
+    category: &str,
+    grid: Option<gridvoice_core::ids::GridId>,
+) -> Result<gridvoice_core::ids::DemandId, ApiError> {
     use gridvoice_core::api::{RecordDemand, Request, Response};
     use gridvoice_core::clock::{FixedClock, SeededIds};
     let unbound = || {
@@ -68,7 +87,7 @@ pub fn record_on_device(
             .and_then(|d| d.grids.first().cloned())
             .ok_or_else(unbound)?,
     };
-    let clock = FixedClock(Timestamp(1_614_556_800_000));
+    let clock = FixedClock(at);
     let mut ids = SeededIds::new(seed);
     let mut ctx = gridvoice_store::service::Ctx {
         clock: &clock,
@@ -119,8 +138,18 @@ pub fn ask_device(
     seed: u64,
     req: gridvoice_core::api::Request,
 ) -> Result<gridvoice_core::api::Response, ApiError> {
+    ask_device_at(store, seed, Timestamp(1_614_600_000_000), req)
+}
+
+/// [`ask_device`] at a given time.
+pub fn ask_device_at(
+    store: &mut gridvoice_store::Store,
+    seed: u64,
+    at: Timestamp,
+    req: gridvoice_core::api::Request,
+) -> Result<gridvoice_core::api::Response, ApiError> {
     use gridvoice_core::clock::{FixedClock, SeededIds};
-    let clock = FixedClock(Timestamp(1_614_600_000_000));
+    let clock = FixedClock(at);
     let mut ids = SeededIds::new(seed);
     let mut ctx = gridvoice_store::service::Ctx {
         clock: &clock,

@@ -15,7 +15,8 @@ use crate::workflow::Satisfaction;
 #[serde(rename_all = "snake_case")]
 pub enum Case {
     Demand(DemandId),
-    Suggestion(#[cfg_attr(feature = "openapi", schema(value_type = String))] SuggestionId),
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    Suggestion(SuggestionId),
 }
 
 impl std::fmt::Display for Case {

@@ -344,17 +344,17 @@ pub fn handle<S: State>(
             resolved,
         } => office::answer(state, who, ctx, case, unit, &text, resolved),
         Request::Pause { case, reason } => office::pause(state, who, ctx, case, &reason),
-        Request::Resume { case, note } => office::resume(state, who, ctx, case, note),
+        Request::Resume { case, note } => office::resume(state, who, ctx, case, note.as_deref()),
         Request::Extend { case, due, reason } => {
             office::extend(state, who, ctx, case, &due, &reason)
         }
         Request::Reopen { case, reason } => office::reopen(state, who, ctx, case, &reason),
-        Request::Close { case, note } => office::close(state, who, ctx, case, note),
+        Request::Close { case, note } => office::close(state, who, ctx, case, note.as_deref()),
         Request::CallBack {
             demand,
             outcome,
             note,
-        } => office::call_back(state, who, ctx, demand, outcome, note),
+        } => office::call_back(state, who, ctx, demand, outcome, note.as_deref()),
         Request::CallBacks => office::call_backs(state, who, ctx),
         Request::Register(r) => {
             let register = crate::register::build(state, who, &r)?;

@@ -159,8 +159,8 @@ fn said(text: &str, field: &'static str) -> Result<String, Error> {
 }
 
 /// Optional words: trimmed, `None` when blank, within the short-text limit.
-fn maybe(text: Option<String>) -> Result<Option<String>, Error> {
-    match text.as_deref().map(str::trim) {
+fn maybe(text: Option<&str>) -> Result<Option<String>, Error> {
+    match text.map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) => crate::capture::check_text(t).map(Some),
     }
@@ -213,7 +213,7 @@ pub(super) fn route<S: State>(
         }
         .into());
     }
-    let reason = maybe(r.reason)?;
+    let reason = maybe(r.reason.as_deref())?;
     // A reassignment says why (the lead changes while the case is with units).
     if facts.units.first().is_some_and(|l| *l != r.lead) && reason.is_none() {
         return Err(Error::MissingField { field: "reason" }.into());
@@ -327,7 +327,7 @@ pub(super) fn resume<S: State>(
     who: &Principal,
     ctx: &mut Ctx<'_>,
     case: Case,
-    note: Option<String>,
+    note: Option<&str>,
 ) -> Result<Outcome, S::Error> {
     let note = maybe(note)?;
     let (held, facts) = handled_by(state, who, &case, None)?;
@@ -381,7 +381,7 @@ pub(super) fn close<S: State>(
     who: &Principal,
     ctx: &mut Ctx<'_>,
     case: Case,
-    note: Option<String>,
+    note: Option<&str>,
 ) -> Result<Outcome, S::Error> {
     let note = maybe(note)?;
     let held = Held::read(state, who, &case)?;
@@ -426,7 +426,7 @@ pub(super) fn call_back<S: State>(
     ctx: &mut Ctx<'_>,
     demand: DemandId,
     outcome: Satisfaction,
-    note: Option<String>,
+    note: Option<&str>,
 ) -> Result<Outcome, S::Error> {
     let note = maybe(note)?;
     let me = author(state, who)?;
@@ -476,14 +476,14 @@ pub(super) fn call_backs<S: State>(
     who: &Principal,
     ctx: &mut Ctx<'_>,
 ) -> Result<Outcome, S::Error> {
-    let me = author(state, who)?;
-    let Person::Delegate(delegate) = me.person.clone() else {
+    let station = scope(who)?;
+    // Office staff hold no residents: nothing to call back.
+    let Person::Delegate(delegate) = who.person.clone() else {
         return Ok(Outcome {
             response: Response::CallBacks { items: Vec::new() },
             effects: Vec::new(),
         });
     };
-    let station = scope(who)?;
     // The delegate's own demands, page by page, and those they added a resident to.
     let mut held: Vec<DemandView> = Vec::new();
     let mut offset = 0;

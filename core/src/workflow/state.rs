@@ -103,7 +103,7 @@ pub struct DemandState {
     /// How many times the case was reopened (a resident 不满意, or the office).
     #[serde(default)]
     pub reopened: u32,
-    /// The call-backs since the case was last answered (a reopening starts a new round).
+    /// Every call-back, each with the round (the answer) it was about.
     #[serde(default)]
     pub callbacks: Vec<CallBack>,
 }
@@ -132,6 +132,9 @@ pub struct CallBack {
     #[serde(default)]
     pub note: Option<String>,
     pub at: Timestamp,
+    /// Which answer it was about: 0 for the first, one more after each reopening.
+    #[serde(default)]
+    pub round: u32,
 }
 
 impl DemandState {
@@ -151,15 +154,16 @@ impl DemandState {
         self.callbacks
             .iter()
             .rev()
-            .find(|c| &c.cosigner == cosigner && &c.by == by)
+            .find(|c| c.round == self.reopened && &c.cosigner == cosigner && &c.by == by)
     }
 
-    /// Back to handling: answers and call-backs of the round are history now.
+    /// Back to handling: the round's answers and call-backs are history now.
     fn reopen(&mut self) {
         self.reopened += 1;
+        // The units answer again, by the policy's limit from the day it reopened.
+        self.deadline = None;
         self.answer = None;
         self.resolved = None;
-        self.callbacks.clear();
         for u in &mut self.units {
             u.answer = None;
             u.resolved = None;
@@ -316,6 +320,7 @@ pub fn derive_demand(events: &[Event]) -> DemandState {
                         outcome: *outcome,
                         note: note.clone(),
                         at: e.at,
+                        round: s.reopened,
                     });
                     match outcome {
                         Satisfaction::Dissatisfied => {

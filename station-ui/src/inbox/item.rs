@@ -3,14 +3,14 @@
 //! offline, or a head and the office) — both decisions side by side, to keep one.
 
 use gridvoice_core::access::Role;
-use gridvoice_core::api::{ApiError, DemandView, Request};
+use gridvoice_core::api::{ApiError, Case, DemandView, Request};
 use gridvoice_core::workflow::DemandStatus;
 use leptos::prelude::*;
 
 use crate::{api, ctx, error_view};
 
 /// The stage under way, its due day and the working days left, coloured by its light.
-fn clock_badge(c: &gridvoice_core::deadline::StageClock) -> impl IntoView + use<> {
+pub(crate) fn clock_badge(c: &gridvoice_core::deadline::StageClock) -> impl IntoView + use<> {
     let light = c.light.code();
     let words = match c.left {
         n if n < 0 => format!(
@@ -122,6 +122,13 @@ pub(super) fn DemandItem(d: DemandView) -> impl IntoView {
         })
         .collect();
     let may_resolve = matches!(c.who.role, Role::StationHead | Role::Office);
+    // The office handles a demand on its own; one in a suggestion is handled with the suggestion.
+    let own_case = d.state.suggestion.is_none();
+    let show_handling = c.who.role == Role::Office
+        || !d.state.units.is_empty()
+        || d.state.reopened > 0
+        || !d.state.callbacks.is_empty();
+    let handling_state = d.state.clone();
     view! {
         <li class="list-item" data-testid="demand-item" data-demand-id=id.to_string() data-status=status.code()>
             <p class="item-text">{d.demand.text}</p>
@@ -136,6 +143,7 @@ pub(super) fn DemandItem(d: DemandView) -> impl IntoView {
                 {(cosigners > 0).then(|| view! { " · "<span class="badge" data-testid="demand-cosigners" data-count=cosigners.to_string()>{format!("附议 {cosigners} 人")}</span> })}
             </p>
             {d.state.answer.clone().map(|a| view! { <p class="answer" data-testid="demand-answer">"答复："{a}</p> })}
+            {show_handling.then(|| view! { <crate::handling::Handling case=Case::Demand(id) state=handling_state.clone() actions=own_case /> })}
             {(conflict && !versions.is_empty()).then(|| view! {
                 <div class="versions" data-testid="versions">
                     <p class="muted">"以下决定是同时作出的，互相矛盾，请保留其中一项："</p>

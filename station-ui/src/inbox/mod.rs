@@ -22,6 +22,7 @@ mod item;
 
 pub use clusters::Clusters;
 use item::DemandItem;
+pub(crate) use item::clock_badge;
 
 const PAGE: u32 = 50;
 

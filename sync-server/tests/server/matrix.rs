@@ -406,6 +406,35 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
                 (&anon, StatusCode::UNAUTHORIZED, unauthorized),
             ],
         ),
+        // The office's loop: a delegate's or a head's credential may not route (the authority
+        // rule), another station's cannot see the demand, and this office credential's person
+        // (office-1) is not on the territory's staff list, so the rule knows no such author
+        // (the office routing for real is `tests/tests/office_pages.rs`). Each role reads its
+        // own call-back list; staff have none.
+        (
+            "POST",
+            "/api/request",
+            format!(r#"{{"op":"route","case":{{"demand":"{a1}"}},"lead":"U-S02"}}"#),
+            vec![
+                (&del_a, StatusCode::FORBIDDEN, not_permitted),
+                (&head_a, StatusCode::FORBIDDEN, not_permitted),
+                (&del_b, StatusCode::NOT_FOUND, any),
+                (&admin, StatusCode::FORBIDDEN, any),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+                (&office, StatusCode::FORBIDDEN, not_permitted),
+            ],
+        ),
+        (
+            "POST",
+            "/api/request",
+            r#"{"op":"call_backs"}"#.into(),
+            vec![
+                (&del_a, s, no_contact),
+                (&office, s, no_contact),
+                (&admin, StatusCode::FORBIDDEN, any),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+            ],
+        ),
         (
             "POST",
             "/api/request",

@@ -1,0 +1,143 @@
+// The street office closing the loop, in Debian's headless Chromium against a real
+// gridvoice-server (started, with its data and its movable clock, by tests/tests/office_pages.rs,
+// which also plays the delegates' phones). Office staff sign in, find the station's lift
+// suggestion, route it to the street's city-management office (lead) with the petitions centre
+// assisting, on Friday 26 September 2025; the due day is counted in working days across National
+// Day. The lead answers on time; on 15 October the assisting unit has not, and the case is red;
+// it answers late. After both delegates have called their residents back — one satisfied, one not
+// — the office sees the case reopened and counted.
+//
+// Usage: node office.story.mjs <base url> <office code> <screenshot dir>
+// Prints {"step":"<name>"} when it waits for the test to move the server's clock or the phones,
+// then reads one line on stdin before it goes on; at the end one JSON line of what it saw.
+import fs from "node:fs";
+import path from "node:path";
+import readline from "node:readline";
+import { chromium } from "playwright-core";
+
+const [base, officeCode, shots] = process.argv.slice(2);
+fs.mkdirSync(shots, { recursive: true });
+const timer = setTimeout(() => { console.error("timeout"); process.exit(4); }, 150_000);
+const seen = {};
+const input = readline.createInterface({ input: process.stdin });
+const lines = input[Symbol.asyncIterator]();
+async function step(name) {
+  console.log(JSON.stringify({ step: name }));
+  await lines.next();
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run"],
+  timeout: 30_000,
+});
+const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => { console.error("page error:", e.message); });
+  await page.goto(base + "/");
+  await page.waitForSelector("html[data-ready='1']");
+  await page.getByTestId("signin-code").fill(officeCode);
+  await page.getByTestId("signin-submit").click();
+  await page.getByTestId("whoami").waitFor();
+  seen.whoami = await page.getByTestId("whoami").innerText();
+
+  const openSuggestions = async () => {
+    await page.getByTestId("tab-suggestion").click();
+    await page.getByTestId("station-suggestion").first().waitFor();
+  };
+  const suggestion = () => page.getByTestId("station-suggestion").first();
+  const handling = () => suggestion().getByTestId("handling");
+  await openSuggestions();
+  seen.suggestions = await page.getByTestId("station-suggestion").count();
+
+  // Routing with a unit the catalogue does not have is not possible from the form; a due day
+  // before today is refused in plain words, and nothing is written.
+  await handling().getByTestId("act-route").click();
+  const form = () => handling().getByTestId("handling-form");
+  await form().getByTestId("route-lead").selectOption("U-S02");
+  await form().locator("[data-testid=route-assist][value='U-S07']").check();
+  await form().getByTestId("handling-due").fill("2025-09-01");
+  await form().getByTestId("handling-send").click();
+  await handling().getByTestId("error").waitFor();
+  seen.early_due = await handling().getByTestId("error").getAttribute("data-code");
+  seen.early_due_words = await handling().getByTestId("error").innerText();
+  await form().getByTestId("handling-due").fill("");
+  await form().getByTestId("handling-send").click();
+  await handling().locator("[data-testid=unit]").first().waitFor();
+  seen.units = await handling().locator("[data-testid=unit]").evaluateAll(
+    (els) => els.map((e) => e.getAttribute("data-unit")));
+  seen.routed_due = await handling().getByTestId("handling-deadline").innerText();
+  seen.routed_clock = await suggestion().getByTestId("demand-clock").innerText();
+  await shot(page, "office-01-routed");
+
+  // 9 October, the first working day after the holiday: the lead answers.
+  await step("answer_lead");
+  await page.reload();
+  await page.waitForSelector("html[data-ready='1']");
+  await openSuggestions();
+  // The units' first word was due on Sunday 28 September, a make-up working day: late.
+  seen.respond_on_oct_9 = await suggestion().getByTestId("demand-clock").innerText();
+  await handling().getByTestId("act-unit-answer").click();
+  await form().getByTestId("handling-unit").selectOption("U-S02");
+  await form().getByTestId("handling-words").fill("已协调维保单位更换曳引机，电梯已恢复运行");
+  await form().getByTestId("handling-send").click();
+  await handling().locator("[data-testid=unit][data-unit='U-S02'][data-answered='true']").waitFor();
+  // Now the case waits on the assisting unit, due on the routing's day.
+  seen.left_on_oct_9 = Number(await suggestion().getByTestId("demand-clock").getAttribute("data-left"));
+  seen.light_on_oct_9 = await suggestion().getByTestId("demand-clock").getAttribute("data-light");
+  seen.resolve_on_oct_9 = await suggestion().getByTestId("demand-clock").innerText();
+
+  // 15 October: the assisting unit has not answered by the 14th — red.
+  await step("late");
+  await page.reload();
+  await page.waitForSelector("html[data-ready='1']");
+  await openSuggestions();
+  const clock = suggestion().getByTestId("demand-clock");
+  seen.light_on_oct_15 = await clock.getAttribute("data-light");
+  seen.left_on_oct_15 = Number(await clock.getAttribute("data-left"));
+  seen.late_clock = await clock.innerText();
+  await shot(page, "office-02-late");
+  // An answer with no words is refused; then the late answer.
+  await handling().getByTestId("act-unit-answer").click();
+  await form().getByTestId("handling-unit").selectOption("U-S07");
+  await form().getByTestId("handling-send").click();
+  await handling().getByTestId("error").waitFor();
+  seen.empty_answer = await handling().getByTestId("error").getAttribute("data-code");
+  await form().getByTestId("handling-words").fill("已将电梯纳入老旧电梯更新计划，明年一季度更换");
+  await form().getByTestId("handling-send").click();
+  await handling().locator("[data-testid=unit][data-unit='U-S07'][data-answered='true']").waitFor();
+  seen.answered_units = await handling().locator("[data-testid=unit][data-answered='true']").count();
+  seen.late_answer = await handling().locator("[data-testid=unit][data-unit='U-S07']").innerText();
+
+  // The delegates call their residents back on their phones, offline, and sync.
+  await step("called_back");
+  await page.reload();
+  await page.waitForSelector("html[data-ready='1']");
+  await openSuggestions();
+  await handling().getByTestId("reopened").waitFor();
+  seen.reopened = await handling().getAttribute("data-reopened");
+  seen.reopened_words = await handling().getByTestId("reopened").innerText();
+  seen.callbacks = await handling().locator("[data-testid=callback]").evaluateAll(
+    (els) => els.map((e) => e.getAttribute("data-outcome")));
+  seen.units_after = await handling().locator("[data-testid=unit][data-answered='true']").count();
+  seen.clock_after = await suggestion().getByTestId("demand-clock").innerText();
+  await shot(page, "office-03-reopened");
+  // The inbox says the same of the demand.
+  await page.getByTestId("tab-inbox").click();
+  await page.getByTestId("demand-item").first().waitFor();
+  seen.statuses = (await page.getByTestId("demand-status").allInnerTexts()).sort();
+  await shot(page, "office-04-inbox");
+} catch (e) {
+  console.error(e);
+  try { await browser.close(); } catch {}
+  clearTimeout(timer);
+  process.exit(1);
+}
+await browser.close();
+clearTimeout(timer);
+input.close();
+console.log(JSON.stringify(seen));
