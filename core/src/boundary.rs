@@ -12,7 +12,10 @@
 //! assert_eq!(serde_json::to_string(&c).unwrap(), r#""gv1.secret""#);
 //! ```
 
+mod admin;
 mod command;
+
+pub use admin::{DeviceEntry, Enrolment, NewEnrolment};
 
 use serde::{Deserialize, Serialize};
 

@@ -11,6 +11,9 @@
 // {"text","recorded_by"?,"grid"?} adds a demand as if it had arrived by sync (another delegate's);
 // POST /__fake/suggestion {"demand","title","level","whistles","joined"} puts a demand into a
 // suggestion as the head's decisions would arrive by sync (with `joined` co-signing demands).
+// POST /__fake/call_backs {} puts the two call-back tasks of the fixture on this device (answered
+// cases; see `seedCallBacks`); `call_backs` / `call_back` then list and record them (an unreachable
+// resident stays listed, marked; any other outcome takes the task off; 不满意 reopens the case).
 // Pending records are named as the store names them: the record's own id, photos `photo:<hash>`.
 import http from "node:http";
 import fs from "node:fs";
@@ -33,7 +36,7 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
   const device = crypto.randomUUID();
   const st = {
     enrolled: true, online: false, lastSync: null, demands: [], visits: [], contacts: [],
-    pending: [], fail: {}, slow: {}, photos: {}, photoData: {},
+    pending: [], fail: {}, slow: {}, photos: {}, photoData: {}, tasks: [], callBacks: [],
   };
   const status = () => ({
     enrolled: st.enrolled, delegate: st.enrolled ? me.id : null, delegate_name: st.enrolled ? me.name : null,
@@ -43,9 +46,9 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
   });
   const err = (code, message, http = 400) => ({ http, body: { code, message } });
   const demandState = (d) => ({
-    status: d.suggestion ? "in_suggestion" : "recorded", joined_into: null, suggestion: d.suggestion?.id ?? null, unit: null, deadline: null, answer: null,
+    status: d.status ?? (d.suggestion ? "in_suggestion" : "recorded"), joined_into: null, suggestion: d.suggestion?.id ?? null, unit: null, deadline: null, answer: null,
     resolved: null, satisfied: null, contacts_in: d.extraContacts, needs_decision: false, conflicting: [],
-    last_event_at: null,
+    last_event_at: null, units: d.units ?? [], paused: false, reopened: d.reopened ?? 0, callbacks: [],
   });
   const view = (d) => ({ ...d.demand, state: demandState(d), history: d.history, joined: d.joined ?? [] });
   const visitView = (v) => ({ ...v.visit, state: { ended_at: v.ended_at, attendance: v.attendance, delegates: v.visit.delegates, needs_decision: false } });
@@ -57,6 +60,41 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
     st.contacts.push({ id, demand, name: c.name, phone: c.phone, consent: c.consent, recorded_at: Date.now(), recorded_by: me.id });
     st.pending.push({ record: id, created_at: Date.now() });
     return id;
+  }
+
+  // The fixture's call-backs: one answered case of the delegate's own, with the resident's
+  // consented contact, answered by one unit; and a co-signer's demand (another delegate's, joined
+  // into a case this delegate holds a resident of) under co-handling, with no contact on this
+  // device. The co-signer's is due sooner.
+  function seedCallBacks() {
+    const now = Date.now(), day = 86_400_000;
+    const ev = (kind, extra, at) => ({ id: crypto.randomUUID(), at, by: { role: "staff", id: "office-1" }, device, prev: [], kind, ...extra });
+    const demand = (text, by) => ({ demand: { id: crypto.randomUUID(), station: station.id, text, category: "other",
+      grid: me.grids[0], location: null, recorded_at: now - 20 * day, recorded_by: by, device, visit: null,
+      contacts_in: by === me.id ? me.id : null, attachments: [] }, history: [], extraContacts: [], status: "answered" });
+    const own = demand("6号楼楼道灯坏了两个月，晚上老人下楼看不见，已经有人摔倒过，希望尽快修好并且以后定期检查，楼道里还堆放了很多杂物，消防通道也被占用了，居民多次反映没有结果", me.id);
+    own.units = [{ unit: "U-S02", lead: true, answer: "已更换6号楼全部楼道灯，并纳入每月巡检。", resolved: true, answered_at: now - 2 * day }];
+    own.history.push(ev("routed", { unit: "U-S02", deadline: now + 5 * day }, now - 15 * day),
+      ev("answered", { text: own.units[0].answer, resolved: true, unit: "U-S02" }, now - 2 * day));
+    const other = demand("东菜园小区车棚电线乱拉，电动车充电有火灾隐患", "D02");
+    other.units = [
+      { unit: "U-S05", lead: true, answer: "已拆除私拉电线，车棚加装了集中充电桩。", resolved: true, answered_at: now - day },
+      { unit: "U-S06", lead: false, answer: "对私拉电线的住户进行了劝导并登记。", resolved: true, answered_at: now - day },
+    ];
+    other.history.push(ev("routed", { unit: "U-S05", assisting: ["U-S06"], deadline: now + 3 * day }, now - 10 * day),
+      ev("answered", { text: other.units[0].answer, resolved: true, unit: "U-S05" }, now - day),
+      ev("answered", { text: other.units[1].answer, resolved: true, unit: "U-S06" }, now - day));
+    st.demands.push(own, other);
+    const contact = { id: crypto.randomUUID(), demand: own.demand.id, name: "赵桂芬", phone: "13911112222", consent: true,
+      recorded_at: now - 20 * day, recorded_by: me.id };
+    st.contacts.push(contact);
+    const task = (d, due, left, light, contacts) => ({ demand: d.demand.id, text: d.demand.text, case: d.demand.id,
+      answer: d.units[0].answer, resolved: true,
+      units: d.units.map((u) => ({ unit: territory.handling_units.find((h) => h.id === u.unit).name, lead: u.lead, answer: u.answer })),
+      due, left, light, contacts, last: null });
+    const dayText = (ms) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+    st.tasks.push(task(own, dayText(now + 5 * day), 3, "green", [contact]), task(other, dayText(now + day), 1, "yellow", []));
+    return { own: own.demand.id, cosigner: other.demand.id };
   }
 
   function request(r) {
@@ -129,6 +167,28 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
           level: s.level, formed_at: Date.now(), formed_by: me.id, device,
           state: { level: s.level, whistles: s.whistles, unit: null, deadline: null, answered: false, resolved: null,
             closed: false, needs_decision: false }, history: [] };
+      }
+      case "call_backs":
+        // The service sorts soonest due first.
+        return { type: "call_backs", items: [...st.tasks].sort((a, b) => (a.left ?? 1e9) - (b.left ?? 1e9)) };
+      case "call_back": {
+        const task = st.tasks.find((x) => x.demand === r.demand);
+        if (!task) return err("NOT_FOUND", "未找到：回访任务", 404);
+        if (!["satisfied", "basically_satisfied", "dissatisfied", "unreachable"].includes(r.outcome)) return err("BAD_REQUEST", "无法识别的回访结果");
+        if (r.note && [...r.note.trim()].length > 5000) return err("TEXT_TOO_LONG", "内容过长");
+        const c = st.demands.find((x) => x.demand.id === task.case);
+        st.callBacks.push({ demand: r.demand, outcome: r.outcome, note: r.note ?? null });
+        c.history.push({ id: crypto.randomUUID(), at: Date.now(), by: { role: "delegate", id: me.id }, device, prev: [],
+          kind: "called_back", cosigner: r.demand, outcome: r.outcome, note: r.note ?? null });
+        if (r.outcome === "unreachable") task.last = "unreachable";
+        else st.tasks = st.tasks.filter((x) => x !== task);
+        if (r.outcome === "dissatisfied") {
+          c.reopened = (c.reopened ?? 0) + 1; c.status = "routed";
+          c.history.push({ id: crypto.randomUUID(), at: Date.now(), by: { role: "delegate", id: me.id }, device, prev: [],
+            kind: "reopened", reason: "居民不满意" });
+        }
+        st.pending.push({ record: task.case, created_at: Date.now() });
+        return { type: "demand", ...view(c) };
       }
       case "list_visits":
         return { type: "visits", items: [...st.visits].sort((a, b) => b.visit.started_at - a.visit.started_at).map(visitView) };
@@ -213,7 +273,8 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
         d.joined = f.joined ?? [];
         return send(200, { id: d.suggestion.id });
       }
-      if (url.pathname === "/__fake/state") return send(200, { demands: st.demands, contacts: st.contacts.length, contactList: st.contacts, pending: st.pending, photos: st.photos, visits: st.visits });
+      if (req.method === "POST" && url.pathname === "/__fake/call_backs") return send(200, seedCallBacks());
+      if (url.pathname === "/__fake/state") return send(200, { callBacks: st.callBacks, tasks: st.tasks, demands: st.demands, contacts: st.contacts.length, contactList: st.contacts, pending: st.pending, photos: st.photos, visits: st.visits });
       let file = path.join(dist, path.normalize(url.pathname).replace(/^([/\\])+/, ""));
       if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, "index.html");
       res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });

@@ -9,6 +9,7 @@
 // business.
 //
 //   scripts/build-ui && (cd src-ui/e2e && npm install && npm run test:forms)
+//   GRIDVOICE_UI_DIST=/tmp/ui npm run test:forms   # against DIST=/tmp/ui scripts/build-ui
 // Screenshots: tests/artifacts/ui/*.png (gitignored).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -24,7 +25,8 @@ fs.mkdirSync(shots, { recursive: true });
 
 let backend, browser;
 before(async () => {
-  backend = await startDevBackend();
+  // GRIDVOICE_UI_DIST: a dist directory other than the repository's dist/ (scripts/build-ui's DIST).
+  backend = await startDevBackend(process.env.GRIDVOICE_UI_DIST ? { dist: path.resolve(process.env.GRIDVOICE_UI_DIST) } : {});
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -409,7 +411,8 @@ test("my demands lists, searches and opens a timeline; sync lists receipts and c
   await shot(p, "sync-done");
 
   await go(p, "/tasks");
-  assert.match(await text(p, "[data-testid=tasks-empty]"), /暂时没有任务/);
+  await p.waitForSelector("[data-testid=tasks-count]");
+  assert.match(await text(p, "[data-testid=tasks-count]"), /暂时没有任务/);
   await shot(p, "tasks");
 
   await go(p, "/enrol");
@@ -809,6 +812,125 @@ test("what became of a demand: after the head's decisions arrive by sync, its pa
   await go(p, `/demands/${id}`);
   await p.waitForSelector("[data-testid=demand-suggestion]");
   assert.equal(await text(p, "[data-testid=demand-suggestion-level]"), "handled at street level");
+  assert.deepEqual(p.errors, []);
+  await p.context().close();
+});
+
+test("call-backs: the tasks page lists the two residents to call back with the answer and due day; 不满意 with a note takes one off and reopens its case, 未能联系上 keeps the other marked; a note over the limit is refused beside the field with nothing sent; a failed save keeps the note", async () => {
+  const { own, cosigner } = await (await fake("call_backs", {})).json();
+  const p = await page();
+  await go(p, "/tasks");
+  await p.waitForSelector("[data-testid=task-item]");
+  // A recorded task hides itself: the ones on screen are those not hidden.
+  const shown = "[data-testid=task-item]:not([hidden])";
+  const items = p.locator("[data-testid=task-item]");
+  assert.equal(await p.locator(shown).count(), 2);
+  assert.equal(await text(p, "[data-testid=tasks-count]"), "2 位居民等待回访，最早到期的在前");
+  // Soonest due first: the co-signer's (1 working day left), then the delegate's own (3).
+  assert.equal(await items.nth(0).getAttribute("data-demand-id"), cosigner);
+  assert.equal(await items.nth(1).getAttribute("data-demand-id"), own);
+  const first = items.nth(0), second = items.nth(1);
+  // The co-signer's: both units' answers under co-handling, the due day in yellow, no contact here.
+  assert.match(await first.locator("[data-testid=task-text]").innerText(), /^东菜园小区车棚电线乱拉/);
+  const units = await first.locator("[data-testid=task-unit]").allInnerTexts();
+  assert.equal(units.length, 2);
+  assert.match(units[0], /街道平安建设办公室\s*主办[\s\S]*已拆除私拉电线/);
+  assert.match(units[1], /街道综合行政执法队\s*协办[\s\S]*劝导/);
+  assert.equal(await first.locator("[data-testid=task-due]").getAttribute("data-light"), "yellow");
+  assert.match(await first.locator("[data-testid=task-due]").innerText(), /^回访期限 \d{4}-\d{2}-\d{2}，还剩 1 个工作日$/);
+  assert.equal(await first.locator("[data-testid=task-contact]").count(), 0);
+  assert.match(await first.locator("[data-testid=task-no-contact]").innerText(), /没有这位居民/);
+  // The delegate's own: the words cut in the list, the answer to read out, the resident to call.
+  const words = await second.locator("[data-testid=task-text]").innerText();
+  assert.ok(words.endsWith("…") && words.length <= 61, words);
+  assert.match(await second.locator("[data-testid=task-unit]").innerText(), /^街道城市管理办公室\s+已更换6号楼全部楼道灯/);
+  assert.match(await second.locator("[data-testid=task-due]").innerText(), /还剩 3 个工作日/);
+  assert.equal(await second.locator("[data-testid=task-contact-name]").innerText(), "赵桂芬");
+  assert.equal(await second.locator("[data-testid=task-call]").getAttribute("href"), "tel:13911112222");
+  // The buttons are big enough to tap.
+  for (const sel of ["[data-testid=outcome-satisfied]", "[data-testid=task-call]", "[data-testid=task-save]"]) {
+    const b = await second.locator(sel).boundingBox();
+    assert.ok(b.height >= 44 && b.x >= 0 && b.x + b.width <= 390, `${sel} ${JSON.stringify(b)}`);
+  }
+  await shot(p, "tasks-list");
+
+  // 保存 with no choice says so beside the choices; a note over the core's limit is refused beside
+  // the field; nothing is sent.
+  // (The message lines are always there, empty until they have something to say.)
+  const says = (card, id, words) => card.locator(`[data-testid=${id}]`, { hasText: words }).waitFor();
+  await second.locator("[data-testid=task-save]").click();
+  await says(second, "task-outcome-error", "请选择回访结果");
+  assert.equal(await second.locator("[data-testid=task-outcome-error]").innerText(), "请选择回访结果");
+  await second.locator("[data-testid=outcome-dissatisfied]").click();
+  assert.equal(await second.locator("[data-testid=task-outcome-error]").innerText(), "");
+  assert.equal(await second.locator("[data-testid=outcome-dissatisfied]").getAttribute("aria-pressed"), "true");
+  await second.locator("[data-testid=task-note]").fill("字".repeat(5001));
+  await second.locator("[data-testid=task-save]").click();
+  await says(second, "task-note-error", "内容过长");
+  assert.equal(await second.locator("[data-testid=task-note-error]").innerText(), "内容过长：5001 字，最多 5000 字");
+  assert.equal((await state()).callBacks.length, 0, "nothing sent");
+  await shot(p, "tasks-note-too-long");
+
+  // A failed save says why in plain Chinese and keeps what was typed.
+  const note = "居民说灯修好了但楼道还是很暗，希望再加装两盏";
+  await second.locator("[data-testid=task-note]").fill(note);
+  assert.equal(await second.locator("[data-testid=task-note-error]").innerText(), "");
+  await fake("fail", { command: "request", code: "INTERNAL", message: "存储暂时不可用" });
+  await second.locator("[data-testid=task-save]").click();
+  await says(second, "task-error", "没有保存");
+  assert.match(await second.locator("[data-testid=task-error]").innerText(), /^没有保存：存储暂时不可用。/);
+  assert.equal(await second.locator("[data-testid=task-note]").inputValue(), note);
+  assert.equal(await p.locator(shown).count(), 2);
+
+  // 不满意 with the note: recorded, the task goes, the case is to be handled again.
+  await second.locator("[data-testid=task-save]").click();
+  await says(p, "task-saved", "不满意");
+  assert.match(await text(p, "[data-testid=task-saved]"), /^已记录「6号楼楼道灯坏了两个月.*」的回访：不满意。该诉求将重新办理。$/);
+  await p.waitForFunction((sel) => document.querySelectorAll(sel).length === 1, shown);
+  assert.equal(await text(p, "[data-testid=tasks-count]"), "1 位居民等待回访，最早到期的在前");
+  let sent = (await state()).callBacks;
+  assert.deepEqual(sent, [{ demand: own, outcome: "dissatisfied", note }]);
+
+  // 未能联系上: the task stays, marked.
+  const left = p.locator(shown).first();
+  assert.equal(await left.getAttribute("data-demand-id"), cosigner);
+  assert.equal(await left.locator("[data-testid=task-unreachable]").count(), 0);
+  await left.locator("[data-testid=outcome-unreachable]").click();
+  await left.locator("[data-testid=task-save]").click();
+  await left.locator("[data-testid=task-unreachable]").waitFor();
+  await says(p, "task-saved", "任务保留");
+  assert.match(await text(p, "[data-testid=task-saved]"), /未能联系上。任务保留，请稍后再联系。$/);
+  assert.equal(await p.locator(shown).count(), 1);
+  assert.equal(await text(p, "[data-testid=task-unreachable]"), "上次未能联系上");
+  assert.equal(await left.locator("[data-testid=task-note]").inputValue(), "");
+  sent = (await state()).callBacks;
+  assert.deepEqual(sent[1], { demand: cosigner, outcome: "unreachable", note: null });
+  await shot(p, "tasks-recorded");
+  // Coming back, the device still lists it, marked.
+  await go(p, "/tasks");
+  await p.waitForSelector("[data-testid=task-item] [data-testid=task-unreachable]");
+  assert.equal(await p.locator(shown).count(), 1);
+
+  // The reopened case's page names the unit, the call-back and the reopening.
+  await go(p, `/demands/${own}`);
+  await p.waitForSelector("[data-testid=timeline]");
+  assert.match(await text(p, "[data-testid=demand-units]"), /街道城市管理办公室\s*主办/);
+  assert.equal(await text(p, "[data-testid=demand-reopened]"), "1 次");
+  const timeline = await text(p, "[data-testid=timeline]");
+  assert.match(timeline, /交办理单位：街道城市管理办公室；期限/);
+  assert.match(timeline, /已答复：街道城市管理办公室；已更换6号楼全部楼道灯/);
+  assert.match(timeline, new RegExp(`代表回访居民：不满意；${note}`));
+  assert.match(timeline, /重新打开：居民不满意/);
+  await shot(p, "demand-called-back");
+
+  // In English too.
+  await p.evaluate(() => localStorage.setItem("gridvoice.lang", "en"));
+  await go(p, "/tasks");
+  await p.waitForSelector("[data-testid=task-item]");
+  assert.equal(await text(p, "[data-testid=task-unreachable]"), "Not reached last time");
+  assert.equal(await p.locator("[data-testid=outcome-basically_satisfied]").innerText(), "Basically satisfied");
+  assert.match(await text(p, "[data-testid=task-due]"), /^Call-back due \d{4}-\d{2}-\d{2}, 1 working days left$/);
+  await shot(p, "tasks-en");
   assert.deepEqual(p.errors, []);
   await p.context().close();
 });

@@ -5,7 +5,8 @@
 // assisting, on Friday 26 September 2025; the due day is counted in working days across National
 // Day. The lead answers on time; on 15 October the assisting unit has not, and the case is red;
 // it answers late. After both delegates have called their residents back — one satisfied, one not
-// — the office sees the case reopened and counted.
+// — the office sees the case reopened and counted. Then it hands out a one-time code for a new
+// delegate's phone and revokes a lost one.
 //
 // Usage: node office.story.mjs <base url> <office code> <screenshot dir>
 // Prints {"step":"<name>"} when it waits for the test to move the server's clock or the phones,
@@ -131,6 +132,30 @@ try {
   await page.getByTestId("demand-item").first().waitFor();
   seen.statuses = (await page.getByTestId("demand-status").allInnerTexts()).sort();
   await shot(page, "office-04-inbox");
+
+  // Administration: a one-time code for a new delegate's phone, with its QR code; 张伟's phone
+  // was lost — it is revoked at once.
+  await page.getByTestId("tab-admin").click();
+  await page.getByTestId("enrol-delegate").selectOption("D05");
+  await page.getByTestId("enrol-hours").fill("0");
+  await page.getByTestId("enrol-make").click();
+  await page.getByTestId("admin-enrol").getByTestId("error").waitFor();
+  seen.bad_hours = await page.getByTestId("admin-enrol").getByTestId("error").innerText();
+  await page.getByTestId("enrol-hours").fill("48");
+  await page.getByTestId("enrol-make").click();
+  await page.getByTestId("enrol-card").waitFor();
+  seen.enrol_code = await page.getByTestId("enrol-code").innerText();
+  seen.enrol_who = await page.getByTestId("enrol-card").locator("strong").innerText();
+  seen.enrol_qr = await page.getByTestId("enrol-qr").locator("svg").count();
+  seen.units_levels = await page.getByTestId("units-level").count();
+  await page.getByTestId("device-row").first().waitFor();
+  seen.devices = await page.getByTestId("device-row").count();
+  await shot(page, "office-05-admin");
+  page.once("dialog", (d) => d.accept());
+  const zhang = page.locator("[data-testid=device-row]", { hasText: "zhang" });
+  await zhang.getByTestId("device-revoke").click();
+  await page.locator("[data-testid=device-row][data-active='false']", { hasText: "zhang" }).waitFor();
+  seen.revoked = await page.locator("[data-testid=device-row][data-active='false']").count();
 } catch (e) {
   console.error(e);
   try { await browser.close(); } catch {}

@@ -66,6 +66,15 @@ impl Geo {
             .map_or_else(|| id.to_string(), |g| g.name.clone())
     }
 
+    /// A handling unit's name from the catalogue, or its code when the catalogue does not list it.
+    pub fn unit_name(&self, code: &str) -> String {
+        self.territory
+            .handling_units
+            .iter()
+            .find(|u| u.id.as_str() == code)
+            .map_or_else(|| code.to_owned(), |u| u.name.clone())
+    }
+
     pub fn community_name(&self, id: &gridvoice_core::ids::CommunityId) -> String {
         self.territory
             .community(id)

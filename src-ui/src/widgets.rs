@@ -3,7 +3,7 @@
 use gridvoice_core::api::ApiError;
 use gridvoice_core::category::Category;
 use gridvoice_core::clock::Timestamp;
-use gridvoice_core::workflow::DemandStatus;
+use gridvoice_core::workflow::{DemandStatus, Satisfaction};
 use leptos::prelude::*;
 
 use crate::i18n::Lang;
@@ -72,7 +72,16 @@ pub fn status_label(s: DemandStatus, lang: Lang) -> &'static str {
     }
 }
 
-/// Beijing time, as people read it.
+/// What a resident said when called back (回访).
+pub fn outcome_label(s: Satisfaction, i18n: crate::i18n::I18n) -> &'static str {
+    i18n.t(match s {
+        Satisfaction::Satisfied => "tasks.outcome.satisfied",
+        Satisfaction::BasicallySatisfied => "tasks.outcome.basically_satisfied",
+        Satisfaction::Dissatisfied => "tasks.outcome.dissatisfied",
+        Satisfaction::Unreachable => "tasks.outcome.unreachable",
+    })
+}
+
 /// A stage of a demand's clock, as the delegate reads it.
 pub fn stage_label(s: gridvoice_core::deadline::Stage, lang: Lang) -> &'static str {
     use gridvoice_core::deadline::Stage;
@@ -88,8 +97,17 @@ pub fn stage_label(s: gridvoice_core::deadline::Stage, lang: Lang) -> &'static s
     }
 }
 
+/// Beijing time, as people read it.
 pub fn when(t: Timestamp) -> String {
     t.beijing()
+}
+
+/// A text made safe to put into HTML built as a string (`inner_html`): `&`, `<`, `>` and both
+/// quotes escaped. The pages that build HTML so (each element of a `view!` is code of its own in
+/// the wasm, which is at its size budget) put people's words only into element contents, and
+/// into attributes only ids, codes and numbers, in single quotes.
+pub fn esc(s: &str) -> String {
+    gridvoice_core::geography::svg::escape(s).replace('\'', "&#39;")
 }
 
 /// At most `max` characters of `s`, with "…" when cut (lists show the start of long texts; the

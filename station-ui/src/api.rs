@@ -181,3 +181,26 @@ pub async fn request(req: &Request) -> Result<Response> {
 pub fn unexpected() -> ApiError {
     failed("服务器返回了意外的结果")
 }
+
+/// A one-time enrolment code with its QR code (office and admins; served by the server only).
+pub async fn create_enrolment(
+    req: &gridvoice_core::boundary::NewEnrolment,
+) -> Result<gridvoice_core::boundary::Enrolment> {
+    call("POST", "/api/admin/enrolments", Some(json(req)?)).await
+}
+
+/// The devices and browser sessions the server knows, newest first.
+pub async fn devices() -> Result<Vec<gridvoice_core::boundary::DeviceEntry>> {
+    call("GET", "/api/admin/devices", None).await
+}
+
+/// Revokes a device or a session at once.
+pub async fn revoke(device: gridvoice_core::ids::DeviceId) -> Result<()> {
+    let _: serde_json::Value = call(
+        "POST",
+        &format!("/api/admin/devices/{device}/revoke"),
+        Some("{}".into()),
+    )
+    .await?;
+    Ok(())
+}

@@ -19,6 +19,7 @@ use leptos::prelude::*;
 
 pub use api::Who;
 
+mod admin;
 pub mod api;
 mod device;
 mod handling;
@@ -73,6 +74,7 @@ pub enum Tab {
     Clusters,
     Suggestion,
     Registers,
+    Admin,
 }
 
 pub fn ctx() -> Ctx {
@@ -189,6 +191,9 @@ fn Station(who: Who, signed: RwSignal<Option<Who>>) -> impl IntoView {
                             };
                             provide_context(c.clone());
                             let on_device = c.who.on_device;
+                            // Administration is the office's, in a browser at the server.
+                            let is_office = !on_device
+                                && matches!(c.who.role, gridvoice_core::access::Role::Office | gridvoice_core::access::Role::Admin);
                             if on_device {
                                 device::watch_syncs(c.changed);
                             } else {
@@ -219,12 +224,14 @@ fn Station(who: Who, signed: RwSignal<Option<Who>>) -> impl IntoView {
                                         "代表建议"{move || { let n = picked.get().len(); (n > 0).then(|| format!("（已选 {n}）")) }}
                                     </button>
                                     {tab_button(Tab::Registers, "三簿一册", "tab-registers")}
+                                    {is_office.then(|| tab_button(Tab::Admin, "系统管理", "tab-admin"))}
                                 </nav>
                                 {move || match tab.get() {
                                     Tab::Inbox => view! { <inbox::Inbox /> }.into_any(),
                                     Tab::Clusters => view! { <inbox::Clusters /> }.into_any(),
                                     Tab::Suggestion => view! { <suggestion::Suggestion /> }.into_any(),
                                     Tab::Registers => view! { <registers::Registers /> }.into_any(),
+                                    Tab::Admin => view! { <admin::Admin /> }.into_any(),
                                 }}
                             }
                             .into_any()

@@ -4,6 +4,7 @@
 //! Layers (outermost first): tracing, request body limit, timeout; then each route authenticates
 //! its caller itself (the sync route before the WebSocket upgrade).
 
+pub mod admin;
 pub mod auth;
 pub mod entry;
 pub mod events;

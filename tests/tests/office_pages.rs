@@ -288,13 +288,42 @@ async fn the_office_routes_a_suggestion_to_two_units_and_a_dissatisfied_resident
         "{}",
         seen["clock_after"]
     );
-    // The phones agree after their next sync, and have nothing left to call back.
+    // 李's phone agrees after its next sync, and has nothing left to call back.
     sync_device(&mut li).await.unwrap();
-    sync_device(&mut zhang).await.unwrap();
-    for store in [&mut li, &mut zhang] {
-        let v = on_device(store, a).unwrap();
-        assert_eq!(v.state.status, DemandStatus::Routed);
-        assert_eq!(v.state.reopened, 1);
-        assert!(tasks(store, day(10, 17)).is_empty());
-    }
+    let v = on_device(&mut li, a).unwrap();
+    assert_eq!(v.state.status, DemandStatus::Routed);
+    assert_eq!(v.state.reopened, 1);
+    assert!(tasks(&mut li, day(10, 17)).is_empty());
+
+    // Administration: a bad validity refused in words; the code made in the browser enrols a
+    // new phone for the delegate it names; 张's revoked phone syncs no more.
+    assert!(
+        seen["bad_hours"].as_str().unwrap().contains("有效期"),
+        "{seen}"
+    );
+    assert_eq!(seen["enrol_qr"], 1, "the card carries a QR code");
+    assert_eq!(seen["units_levels"], 4, "the catalogue by level");
+    assert!(seen["devices"].as_u64().unwrap() >= 3, "{seen}");
+    assert_eq!(seen["revoked"], 1);
+    let d05 = t.delegate(&"D05".into()).unwrap();
+    assert!(
+        seen["enrol_who"].as_str().unwrap().contains(&d05.name),
+        "{seen}"
+    );
+    let mut new_phone = Store::open(dir.path().join("new.sqlite")).unwrap();
+    enrol(
+        &mut new_phone,
+        &url,
+        seen["enrol_code"].as_str().unwrap(),
+        "新手机",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        new_phone.identity().unwrap().delegate.as_str(),
+        "D05",
+        "the code enrols the delegate it was made for"
+    );
+    let refused = sync_device(&mut zhang).await.unwrap_err();
+    assert_eq!(refused.code(), "credential_refused", "{refused:?}");
 }

@@ -3,56 +3,94 @@
 //! the residents' contacts (to those the service lets see them: the recording delegate, their
 //! station head, the office; phones masked until asked), its timeline and its photos.
 
-use gridvoice_core::api::{ApiError, DemandView};
+use gridvoice_core::api::ApiError;
+use gridvoice_core::category::Category;
+use gridvoice_core::clock::Timestamp;
+use gridvoice_core::deadline::StageClock;
 use gridvoice_core::device::PendingItem;
 use gridvoice_core::ids::DemandId;
 use gridvoice_core::model::{Contact, mask_phone};
 use gridvoice_core::territory::HandlingLevel;
-use gridvoice_core::workflow::{Event, EventKind};
+use gridvoice_core::workflow::DemandStatus;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::{DemandView, Event};
 use crate::i18n::I18n;
-use crate::widgets::{category_label, error_list, stage_label, status_label, when};
+use crate::widgets::{
+    category_label, error_list, esc, outcome_label, stage_label, status_label, when,
+};
 use crate::{Geo, api, ctx};
 
-fn event_label(e: &Event, i18n: I18n) -> String {
-    let k = match &e.what {
-        EventKind::Reviewed { .. } => "ev.reviewed",
-        EventKind::JoinedInto { .. } => "ev.joined",
-        EventKind::AddedToSuggestion { .. } => "ev.suggestion",
-        EventKind::ContactAttached { .. } => "ev.contact",
-        EventKind::Withdrawn { .. } => "ev.withdrawn",
-        EventKind::AnsweredOnSpot { .. } => "ev.on_spot",
-        EventKind::HandedToWorkroom { .. } => "ev.workroom",
-        EventKind::OutOfScope { .. } => "ev.out_of_scope",
-        EventKind::Routed { .. } => "ev.routed",
-        EventKind::Answered { .. } => "ev.answered",
-        EventKind::FedBack { .. } => "ev.fed_back",
-        EventKind::Closed { .. } => "ev.closed",
-        EventKind::Reopened { .. } => "ev.reopened",
-        EventKind::Note { .. } => "ev.note",
-        EventKind::Classified { .. } => "ev.classified",
-        EventKind::Whistled { .. } => "ev.whistled",
-        EventKind::VisitEnded { .. } => "ev.visit_ended",
-        EventKind::Unknown => "ev.unknown",
+/// An event as the timeline names it, with the words it carries (an answer, a reason, a note;
+/// units by their names). Kinds are `EventKind`'s wire names (`api::Event`).
+fn event_label(e: &Event, i18n: I18n, geo: Option<&Geo>) -> String {
+    let unit = |code: &str| geo.map_or_else(|| code.to_owned(), |g| g.unit_name(code));
+    let k = match e.kind.as_str() {
+        "reviewed" => "ev.reviewed",
+        "joined_into" => "ev.joined",
+        "added_to_suggestion" => "ev.suggestion",
+        "contact_attached" => "ev.contact",
+        "withdrawn" => "ev.withdrawn",
+        "answered_on_spot" => "ev.on_spot",
+        "handed_to_workroom" => "ev.workroom",
+        "out_of_scope" => "ev.out_of_scope",
+        "routed" => "ev.routed",
+        "returned" => "ev.returned",
+        "answered" => "ev.answered",
+        "paused" => "ev.paused",
+        "resumed" => "ev.resumed",
+        "extended" => "ev.extended",
+        "called_back" => "ev.called_back",
+        "fed_back" => "ev.fed_back",
+        "closed" => "ev.closed",
+        "reopened" => "ev.reopened",
+        "note" => "ev.note",
+        "classified" => "ev.classified",
+        "whistled" => "ev.whistled",
+        "visit_ended" => "ev.visit_ended",
+        _ => "ev.unknown",
     };
-    let detail = match &e.what {
-        EventKind::Answered { text, .. }
-        | EventKind::Note { text }
-        | EventKind::AnsweredOnSpot { answer: text }
-        | EventKind::OutOfScope { reason: text } => Some(text.clone()),
-        EventKind::HandedToWorkroom { note, .. } => note.clone(),
-        EventKind::Routed { deadline, .. } => {
-            Some(format!("{} {}", i18n.t("ev.deadline"), when(*deadline)))
+    let mut parts: Vec<String> = Vec::new();
+    match e.kind.as_str() {
+        "routed" => {
+            if let Some(u) = &e.unit {
+                parts.push(unit(u));
+            }
+            if !e.assisting.is_empty() {
+                let names: Vec<String> = e.assisting.iter().map(|u| unit(u)).collect();
+                parts.push(i18n.fmt1("ev.assisting", names.join("、")));
+            }
+            if let Some(d) = e.deadline {
+                parts.push(format!("{} {}", i18n.t("ev.deadline"), when(d)));
+            }
         }
-        EventKind::Withdrawn { reason } | EventKind::Reopened { reason } => Some(reason.clone()),
-        _ => None,
-    };
-    match detail {
-        Some(d) => format!("{}：{d}", i18n.t(k)),
-        None => i18n.t(k).to_owned(),
+        "returned" | "answered" => parts.extend(e.unit.as_deref().map(unit)),
+        "extended" => {
+            if let Some(d) = e.deadline {
+                parts.push(format!("{} {}", i18n.t("ev.new_deadline"), when(d)));
+            }
+        }
+        "called_back" => {
+            if let Some(s) = e.satisfaction() {
+                parts.push(outcome_label(s, i18n).to_owned());
+            }
+        }
+        _ => {}
+    }
+    // The words: an answer, a reason, a note (each kind carries at most one of them).
+    parts.extend(
+        [&e.text, &e.answer, &e.reason, &e.note]
+            .into_iter()
+            .flatten()
+            .filter(|w| !w.trim().is_empty())
+            .cloned(),
+    );
+    if parts.is_empty() {
+        i18n.t(k).to_owned()
+    } else {
+        format!("{}：{}", i18n.t(k), parts.join("；"))
     }
 }
 
@@ -61,7 +99,7 @@ fn residents(d: &DemandView) -> usize {
     usize::from(d.demand.contacts_in.is_some())
         + d.history
             .iter()
-            .filter(|e| matches!(e.what, EventKind::ContactAttached { .. }))
+            .filter(|e| e.kind == "contact_attached")
             .count()
 }
 
@@ -145,6 +183,159 @@ fn ContactLine(contact: Contact) -> impl IntoView {
     }
 }
 
+/// The demand's facts that react only to the language: status, clock, the units on the case,
+/// reopenings, category, grid, who recorded it and when.
+#[derive(Debug, Clone)]
+struct Facts {
+    status: DemandStatus,
+    clock: Option<StageClock>,
+    /// Each unit's name, whether it leads, and its answer this round.
+    units: Vec<(String, bool, Option<String>)>,
+    reopened: u32,
+    category: Category,
+    grid: String,
+    recorded_at: Timestamp,
+    by: String,
+}
+
+impl Facts {
+    /// As the `<dt>`/`<dd>` pairs of a `<dl>`, every text escaped. One string rather than a
+    /// `view!`: each element of a `view!` is code of its own in the wasm, which is at its budget.
+    fn html(&self, i18n: I18n) -> String {
+        use std::fmt::Write;
+        let lang = i18n.lang.get();
+        let mut h = String::new();
+        // `write!` into a String cannot fail; the results are ignored for that reason.
+        let _ = write!(
+            h,
+            "<dt>{}</dt><dd><span class='badge' data-testid='demand-status'>{}</span></dd>",
+            i18n.t("demands.page.status"),
+            status_label(self.status, lang)
+        );
+        // The stage under way and its due day, in working days (the clock the service computed).
+        if let Some(c) = &self.clock {
+            let light = c.light.code();
+            let stage = stage_label(c.stage, lang);
+            let due = c.due_day();
+            let words = if c.left < 0 {
+                i18n.fmt3("demands.clock.over", stage, -c.left, due)
+            } else if c.left == 0 {
+                i18n.fmt2("demands.clock.today", stage, due)
+            } else {
+                i18n.fmt3("demands.clock.left", stage, due, c.left)
+            };
+            let _ = write!(
+                h,
+                "<dt>{}</dt><dd><span class='badge light-{light}' data-testid='demand-clock' data-light='{light}'>{}</span></dd>",
+                i18n.t("demands.clock"),
+                esc(&words)
+            );
+        }
+        // The units the case is routed to, the lead first, each with its answer this round.
+        if !self.units.is_empty() {
+            let _ = write!(
+                h,
+                "<dt>{}</dt><dd><ul class='units' data-testid='demand-units'>",
+                i18n.t("demands.page.units")
+            );
+            for (name, lead, answer) in &self.units {
+                let role = if *lead {
+                    "demands.page.lead"
+                } else {
+                    "demands.page.assisting"
+                };
+                let answer = answer.as_deref().map_or_else(
+                    || {
+                        format!(
+                            "<span class='muted'>{}</span>",
+                            i18n.t("demands.page.not_answered")
+                        )
+                    },
+                    esc,
+                );
+                let _ = write!(
+                    h,
+                    "<li data-testid='demand-unit' data-lead='{lead}'><strong>{}</strong> <span class='badge'>{}</span><span class='unit-answer'>{answer}</span></li>",
+                    esc(name),
+                    i18n.t(role)
+                );
+            }
+            h.push_str("</ul></dd>");
+        }
+        if self.reopened > 0 {
+            let _ = write!(
+                h,
+                "<dt>{}</dt><dd data-testid='demand-reopened'>{}</dd>",
+                i18n.t("demands.page.reopened"),
+                i18n.fmt1("demands.page.reopened_n", self.reopened)
+            );
+        }
+        let _ = write!(
+            h,
+            "<dt>{}</dt><dd>{}</dd><dt>{}</dt><dd data-testid='demand-grid'>{}</dd><dt>{}</dt><dd><span class='date'>{}</span> · {}</dd>",
+            i18n.t("record.category"),
+            category_label(self.category, lang),
+            i18n.t("record.grid"),
+            esc(&self.grid),
+            i18n.t("demands.page.recorded"),
+            when(self.recorded_at),
+            esc(&self.by)
+        );
+        h
+    }
+}
+
+/// The residents who left a contact, the co-signers (when any) and whether the server has it.
+fn counts_html(n: usize, cosigners: usize, sync: Synced, i18n: I18n) -> String {
+    use std::fmt::Write;
+    let mut h = format!(
+        "<dt>{}</dt><dd data-testid='demand-residents' data-count='{n}'>{}</dd>",
+        i18n.t("demands.page.residents"),
+        i18n.fmt1("demands.page.residents_n", n)
+    );
+    // `write!` into a String cannot fail; the results are ignored for that reason.
+    if cosigners > 0 {
+        let _ = write!(
+            h,
+            "<dt>{}</dt><dd data-testid='demand-cosigners' data-count='{cosigners}'>{}</dd>",
+            i18n.t("demands.page.cosigners"),
+            i18n.fmt1("demands.page.cosigners_n", cosigners)
+        );
+    }
+    let words = match sync {
+        Synced::Yes => i18n.t("demands.page.synced"),
+        Synced::DemandWaiting => i18n.t("demands.page.not_synced"),
+        Synced::PhotosWaiting => i18n.t("demands.page.photos_not_synced"),
+    };
+    let _ = write!(
+        h,
+        "<dt>{}</dt><dd data-testid='demand-sync' data-synced='{}'>{words}</dd>",
+        i18n.t("demands.page.sync"),
+        sync == Synced::Yes
+    );
+    h
+}
+
+/// The timeline's items: recorded, then each event (dates and labels escaped).
+fn timeline_html(recorded_at: Timestamp, events: &[(Timestamp, String)], i18n: I18n) -> String {
+    use std::fmt::Write;
+    let mut h = format!(
+        "<li><span class='date'>{}</span> {}</li>",
+        when(recorded_at),
+        i18n.t("ev.recorded")
+    );
+    for (at, label) in events {
+        // `write!` into a String cannot fail.
+        let _ = write!(
+            h,
+            "<li><span class='date'>{}</span> {}</li>",
+            when(*at),
+            esc(label)
+        );
+    }
+    h
+}
+
 fn page(
     d: &DemandView,
     pending: &[PendingItem],
@@ -160,10 +351,9 @@ fn page(
     let by = geo
         .and_then(|g| g.territory.delegate(&d.demand.recorded_by))
         .map_or_else(|| d.demand.recorded_by.to_string(), |x| x.name.clone());
-    let st = d.state.status;
     let cat = d.demand.category;
     let n = residents(d);
-    let joined = d.joined.clone();
+    let cosigners = d.joined.len();
     let sync = synced(d, pending);
     let visit = d.demand.visit;
     let visits = LocalResource::new(move || async move {
@@ -183,38 +373,37 @@ fn page(
     });
     let recorded_at = d.demand.recorded_at;
     let history = d.history.clone();
-    // The stage under way and its due day, in working days (the clock the service computed).
-    let clock = d.clock.clone().map(|c| {
-        let light = c.light.code();
-        let words = move || {
-            let stage = stage_label(c.stage, i18n.lang.get());
-            let due = c.due_day();
-            if c.left < 0 {
-                i18n.fmt3("demands.clock.over", stage, -c.left, due)
-            } else if c.left == 0 {
-                i18n.fmt2("demands.clock.today", stage, due)
-            } else {
-                i18n.fmt3("demands.clock.left", stage, due, c.left)
-            }
-        };
-        view! {
-            <dt>{t("demands.clock")}</dt>
-            <dd><span class=format!("badge light-{light}") data-testid="demand-clock" data-light=light>{words}</span></dd>
-        }
-    });
+    // The facts that react only to the language, as one piece of HTML (`facts_html`).
+    let facts = Facts {
+        status: d.state.status,
+        clock: d.clock.clone(),
+        units: d
+            .state
+            .units
+            .iter()
+            .map(|u| {
+                let name = geo.map_or_else(|| u.unit.clone(), |g| g.unit_name(&u.unit));
+                (name, u.lead, u.answer.clone())
+            })
+            .collect(),
+        reopened: d.state.reopened,
+        category: cat,
+        grid,
+        recorded_at,
+        by,
+    };
+    let timeline = history
+        .iter()
+        .map(|e| (e.at, event_label(e, i18n, geo)))
+        .collect::<Vec<_>>();
     let hashes = d.demand.attachments.clone();
     view! {
         <p class="full-text" data-testid="demand-full-text">{d.demand.text.clone()}</p>
-        <dl class="facts">
-            <dt>{t("demands.page.status")}</dt>
-            <dd><span class="badge" data-testid="demand-status">{move || status_label(st, i18n.lang.get())}</span></dd>
-            {clock}
-            <dt>{t("record.category")}</dt>
-            <dd>{move || category_label(cat, i18n.lang.get())}</dd>
-            <dt>{t("record.grid")}</dt>
-            <dd data-testid="demand-grid">{grid}</dd>
-            <dt>{t("demands.page.recorded")}</dt>
-            <dd><span class="date">{when(recorded_at)}</span>" · "{by}</dd>
+        // One grid of facts in three parts (two of them HTML): the parts lay their items out in
+        // the grid (`display: contents`), so the labels line up.
+        <div class="facts">
+        <dl class="contents" inner_html=move || facts.html(i18n)></dl>
+        <dl class="contents">
             <dt>{t("demands.page.visit")}</dt>
             <dd data-testid="demand-visit">
                 <Suspense fallback=move || view! { <span class="muted">{t("loading")}</span> }>
@@ -232,21 +421,9 @@ fn page(
                     })}
                 </Suspense>
             </dd>
-            <dt>{t("demands.page.residents")}</dt>
-            <dd data-testid="demand-residents" data-count=n.to_string()>{move || i18n.fmt1("demands.page.residents_n", n)}</dd>
-            {(!joined.is_empty()).then(|| { let k = joined.len(); view! {
-                <dt>{t("demands.page.cosigners")}</dt>
-                <dd data-testid="demand-cosigners" data-count=k.to_string()>{move || i18n.fmt1("demands.page.cosigners_n", k)}</dd>
-            }})}
-            <dt>{t("demands.page.sync")}</dt>
-            <dd data-testid="demand-sync" data-synced=(sync == Synced::Yes).to_string()>
-                {move || match sync {
-                    Synced::Yes => i18n.t("demands.page.synced"),
-                    Synced::DemandWaiting => i18n.t("demands.page.not_synced"),
-                    Synced::PhotosWaiting => i18n.t("demands.page.photos_not_synced"),
-                }}
-            </dd>
         </dl>
+        <dl class="contents" inner_html=move || counts_html(n, cosigners, sync, i18n)></dl>
+        </div>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 suggestion.await.ok().flatten().map(|s| {
@@ -294,10 +471,7 @@ fn page(
         </Suspense>
 
         <h3>{t("demands.page.timeline")}</h3>
-        <ol class="timeline" data-testid="timeline">
-            <li><span class="date">{when(recorded_at)}</span>" "{t("ev.recorded")}</li>
-            {history.iter().map(|e| view! { <li><span class="date">{when(e.at)}</span>" "{event_label(e, i18n)}</li> }).collect_view()}
-        </ol>
+        <ol class="timeline" data-testid="timeline" inner_html=move || timeline_html(recorded_at, &timeline, i18n)></ol>
         {(!hashes.is_empty()).then(|| view! {
             <div class="photos" data-testid="demand-photo-strip">
                 {hashes.clone().into_iter().map(|hash| view! { <PhotoThumb hash /> }).collect_view()}

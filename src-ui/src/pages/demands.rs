@@ -2,13 +2,13 @@
 //! Chinese full-text search and filters. Long texts are cut in the list; each demand opens its own
 //! page (`demand`) with the full text, its residents, its visit, its sync state and its timeline.
 
-use gridvoice_core::api::{ApiError, DemandFilter, DemandView};
+use gridvoice_core::api::{ApiError, DemandFilter};
 use gridvoice_core::category::Category;
 use gridvoice_core::workflow::DemandStatus;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
-use crate::widgets::{category_label, clip, error_list, status_label, when};
+use crate::api::DemandView;
+use crate::widgets::{category_label, clip, error_list, esc, status_label, when};
 use crate::{api, ctx};
 
 /// How much of a demand's text the list shows.
@@ -62,23 +62,43 @@ pub fn Demands() -> impl IntoView {
             Some(Ok(g)) => g.grid_name(&d.demand.grid),
             _ => d.demand.grid.to_string(),
         };
-        let recorded_at = d.demand.recorded_at;
         let st = d.state.status;
         let cat = d.demand.category;
         let photos = d.demand.attachments.len();
         let cosigners = d.joined.len();
+        let text = esc(&clip(&d.demand.text, LIST_CHARS));
+        let grid = esc(&grid);
+        let date = when(d.demand.recorded_at);
+        // One piece of HTML per item (every text escaped): each element of a `view!` is code of
+        // its own in the wasm, which is at its budget. The router follows the link like an `<A>`.
+        let html = move || {
+            use std::fmt::Write;
+            let lang = i18n.lang.get();
+            let mut h = format!(
+                "<a class='item-head' href='{href}' data-testid='{open}'><span class='item-text clip' data-testid='demand-text-short'>{text}</span><span class='badge' data-testid='demand-status'>{}</span></a><p class='muted'>{} · {grid} · <span class='date'>{date}</span>",
+                status_label(st, lang),
+                category_label(cat, lang)
+            );
+            // `write!` into a String cannot fail; the results are ignored for that reason.
+            if photos > 0 {
+                let _ = write!(
+                    h,
+                    "<span data-testid='demand-photos'> · {}</span>",
+                    i18n.fmt1("demands.photos", photos)
+                );
+            }
+            if cosigners > 0 {
+                let _ = write!(
+                    h,
+                    "<span data-testid='demand-cosigners'> · {}</span>",
+                    i18n.fmt1("demands.cosigners", cosigners)
+                );
+            }
+            h.push_str("</p>");
+            h
+        };
         view! {
-            <div class="list-item" data-testid="demand-item" data-demand-id=id data-status=st.code()>
-                <A href=href attr:class="item-head" attr:data-testid=open>
-                    <span class="item-text clip" data-testid="demand-text-short">{clip(&d.demand.text, LIST_CHARS)}</span>
-                    <span class="badge" data-testid="demand-status">{move || status_label(st, i18n.lang.get())}</span>
-                </A>
-                <p class="muted">{move || category_label(cat, i18n.lang.get())}" · "{grid}" · "
-                    <span class="date">{when(recorded_at)}</span>
-                    {(photos > 0).then(|| view! { <span data-testid="demand-photos">" · "{move || i18n.fmt1("demands.photos", photos)}</span> })}
-                    {(cosigners > 0).then(|| view! { <span data-testid="demand-cosigners">" · "{move || i18n.fmt1("demands.cosigners", cosigners)}</span> })}
-                </p>
-            </div>
+            <div class="list-item" data-testid="demand-item" data-demand-id=id data-status=st.code() inner_html=html></div>
         }
     };
 

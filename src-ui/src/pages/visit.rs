@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
-use crate::widgets::{FieldError, error_list, when};
+use crate::widgets::{FieldError, error_list, esc, when};
 use crate::{api, ctx, local};
 
 /// The visit under way on this device.
@@ -272,23 +272,29 @@ pub fn Visit() -> impl IntoView {
                         Ok(items.into_iter().map(|v| {
                             let ended = v.state.ended_at.is_some();
                             let attendance = v.state.attendance;
+                            // The delegates who came along (联合走访), by name.
+                            let names = (v.visit.delegates.len() > 1).then(|| {
+                                c.geo.get_untracked().and_then(Result::ok).map_or_else(
+                                    || v.visit.delegates.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                                    |g| v.visit.delegates.iter().map(|d| g.territory.delegate(d).map_or_else(|| d.to_string(), |x| x.name.clone())).collect(),
+                                ).join("、")
+                            });
                             view! {
-                                <div class="list-item" data-testid="visit-item">
-                                    <p><strong>{v.visit.topic}</strong>" · "{v.visit.place}</p>
-                                    {(v.visit.delegates.len() > 1).then(|| {
-                                        let names = c.geo.get_untracked().and_then(Result::ok).map_or_else(
-                                            || v.visit.delegates.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                                            |g| v.visit.delegates.iter().map(|d| g.territory.delegate(d).map_or_else(|| d.to_string(), |x| x.name.clone())).collect(),
-                                        );
-                                        view! { <p class="muted" data-testid="visit-delegates">{names.join("、")}</p> }
-                                    })}
-                                    <p class="muted"><span class="date">{when(v.visit.started_at)}</span>" · "
-                                        {move || if ended {
-                                            format!("{} {}", i18n.t("visit.ended_with"), attendance.unwrap_or_default())
-                                        } else {
-                                            i18n.t("visit.open").to_owned()
-                                        }}
-                                    </p>
+                                // As HTML, escaped: each element of a `view!` is code of its own in
+                                // the wasm, which is at its budget.
+                                <div class="list-item" data-testid="visit-item" inner_html=move || {
+                                    let mut h = format!("<p><strong>{}</strong> · {}</p>", esc(&v.visit.topic), esc(&v.visit.place));
+                                    if let Some(names) = &names {
+                                        h.push_str(&format!("<p class='muted' data-testid='visit-delegates'>{}</p>", esc(names)));
+                                    }
+                                    let state = if ended {
+                                        format!("{} {}", i18n.t("visit.ended_with"), attendance.unwrap_or_default())
+                                    } else {
+                                        i18n.t("visit.open").to_owned()
+                                    };
+                                    h.push_str(&format!("<p class='muted'><span class='date'>{}</span> · {state}</p>", when(v.visit.started_at)));
+                                    h
+                                }>
                                 </div>
                             }
                         }).collect_view().into_any())

@@ -1,12 +1,13 @@
 //! The similar demands already in the grid, from the device's own data, each with "add this
 //! resident" (a contact joined to it instead of a duplicate recorded).
 
-use gridvoice_core::api::{ApiError, DemandView};
+use gridvoice_core::api::ApiError;
 use gridvoice_core::ids::{DemandId, GridId};
 use leptos::prelude::*;
 
+use crate::api::DemandView;
 use crate::i18n::I18n;
-use crate::widgets::{category_label, clip, error_list, status_label, when};
+use crate::widgets::{category_label, clip, error_list, esc, status_label, when};
 
 /// Similarity of two texts: Dice coefficient over character bigrams (works for Chinese without
 /// a tokenizer).
@@ -71,12 +72,15 @@ pub(super) fn similar_section(
                                     let did = d.demand.id;
                                     view! {
                                         <div class="similar-item" data-testid="similar-item" data-demand-id=did.to_string()>
-                                            <p class="clip">{clip(&d.demand.text, LIST_CHARS)}</p>
-                                            <p class="muted">
-                                                {category_label(d.demand.category, lang)}" · "
-                                                {status_label(d.state.status, lang)}" · "
-                                                <span class="date">{when(d.demand.recorded_at)}</span>
-                                            </p>
+                                            // As HTML, escaped: each element of a `view!` is code of its own in
+                                            // the wasm, which is at its budget.
+                                            <div inner_html=format!(
+                                                "<p class='clip'>{}</p><p class='muted'>{} · {} · <span class='date'>{}</span></p>",
+                                                esc(&clip(&d.demand.text, LIST_CHARS)),
+                                                category_label(d.demand.category, lang),
+                                                status_label(d.state.status, lang),
+                                                when(d.demand.recorded_at)
+                                            )></div>
                                             <button
                                                 type="button"
                                                 class="btn"

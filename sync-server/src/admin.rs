@@ -1,0 +1,233 @@
+//! Administration for the office's pages, the same as the admin commands do (which stay):
+//! one-time enrolment codes with a QR code to print (`POST /api/admin/enrolments`), the devices
+//! and browser sessions (`GET /api/admin/devices`), revocation at once
+//! (`POST /api/admin/devices/{device}/revoke`). Office staff and admins only; an admin's code is
+//! made by an admin. Codes are never logged.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Response};
+use gridvoice_core::ErrorCode;
+use gridvoice_core::access::{Person, Principal, Role};
+use gridvoice_core::api::ApiError;
+use gridvoice_core::boundary::{DeviceEntry, Enrolment, NewEnrolment};
+use gridvoice_core::ids::{DelegateId, DeviceId, StaffId};
+
+use crate::App;
+use crate::http::{HttpError, caller, parse};
+
+/// Longest a code may stay valid.
+const MAX_TTL_HOURS: u32 = 30 * 24;
+
+fn administrator(who: &Principal) -> Result<(), HttpError> {
+    if matches!(who.role, Role::Office | Role::Admin) {
+        Ok(())
+    } else {
+        Err(HttpError::new(
+            ErrorCode::Forbidden,
+            "只有代表工作室可以管理绑定码和设备",
+        ))
+    }
+}
+
+/// A one-time enrolment code for a delegate, a station head or a staff member, with its QR code.
+#[utoipa::path(
+    post,
+    path = "/api/admin/enrolments",
+    security(("bearer" = [])),
+    request_body = NewEnrolment,
+    responses(
+        (status = 200, description = "the code, shown this once, with its QR code", body = Enrolment),
+        (status = 400, description = "unknown delegate, a role that does not fit the person, a validity out of range", body = ApiError),
+        (status = 401, description = "no valid credential or session", body = ApiError),
+        (status = 403, description = "not office staff or an admin (an admin's code: not an admin)", body = ApiError),
+    )
+)]
+pub(crate) async fn create_enrolment(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let who = caller(&app, &Method::POST, &headers).await?;
+    administrator(&who)?;
+    let req: NewEnrolment = parse(&body)?;
+    let t = &app.territory;
+    let bad = |m: &str| HttpError::new(ErrorCode::BadRequest, m);
+    fn trimmed(s: Option<&str>) -> Option<&str> {
+        s.map(str::trim).filter(|s| !s.is_empty())
+    }
+    let (person, station, who_words) = match (
+        trimmed(req.delegate.as_deref()),
+        trimmed(req.staff.as_deref()),
+    ) {
+        (Some(d), None) => {
+            let del = t.delegate(&DelegateId::new(d)).ok_or_else(|| {
+                HttpError(ApiError::from(gridvoice_core::Error::UnknownDelegate(
+                    d.to_owned(),
+                )))
+            })?;
+            if !matches!(req.role, Role::Delegate | Role::StationHead) {
+                return Err(bad("代表只能以“代表”或“站长”身份绑定"));
+            }
+            let station = t.station(&del.station).map(|s| s.name.clone());
+            (
+                Person::Delegate(del.id.clone()),
+                Some(del.station.clone()),
+                format!(
+                    "{} · {} · {}",
+                    del.name,
+                    req.role.zh(),
+                    station.unwrap_or_default()
+                ),
+            )
+        }
+        (None, Some(s)) => {
+            if !matches!(req.role, Role::Office | Role::Admin) {
+                return Err(bad("工作人员只能以“代表工作室”或“管理员”身份绑定"));
+            }
+            if req.role == Role::Admin && who.role != Role::Admin {
+                return Err(HttpError::new(
+                    ErrorCode::Forbidden,
+                    "管理员的绑定码只能由管理员生成",
+                ));
+            }
+            (
+                Person::Staff(StaffId::new(s)),
+                None,
+                format!("{s} · {}", req.role.zh()),
+            )
+        }
+        _ => return Err(bad("请选择一位代表，或填写工作人员编号（二者选一）")),
+    };
+    let hours = req.ttl_hours.unwrap_or(72);
+    if hours == 0 || hours > MAX_TTL_HOURS {
+        return Err(bad("有效期应在 1 小时到 30 天之间"));
+    }
+    let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
+    let ttl = i64::from(hours) * 3_600_000;
+    let auth = app.auth.clone();
+    let (p2, s2) = (person.clone(), station.clone());
+    let code = tokio::task::spawn_blocking(move || {
+        auth.create_enrolment(&p2, req.role, s2.as_ref(), now, ttl)
+    })
+    .await
+    .map_err(|_| HttpError::internal())?
+    .map_err(|_| HttpError::internal())?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let payload =
+        serde_json::json!({ "server": format!("http://{host}"), "code": code }).to_string();
+    let qr = qrcode::QrCode::new(payload.as_bytes()).map_err(|_| HttpError::internal())?;
+    let qr_svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    tracing::info!(role = req.role.code(), "enrolment code made");
+    Ok(axum::Json(Enrolment {
+        code,
+        who: who_words,
+        expires_at: now.0 + ttl,
+        payload,
+        qr_svg,
+    })
+    .into_response())
+}
+
+/// Every device and browser session, newest first, with who holds it.
+#[utoipa::path(
+    get,
+    path = "/api/admin/devices",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "the devices and sessions", body = Vec<DeviceEntry>),
+        (status = 401, description = "no valid credential or session", body = ApiError),
+        (status = 403, description = "not office staff or an admin", body = ApiError),
+    )
+)]
+pub(crate) async fn devices(
+    State(app): State<App>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let who = caller(&app, &Method::GET, &headers).await?;
+    administrator(&who)?;
+    let auth = app.auth.clone();
+    let rows = tokio::task::spawn_blocking(move || auth.devices())
+        .await
+        .map_err(|_| HttpError::internal())?
+        .map_err(|_| HttpError::internal())?;
+    let t = &app.territory;
+    let mut out: Vec<DeviceEntry> = rows
+        .into_iter()
+        .map(|d| {
+            let (person, name) = match &d.person {
+                Person::Delegate(x) => (
+                    x.to_string(),
+                    t.delegate(x)
+                        .map_or_else(|| x.to_string(), |del| del.name.clone()),
+                ),
+                Person::Staff(x) => (x.to_string(), x.to_string()),
+            };
+            DeviceEntry {
+                device: d.device,
+                browser: d.browser,
+                person,
+                name,
+                role: d.role,
+                station: d.station.map(|s| s.to_string()),
+                device_name: d.name,
+                enrolled_at: d.enrolled_at.0,
+                revoked_at: d.revoked_at.map(|r| r.0),
+            }
+        })
+        .collect();
+    out.reverse();
+    Ok(axum::Json(out).into_response())
+}
+
+/// Revokes a device or session at once: its syncs and requests end.
+#[utoipa::path(
+    post,
+    path = "/api/admin/devices/{device}/revoke",
+    security(("bearer" = [])),
+    params(("device" = String, Path, description = "the device's id")),
+    responses(
+        (status = 200, description = "revoked"),
+        (status = 401, description = "no valid credential or session", body = ApiError),
+        (status = 403, description = "not office staff or an admin", body = ApiError),
+        (status = 404, description = "no such active device", body = ApiError),
+    )
+)]
+pub(crate) async fn revoke(
+    State(app): State<App>,
+    Path(device): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let who = caller(&app, &Method::POST, &headers).await?;
+    administrator(&who)?;
+    let device: DeviceId = device
+        .parse()
+        .map_err(|_| HttpError::new(ErrorCode::InvalidId, "设备编号格式不正确"))?;
+    let (auth, a) = (app.auth.clone(), app.clone());
+    let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
+    let done = tokio::task::spawn_blocking(move || {
+        let done = auth.revoke(&device, now);
+        // Its open syncs and event streams end now, not at the next poll of the device table.
+        if a.refresh_devices().is_err() {
+            tracing::warn!("device table not re-read after a revocation");
+        }
+        done
+    })
+    .await
+    .map_err(|_| HttpError::internal())?
+    .map_err(|_| HttpError::internal())?;
+    if !done {
+        return Err(HttpError::new(ErrorCode::NotFound, "没有这台在用的设备"));
+    }
+    Ok(axum::Json(serde_json::json!({ "revoked": true })).into_response())
+}
