@@ -183,6 +183,16 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
         gridvoice_store::photo_hash(not_image.as_bytes())
     );
     let invalid_photo: Check = |v| v["code"] == "INVALID_PHOTO";
+    let forbidden: Check = |v| v["code"] == "FORBIDDEN";
+    let enrol_code: Check = |v| {
+        v["code"].as_str().is_some_and(|c| c.len() == 14)
+            && v["qr_svg"].as_str().is_some_and(|q| q.contains("<svg"))
+    };
+    let device_list: Check = |v| v.as_array().is_some_and(|a| a.len() >= 7);
+    let revoke_path = format!(
+        "/api/admin/devices/{}/revoke",
+        revoked.principal.as_ref().unwrap().device
+    );
     let cases: Vec<(&str, &str, String, Vec<(&Who, StatusCode, Check)>)> = vec![
         (
             "GET",
@@ -542,6 +552,72 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
             String::new(),
             vec![(&office, StatusCode::NOT_FOUND, any)],
         ),
+        // Administration: office staff and admins make codes and see and revoke devices; nobody
+        // else; an admin's code is an admin's to make.
+        (
+            "POST",
+            "/api/admin/enrolments",
+            r#"{"delegate":"D02","role":"delegate","ttl_hours":24}"#.into(),
+            vec![
+                (&office, s, enrol_code),
+                (&admin, s, enrol_code),
+                (&del_a, StatusCode::FORBIDDEN, forbidden),
+                (&head_a, StatusCode::FORBIDDEN, forbidden),
+                (&revoked, StatusCode::UNAUTHORIZED, unauthorized),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+            ],
+        ),
+        (
+            "POST",
+            "/api/admin/enrolments",
+            r#"{"staff":"new-admin","role":"admin"}"#.into(),
+            vec![
+                (&office, StatusCode::FORBIDDEN, forbidden),
+                (&admin, s, enrol_code),
+            ],
+        ),
+        (
+            "POST",
+            "/api/admin/enrolments",
+            r#"{"delegate":"D99","role":"delegate"}"#.into(),
+            vec![(
+                &office,
+                StatusCode::BAD_REQUEST,
+                (|v: &serde_json::Value| v["code"] == "UNKNOWN_DELEGATE") as Check,
+            )],
+        ),
+        (
+            "GET",
+            "/api/admin/devices",
+            String::new(),
+            vec![
+                (&office, s, device_list),
+                (&admin, s, device_list),
+                (&del_a, StatusCode::FORBIDDEN, forbidden),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+            ],
+        ),
+        (
+            "POST",
+            &revoke_path,
+            String::new(),
+            vec![
+                (&del_a, StatusCode::FORBIDDEN, forbidden),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+                // Already revoked: no such active device.
+                (&office, StatusCode::NOT_FOUND, any),
+            ],
+        ),
+        (
+            "POST",
+            "/api/admin/devices/not-a-device/revoke",
+            String::new(),
+            vec![(
+                &office,
+                StatusCode::BAD_REQUEST,
+                (|v: &serde_json::Value| v["code"] == "INVALID_ID") as Check,
+            )],
+        ),
         // The same picture, forwarded to a delegate of station B, uploaded from there: now B's
         // too; A's people still see it, outsiders still do not.
         ("PUT", &photo_path, photo.into(), vec![(&del_b, s, any)]),
@@ -562,6 +638,8 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
             "/api/photos/{hash}"
         } else if path.starts_with("/api/registers/") {
             "/api/registers/{kind}/xlsx"
+        } else if path.starts_with("/api/admin/devices/") {
+            "/api/admin/devices/{device}/revoke"
         } else {
             path
         };
