@@ -24,56 +24,12 @@ mod webdriver;
 #[allow(dead_code, reason = "shared by the app's stories")]
 mod app;
 
-use app::{App, app_binary, code_for, shots, start_server};
+use app::{App, app_binary, code_for, phone, record, shots, start_server};
 use gridvoice_core::access::Role;
-use gridvoice_core::api::{RecordDemand, Request, Response};
-use gridvoice_core::device::EnrolInput;
+use gridvoice_core::api::Request;
 use gridvoice_core::workflow::{DemandStatus, EventKind};
-use gridvoice_sync::device::DeviceService;
 use serde_json::{Value, json};
 use webdriver::Desktop;
-
-/// A phone of `who`, enrolled at `base` (the office's one-time code) and synced once.
-async fn phone(path: &std::path::Path, base: &str, code: String) -> DeviceService {
-    let device = DeviceService::open(path).unwrap();
-    device
-        .enrol(EnrolInput {
-            server: base.to_owned(),
-            code,
-            device_name: "手机".into(),
-        })
-        .await
-        .unwrap();
-    let synced = device.sync_now().await;
-    assert!(synced.ok, "{synced:?}");
-    device
-}
-
-/// A demand recorded on a phone, in `grid`, without a contact; its id.
-async fn record(
-    device: &DeviceService,
-    text: &str,
-    category: &str,
-    grid: &gridvoice_core::ids::GridId,
-) -> gridvoice_core::ids::DemandId {
-    let Response::Demand(v) = device
-        .request(Request::RecordDemand(RecordDemand {
-            text: text.into(),
-            category: category.into(),
-            grid: Some(grid.clone()),
-            location: None,
-            visit: None,
-            contact: None,
-            id: None,
-            attachments: Vec::new(),
-        }))
-        .await
-        .unwrap()
-    else {
-        panic!("not a demand");
-    };
-    v.demand.id
-}
 
 /// The station's computer: a browser session at the server (the office's one-time code for the
 /// head), asking as the station's pages do (the cookie, the page's header, its origin).
@@ -132,10 +88,18 @@ async fn the_head_answers_a_demand_offline_in_the_app_and_the_station_computer_s
         "三号楼电梯经常停运，老人上下楼困难",
         "lift_maintenance",
         &li_grid,
+        None,
     )
     .await;
     // And one nobody has decided on yet: its review's clock runs.
-    let waiting = record(&li, "小区健身器材损坏，存在安全隐患", "safety", &li_grid).await;
+    let waiting = record(
+        &li,
+        "小区健身器材损坏，存在安全隐患",
+        "safety",
+        &li_grid,
+        None,
+    )
+    .await;
     let synced = li.sync_now().await;
     assert!(synced.ok && synced.pending_left == 0, "{synced:?}");
 

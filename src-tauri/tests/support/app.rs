@@ -12,6 +12,9 @@ use gridvoice_core::ids::{DemandId, StationId};
 use gridvoice_server::auth::AuthDb;
 use serde_json::{Value, json};
 
+use gridvoice_core::device::EnrolInput;
+use gridvoice_sync::device::DeviceService;
+
 use super::webdriver::Desktop;
 
 /// The app binary cargo built for this test (`GRIDVOICE_APP_BIN` may name another).
@@ -43,6 +46,49 @@ pub fn code_for(data: &Path, who: &str, role: Role, station: &str) -> String {
             i64::MAX / 4,
         )
         .unwrap()
+}
+
+/// A phone of `who`, enrolled at `base` (the office's one-time code) and synced once.
+pub async fn phone(path: &Path, base: &str, code: String) -> DeviceService {
+    let device = DeviceService::open(path).unwrap();
+    device
+        .enrol(EnrolInput {
+            server: base.to_owned(),
+            code,
+            device_name: "手机".into(),
+        })
+        .await
+        .unwrap();
+    let synced = device.sync_now().await;
+    assert!(synced.ok, "{synced:?}");
+    device
+}
+
+/// A demand recorded on a phone, in `grid`, with the resident's contact when given; its id.
+pub async fn record(
+    device: &DeviceService,
+    text: &str,
+    category: &str,
+    grid: &gridvoice_core::ids::GridId,
+    contact: Option<gridvoice_core::api::NewContact>,
+) -> DemandId {
+    let Response::Demand(v) = device
+        .request(Request::RecordDemand(gridvoice_core::api::RecordDemand {
+            text: text.into(),
+            category: category.into(),
+            grid: Some(grid.clone()),
+            location: None,
+            visit: None,
+            contact,
+            id: None,
+            attachments: Vec::new(),
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!("not a demand");
+    };
+    v.demand.id
 }
 
 /// The delegate's app and the test's view of it.
