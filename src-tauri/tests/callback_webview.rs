@@ -77,7 +77,14 @@ async fn a_dissatisfied_resident_recorded_offline_in_the_app_reopens_the_case_af
         code_for(&data, "D03", Role::Delegate, "S01"),
     )
     .await;
-    let b = record(&zhang, "九号楼电梯坏了没人修", "lift_maintenance", &grid, None).await;
+    let b = record(
+        &zhang,
+        "九号楼电梯坏了没人修",
+        "lift_maintenance",
+        &grid,
+        None,
+    )
+    .await;
     assert!(zhang.sync_now().await.ok);
 
     // The head joins and forms the suggestion; the office routes it to two units; both answer.
@@ -180,7 +187,11 @@ async fn a_dissatisfied_resident_recorded_offline_in_the_app_reopens_the_case_af
     app.go("tasks", "tasks").await;
     let item = format!("[data-testid=task-item][data-demand-id='{a}']");
     app.see(&item).await;
-    assert_eq!(app.count("[data-testid=task-item]").await, 1, "张's resident is his");
+    assert_eq!(
+        app.count("[data-testid=task-item]").await,
+        1,
+        "张's resident is his"
+    );
     let name = d
         .text(&format!("{item} [data-testid=task-contact-name]"))
         .await
