@@ -15,7 +15,7 @@
 mod admin;
 mod command;
 
-pub use admin::{DeviceEntry, Enrolment, NewEnrolment};
+pub use admin::{DeviceEntry, Enrolment, NewEnrolment, TerritoryReport, TerritoryUpload};
 
 use serde::{Deserialize, Serialize};
 

@@ -148,6 +148,22 @@ try {
   seen.enrol_who = await page.getByTestId("enrol-card").locator("strong").innerText();
   seen.enrol_qr = await page.getByTestId("enrol-qr").locator("svg").count();
   seen.units_levels = await page.getByTestId("units-level").count();
+  // The street's territory files: one missing is named; all of them pass the check with their
+  // counts, and then install.
+  const gulou = path.resolve("../../data/gulou");
+  const territoryFiles = ["street.geojson", "communities.geojson", "quarters.geojson",
+    "grids.geojson", "stations.geojson", "organisation.json"].map((f) => path.join(gulou, f));
+  await page.getByTestId("territory-files").setInputFiles(territoryFiles.filter((f) => !f.endsWith("stations.geojson")));
+  await page.getByTestId("territory-check").click();
+  await page.getByTestId("admin-territory").getByTestId("error").waitFor();
+  seen.territory_missing = await page.getByTestId("admin-territory").getByTestId("error").innerText();
+  await page.getByTestId("territory-files").setInputFiles(territoryFiles);
+  await page.getByTestId("territory-check").click();
+  await page.getByTestId("territory-ok").waitFor();
+  seen.territory_ok = await page.getByTestId("territory-ok").innerText();
+  await page.getByTestId("territory-install").click();
+  await page.locator("[data-testid=territory-ok][data-installed=true]").waitFor();
+  seen.territory_installed = await page.getByTestId("territory-ok").innerText();
   await page.getByTestId("device-row").first().waitFor();
   seen.devices = await page.getByTestId("device-row").count();
   await shot(page, "office-05-admin");

@@ -1,11 +1,14 @@
 //! 系统管理, the office's administration (in a browser served by the server; the admin commands
 //! stay): one-time enrolment codes for delegates, station heads and staff, each with a QR code
-//! and a card to print; the devices and browser sessions, each revoked at once; the catalogue of
-//! handling units the office routes to (from the territory).
+//! and a card to print; the devices and browser sessions, each revoked at once; a territory's
+//! files checked with every problem listed, and installed; the catalogue of handling units the
+//! office routes to (from the territory).
 
 use gridvoice_core::access::Role;
 use gridvoice_core::api::ApiError;
-use gridvoice_core::boundary::{DeviceEntry, Enrolment, NewEnrolment};
+use gridvoice_core::boundary::{
+    DeviceEntry, Enrolment, NewEnrolment, TerritoryReport, TerritoryUpload,
+};
 use gridvoice_core::clock::Timestamp;
 use gridvoice_core::territory::HandlingLevel;
 use leptos::prelude::*;
@@ -17,6 +20,7 @@ pub fn Admin() -> impl IntoView {
     view! {
         <NewCode />
         <Devices />
+        <TerritoryImport />
         <Units />
     }
 }
@@ -197,6 +201,116 @@ fn Devices() -> impl IntoView {
                     }
                 })}}
             </Suspense>
+        </section>
+    }
+}
+
+/// The six files a territory is made of, as the admin command reads them from a directory.
+const FILES: [&str; 6] = [
+    "street.geojson",
+    "communities.geojson",
+    "quarters.geojson",
+    "grids.geojson",
+    "stations.geojson",
+    "organisation.json",
+];
+
+/// The chosen files, read, by name: every one but `quarters.geojson` is needed.
+async fn read_upload(
+    input: &web_sys::HtmlInputElement,
+    gcj02: bool,
+) -> Result<TerritoryUpload, ApiError> {
+    let missing = |what: String| ApiError::new(gridvoice_core::ErrorCode::MissingField, what);
+    let list = input
+        .files()
+        .ok_or_else(|| missing("请先选择辖区文件".into()))?;
+    let mut texts = std::collections::BTreeMap::new();
+    for i in 0..list.length() {
+        let Some(f) = list.item(i) else { continue };
+        let text = wasm_bindgen_futures::JsFuture::from(f.text())
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .ok_or_else(|| missing(format!("文件 {} 无法读取", f.name())))?;
+        texts.insert(f.name(), text);
+    }
+    let mut need = |name: &str| {
+        texts
+            .remove(name)
+            .ok_or_else(|| missing(format!("缺少文件：{name}")))
+    };
+    Ok(TerritoryUpload {
+        street: need("street.geojson")?,
+        communities: need("communities.geojson")?,
+        quarters: need("quarters.geojson").ok(),
+        grids: need("grids.geojson")?,
+        stations: need("stations.geojson")?,
+        organisation: need("organisation.json")?,
+        gcj02,
+    })
+}
+
+/// 导入辖区: the territory's files checked, every problem listed by the features it names;
+/// installed only when they pass (from the server's next start).
+#[component]
+fn TerritoryImport() -> impl IntoView {
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    let gcj02 = RwSignal::new(false);
+    let report: RwSignal<Option<TerritoryReport>> = RwSignal::new(None);
+    let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let run = move |install: bool| {
+        let Some(el) = input.get() else { return };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = match read_upload(&el, gcj02.get_untracked()).await {
+                Ok(up) => api::territory_report(&up, install).await,
+                Err(e) => Err(e),
+            };
+            busy.set(false);
+            match result {
+                Ok(r) => {
+                    error.set(None);
+                    report.set(Some(r));
+                }
+                Err(e) => {
+                    report.set(None);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card" data-testid="admin-territory">
+            <h2>"导入辖区"</h2>
+            <p class="muted">{format!("选择辖区的文件（{}；小区文件可不选），先检查，无问题后再导入。导入后重启服务生效。", FILES.join("、"))}</p>
+            <input type="file" multiple accept=".geojson,.json" data-testid="territory-files" node_ref=input />
+            <label class="check"><input type="checkbox" data-testid="territory-gcj02"
+                on:change=move |ev| gcj02.set(event_target_checked(&ev)) />"文件使用 GCJ-02 坐标（国内地图底图）"</label>
+            <div class="row">
+                <button type="button" class="btn" data-testid="territory-check" disabled=move || busy.get() on:click=move |_| run(false)>"检查"</button>
+                <button type="button" class="btn primary" data-testid="territory-install"
+                    disabled=move || busy.get() || !report.get().is_some_and(|r| r.problems.is_empty())
+                    on:click=move |_| run(true)>"导入"</button>
+            </div>
+            {move || error.get().map(|e| error_view(&e))}
+            {move || report.get().map(|r| if r.problems.is_empty() {
+                view! {
+                    <p class="ok" data-testid="territory-ok" data-installed=r.installed.to_string()>
+                        {format!("检查通过：{} 个社区、{} 个小区、{} 个网格、{} 个代表工作站、{} 位代表、{} 个办理单位。{}",
+                            r.communities, r.quarters, r.grids, r.stations, r.delegates, r.units,
+                            if r.installed { "已导入，重启服务后生效。" } else { "" })}
+                    </p>
+                }.into_any()
+            } else {
+                let n = r.problems.len();
+                view! {
+                    <div class="error" data-testid="territory-problems" data-count=n.to_string()>
+                        <p>{format!("辖区数据有 {n} 处问题，未导入：")}</p>
+                        <ul>{r.problems.into_iter().map(|p| view! { <li data-testid="territory-problem">{p}</li> }).collect_view()}</ul>
+                    </div>
+                }.into_any()
+            })}
         </section>
     }
 }

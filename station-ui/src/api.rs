@@ -28,9 +28,9 @@ fn failed(message: &str) -> ApiError {
     ApiError::new(ErrorCode::Internal, message)
 }
 
-/// One same-origin call: `method` on `path` with an optional JSON body; the answer's JSON, or
-/// the server's `ApiError`.
-async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<O> {
+/// One same-origin request: `method` on `path` with an optional JSON body; the status and the
+/// answer's text.
+async fn fetch(method: &str, path: &str, body: Option<String>) -> Result<(u16, String)> {
     let window = web_sys::window().ok_or_else(|| failed("没有浏览器窗口"))?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -56,11 +56,17 @@ async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String
         .map_err(|_| failed("服务器的回答无法读取"))?
         .as_string()
         .unwrap_or_default();
-    if resp.ok() {
+    Ok((resp.status(), text))
+}
+
+/// One same-origin call: `method` on `path` with an optional JSON body; the answer's JSON, or
+/// the server's `ApiError`.
+async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<O> {
+    let (status, text) = fetch(method, path, body).await?;
+    if (200..300).contains(&status) {
         let text = if text.is_empty() { "null" } else { &text };
         serde_json::from_str(text).map_err(|_| failed("服务器的回答无法读取"))
     } else {
-        let status = resp.status();
         Err(serde_json::from_str::<ApiError>(&text)
             .unwrap_or_else(|_| failed(&format!("服务器出错（HTTP {status}）"))))
     }
@@ -203,4 +209,23 @@ pub async fn revoke(device: gridvoice_core::ids::DeviceId) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// Checks a territory's files (and installs them when `install` and they pass): the report,
+/// which lists every problem when they do not.
+pub async fn territory_report(
+    upload: &gridvoice_core::boundary::TerritoryUpload,
+    install: bool,
+) -> Result<gridvoice_core::boundary::TerritoryReport> {
+    let path = if install {
+        "/api/admin/territory?install=true"
+    } else {
+        "/api/admin/territory"
+    };
+    let (status, text) = fetch("POST", path, Some(json(upload)?)).await?;
+    if let Ok(report) = serde_json::from_str(&text) {
+        return Ok(report);
+    }
+    Err(serde_json::from_str::<ApiError>(&text)
+        .unwrap_or_else(|_| failed(&format!("服务器出错（HTTP {status}）"))))
 }

@@ -1,17 +1,20 @@
 //! Administration for the office's pages, the same as the admin commands do (which stay):
 //! one-time enrolment codes with a QR code to print (`POST /api/admin/enrolments`), the devices
 //! and browser sessions (`GET /api/admin/devices`), revocation at once
-//! (`POST /api/admin/devices/{device}/revoke`). Office staff and admins only; an admin's code is
+//! (`POST /api/admin/devices/{device}/revoke`), a territory checked with its report and
+//! installed (`POST /api/admin/territory`). Office staff and admins only; an admin's code is
 //! made by an admin. Codes are never logged.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use gridvoice_core::ErrorCode;
 use gridvoice_core::access::{Person, Principal, Role};
 use gridvoice_core::api::ApiError;
-use gridvoice_core::boundary::{DeviceEntry, Enrolment, NewEnrolment};
+use gridvoice_core::boundary::{
+    DeviceEntry, Enrolment, NewEnrolment, TerritoryReport, TerritoryUpload,
+};
 use gridvoice_core::ids::{DelegateId, DeviceId, StaffId};
 
 use crate::App;
@@ -230,4 +233,99 @@ pub(crate) async fn revoke(
         return Err(HttpError::new(ErrorCode::NotFound, "没有这台在用的设备"));
     }
     Ok(axum::Json(serde_json::json!({ "revoked": true })).into_response())
+}
+
+/// Checks a territory's files and, with `?install=true`, makes it the server's territory (new
+/// stations' and delegates' documents made; the running server counts on it from its next
+/// start, as after `gridvoice-server import-territory`). A territory with any problem is
+/// answered with every problem and installs nothing.
+#[utoipa::path(
+    post,
+    path = "/api/admin/territory",
+    security(("bearer" = [])),
+    params(("install" = Option<bool>, Query, description = "install it when it passes (default: check only)")),
+    request_body = TerritoryUpload,
+    responses(
+        (status = 200, description = "passed (and installed when asked)", body = TerritoryReport),
+        (status = 400, description = "the report of every problem (INVALID_TERRITORY): nothing installed", body = TerritoryReport),
+        (status = 401, description = "no valid credential or session", body = ApiError),
+        (status = 403, description = "not office staff or an admin", body = ApiError),
+    )
+)]
+pub(crate) async fn territory(
+    State(app): State<App>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let who = caller(&app, &Method::POST, &headers).await?;
+    administrator(&who)?;
+    let up: TerritoryUpload = parse(&body)?;
+    let install = q.get("install").is_some_and(|v| v == "true" || v == "1");
+    let data = app.config.data_dir.clone();
+    let report = tokio::task::spawn_blocking(move || -> Result<TerritoryReport, HttpError> {
+        let files = gridvoice_core::geography::geojson::TerritoryFiles {
+            street: &up.street,
+            communities: &up.communities,
+            quarters: up.quarters.as_deref(),
+            grids: &up.grids,
+            stations: &up.stations,
+            organisation: &up.organisation,
+        };
+        let datum = if up.gcj02 {
+            gridvoice_core::geography::gcj02::Datum::Gcj02
+        } else {
+            gridvoice_core::geography::gcj02::Datum::Wgs84
+        };
+        let t = match gridvoice_core::geography::geojson::territory_from_files(&files, datum) {
+            Ok(t) => t,
+            Err(gridvoice_core::Error::InvalidTerritory(p)) => {
+                return Ok(TerritoryReport {
+                    problems: p.split("; ").map(str::to_owned).collect(),
+                    ..TerritoryReport::default()
+                });
+            }
+            Err(e) => {
+                return Ok(TerritoryReport {
+                    problems: vec![e.message_zh()],
+                    ..TerritoryReport::default()
+                });
+            }
+        };
+        let mut report = TerritoryReport {
+            installed: false,
+            grids: t.grids.len(),
+            communities: t.communities.len(),
+            quarters: t.quarters.len(),
+            stations: t.stations.len(),
+            delegates: t.delegates.len(),
+            units: t.handling_units.len(),
+            problems: Vec::new(),
+        };
+        if install {
+            // As the admin command does: another connection to the store file, so the running
+            // server's documents and rule keep one territory until it restarts.
+            let mut store = gridvoice_store::Store::open(crate::store_path(&data))
+                .map_err(|_| HttpError::internal())?;
+            store
+                .set_server_territory(t.clone())
+                .and_then(|()| store.seed_documents(&t))
+                .map_err(|_| HttpError::internal())?;
+            report.installed = true;
+            tracing::info!(
+                grids = report.grids,
+                "territory installed (from the next start)"
+            );
+        }
+        Ok(report)
+    })
+    .await
+    .map_err(|_| HttpError::internal())??;
+    let status = if report.problems.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    Ok((status, axum::Json(report)).into_response())
 }

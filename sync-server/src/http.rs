@@ -101,6 +101,9 @@ impl IntoResponse for HttpError {
     }
 }
 
+/// The largest territory upload (the files of a street, as JSON).
+const TERRITORY_LIMIT: usize = 16 * 1024 * 1024;
+
 /// Every route, declared once: `routes!` takes each handler's method and path from its
 /// `#[utoipa::path]`, which also writes its entry in the OpenAPI document, so the router and the
 /// document cannot disagree (the route test in `tests/server/routes.rs` checks the built router
@@ -112,6 +115,11 @@ pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(put_photo, get_photo))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(photo_limit));
+    // A territory's GeoJSON files may be larger than a request's JSON.
+    let territory = OpenApiRouter::default()
+        .routes(routes!(crate::admin::territory))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(TERRITORY_LIMIT));
     OpenApiRouter::with_openapi(crate::openapi::base())
         .routes(routes!(healthz))
         .routes(routes!(metrics))
@@ -133,6 +141,7 @@ pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(sync))
         .layer(RequestBodyLimitLayer::new(limit))
         .merge(photos)
+        .merge(territory)
 }
 
 /// The station and office pages: static files, `index.html` for any other path, under a content

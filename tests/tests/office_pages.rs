@@ -305,6 +305,22 @@ async fn the_office_routes_a_suggestion_to_two_units_and_a_dissatisfied_resident
     assert_eq!(seen["units_levels"], 4, "the catalogue by level");
     assert!(seen["devices"].as_u64().unwrap() >= 3, "{seen}");
     assert_eq!(seen["revoked"], 1);
+    assert!(
+        seen["territory_missing"]
+            .as_str()
+            .unwrap()
+            .contains("stations.geojson"),
+        "{seen}"
+    );
+    let ok = seen["territory_ok"].as_str().unwrap();
+    assert!(ok.contains(&format!("{} 个网格", t.grids.len())), "{ok}");
+    assert!(
+        seen["territory_installed"]
+            .as_str()
+            .unwrap()
+            .contains("已导入"),
+        "{seen}"
+    );
     let d05 = t.delegate(&"D05".into()).unwrap();
     assert!(
         seen["enrol_who"].as_str().unwrap().contains(&d05.name),

@@ -66,3 +66,43 @@ pub struct DeviceEntry {
     #[serde(default)]
     pub revoked_at: Option<i64>,
 }
+
+/// A territory to check or install: the five GeoJSON files and `organisation.json`, as the
+/// admin command reads them from a directory (`quarters` optional; `gcj02` when the files are in
+/// the datum of Chinese basemaps).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TerritoryUpload {
+    pub street: String,
+    pub communities: String,
+    #[serde(default)]
+    pub quarters: Option<String>,
+    pub grids: String,
+    pub stations: String,
+    pub organisation: String,
+    #[serde(default)]
+    pub gcj02: bool,
+}
+
+impl std::fmt::Debug for TerritoryUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TerritoryUpload")
+            .field("grids_bytes", &self.grids.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a territory check found: the counts of what the files hold, or every problem, each
+/// naming its features. `installed` when it was also made the server's territory.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TerritoryReport {
+    pub installed: bool,
+    pub grids: usize,
+    pub communities: usize,
+    pub quarters: usize,
+    pub stations: usize,
+    pub delegates: usize,
+    pub units: usize,
+    pub problems: Vec<String>,
+}
