@@ -24,12 +24,11 @@ mod webdriver;
 #[allow(dead_code, reason = "shared by the app's stories")]
 mod app;
 
-use app::{App, app_binary, code_for, phone, record, shots, start_server};
+use app::{code_for, phone, record, start_server};
 use gridvoice_core::access::{Person, Principal, Role};
 use gridvoice_core::api::{Case, FormSuggestion, NewContact, Request, Response, RouteCase};
 use gridvoice_core::ids::{DeviceId, StationId};
 use gridvoice_core::workflow::{DemandStatus, Satisfaction};
-use webdriver::Desktop;
 
 /// A request served by the server's one request service for `who`.
 async fn at_server(server: &gridvoice_server::Running, who: &Principal, req: Request) -> Response {
@@ -162,24 +161,7 @@ async fn a_dissatisfied_resident_recorded_offline_in_the_app_reopens_the_case_af
     drop(li);
     server.stop().await;
 
-    let var = |sub: &str| {
-        dir.path()
-            .join("phone")
-            .join(sub)
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
-    let (store, xdg_data, xdg_cache, xdg_config) =
-        (var("store"), var("data"), var("cache"), var("config"));
-    let env = [
-        ("GRIDVOICE_APP_DATA", store.as_str()),
-        ("XDG_DATA_HOME", xdg_data.as_str()),
-        ("XDG_CACHE_HOME", xdg_cache.as_str()),
-        ("XDG_CONFIG_HOME", xdg_config.as_str()),
-    ];
-    let d = Desktop::launch(&app_binary(), &env).await.unwrap();
-    let app = App { d, shots: shots() };
+    let app = app::launch(&dir.path().join("phone")).await;
     let d = &app.d;
     app.see("[data-testid=page-home]").await;
 

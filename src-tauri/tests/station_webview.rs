@@ -24,12 +24,11 @@ mod webdriver;
 #[allow(dead_code, reason = "shared by the app's stories")]
 mod app;
 
-use app::{App, app_binary, code_for, phone, record, shots, start_server};
+use app::{code_for, phone, record, start_server};
 use gridvoice_core::access::Role;
 use gridvoice_core::api::Request;
 use gridvoice_core::workflow::{DemandStatus, EventKind};
 use serde_json::{Value, json};
-use webdriver::Desktop;
 
 /// The station's computer: a browser session at the server (the office's one-time code for the
 /// head), asking as the station's pages do (the cookie, the page's header, its origin).
@@ -117,24 +116,7 @@ async fn the_head_answers_a_demand_offline_in_the_app_and_the_station_computer_s
 
     // The residents' meeting: no network.
     server.stop().await;
-    let var = |sub: &str| {
-        dir.path()
-            .join("phone")
-            .join(sub)
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
-    let (store, xdg_data, xdg_cache, xdg_config) =
-        (var("store"), var("data"), var("cache"), var("config"));
-    let env = [
-        ("GRIDVOICE_APP_DATA", store.as_str()),
-        ("XDG_DATA_HOME", xdg_data.as_str()),
-        ("XDG_CACHE_HOME", xdg_cache.as_str()),
-        ("XDG_CONFIG_HOME", xdg_config.as_str()),
-    ];
-    let d = Desktop::launch(&app_binary(), &env).await.unwrap();
-    let app = App { d, shots: shots() };
+    let app = app::launch(&dir.path().join("phone")).await;
     let d = &app.d;
 
     // Home offers the station's pages: he heads the station.

@@ -174,3 +174,21 @@ pub async fn serve_as(
             )
         })
 }
+
+/// Where the browser stories find what they need: the built station pages (`dist-station/`) and
+/// the browser driver's folder (`src-ui/e2e`, with playwright-core installed). Fails, saying what
+/// to run, when either is missing.
+pub fn browser_story_dirs() -> (std::path::PathBuf, std::path::PathBuf) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let pages = root.join("dist-station");
+    assert!(
+        pages.join("index.html").is_file(),
+        "run scripts/build-ui first (it builds dist-station/)"
+    );
+    let e2e = root.join("src-ui/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").is_dir(),
+        "run scripts/setup.sh first (npm install in src-ui/e2e)"
+    );
+    (pages, e2e)
+}

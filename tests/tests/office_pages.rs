@@ -65,16 +65,7 @@ fn tasks(store: &mut Store, at: Timestamp) -> Vec<gridvoice_core::api::CallBackT
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_routes_a_suggestion_to_two_units_and_a_dissatisfied_resident_reopens_it() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let pages = root.join("dist-station");
-    assert!(
-        pages.join("index.html").is_file(),
-        "run scripts/build-ui first (it builds dist-station/)"
-    );
-    let e2e = root.join("src-ui/e2e");
-    assert!(
-        e2e.join("node_modules/playwright-core").is_dir(),
-        "run scripts/setup.sh first (npm install in src-ui/e2e)"
-    );
+    let (pages, e2e) = gridvoice_tests::browser_story_dirs();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let t = gridvoice_core::demo::gulou().unwrap();

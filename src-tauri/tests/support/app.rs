@@ -91,6 +91,22 @@ pub async fn record(
     v.demand.id
 }
 
+/// The app launched on the phone whose files live under `phone` (`store/` for the device's
+/// store, the webview's own under `data/`, `cache/`, `config/`).
+pub async fn launch(phone: &Path) -> App {
+    let var = |sub: &str| phone.join(sub).to_str().unwrap().to_owned();
+    let (store, xdg_data, xdg_cache, xdg_config) =
+        (var("store"), var("data"), var("cache"), var("config"));
+    let env = [
+        ("GRIDVOICE_APP_DATA", store.as_str()),
+        ("XDG_DATA_HOME", xdg_data.as_str()),
+        ("XDG_CACHE_HOME", xdg_cache.as_str()),
+        ("XDG_CONFIG_HOME", xdg_config.as_str()),
+    ];
+    let d = Desktop::launch(&app_binary(), &env).await.unwrap();
+    App { d, shots: shots() }
+}
+
 /// The delegate's app and the test's view of it.
 pub struct App {
     pub d: Desktop,
