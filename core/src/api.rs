@@ -204,6 +204,14 @@ pub enum Request {
     },
     /// The residents the asking delegate is to call back, soonest due first.
     CallBacks,
+    /// Mark a demand urgent (紧急), or no longer: its clock then counts the policy's urgent
+    /// limits. The delegate who recorded it, the station's head, or the office.
+    SetUrgency {
+        demand: DemandId,
+        urgent: bool,
+        #[serde(default)]
+        reason: Option<String>,
+    },
 }
 
 fn yes() -> bool {

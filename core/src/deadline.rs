@@ -127,7 +127,45 @@ impl Default for Policy {
     }
 }
 
+/// The longest a stage may be given, in working days (about a year).
+pub const MAX_STAGE_DAYS: u32 = 250;
+
 impl Policy {
+    /// An office's policy file (JSON: `{"default": [研判, 响应, 办理, 反馈, 回访], "rules": [{"level":
+    /// "district", "category": "lift_maintenance", "urgent": true, "limits": [...]}]}`), checked
+    /// whole: every problem in Chinese, nothing half-taken.
+    pub fn parse(text: &str) -> Result<Policy, Vec<String>> {
+        let p: Policy = serde_json::from_str(text)
+            .map_err(|e| vec![format!("时限规定文件格式不对（第 {} 行）：{e}", e.line())])?;
+        let mut problems = Vec::new();
+        let too_long = |limits: &Limits| limits.iter().any(|d| *d > MAX_STAGE_DAYS);
+        if too_long(&p.default) {
+            problems.push(format!("默认时限超过 {MAX_STAGE_DAYS} 个工作日"));
+        }
+        for (i, r) in p.rules.iter().enumerate() {
+            let n = i + 1;
+            if r.specificity() == 0 {
+                problems.push(format!(
+                    "第 {n} 条规则没有任何条件（无条件的时限请写在 default）"
+                ));
+            }
+            if too_long(&r.limits) {
+                problems.push(format!("第 {n} 条规则的时限超过 {MAX_STAGE_DAYS} 个工作日"));
+            }
+            if let Some(j) = p.rules[..i]
+                .iter()
+                .position(|o| (o.level, o.category, o.urgent) == (r.level, r.category, r.urgent))
+            {
+                problems.push(format!("第 {n} 条规则与第 {} 条的条件相同", j + 1));
+            }
+        }
+        if problems.is_empty() {
+            Ok(p)
+        } else {
+            Err(problems)
+        }
+    }
+
     pub fn limits(&self, level: Option<HandlingLevel>, category: Category, urgent: bool) -> Limits {
         let mut best: Option<&Rule> = None;
         for r in &self.rules {
@@ -245,7 +283,7 @@ pub struct Subject {
 
 impl Subject {
     /// What a demand's view says of it: the level of the lead unit it is routed to, or the
-    /// community's when handed to a community workroom; urgency is not recorded yet.
+    /// community's when handed to a community workroom; whether it was marked urgent.
     pub fn of(view: &crate::api::DemandView, t: &crate::territory::Territory) -> Subject {
         let lead = view.state.units.iter().find(|u| u.lead);
         let level = lead
@@ -261,7 +299,7 @@ impl Subject {
             received: view.demand.recorded_at,
             level,
             category: view.demand.category,
-            urgent: false,
+            urgent: view.state.urgent,
             cosigners: 1 + view.joined.len(),
         }
     }

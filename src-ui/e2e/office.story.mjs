@@ -131,6 +131,11 @@ try {
   await page.getByTestId("tab-inbox").click();
   await page.getByTestId("demand-item").first().waitFor();
   seen.statuses = (await page.getByTestId("demand-status").allInnerTexts()).sort();
+  // The stopped lift leaves old people stranded: the office marks it urgent.
+  const kept = page.locator("[data-testid=demand-item][data-status=routed]").first();
+  await kept.getByTestId("act-urgent").click();
+  await page.locator("[data-testid=demand-item][data-status=routed] [data-testid=urgent]").waitFor();
+  seen.urgent_clock = await page.locator("[data-testid=demand-item][data-status=routed] [data-testid=demand-clock]").innerText();
   await shot(page, "office-04-inbox");
 
   // Administration: a one-time code for a new delegate's phone, with its QR code; 张伟's phone

@@ -69,6 +69,7 @@ pub struct Store {
     locator: Option<Locator>,
     /// An office's working-day calendar, when this side loaded one (else the carried one).
     calendar: Option<gridvoice_core::calendar::Calendar>,
+    policy: Option<gridvoice_core::deadline::Policy>,
 }
 
 impl Store {
@@ -90,6 +91,17 @@ impl Store {
         self.calendar
             .as_ref()
             .unwrap_or_else(|| gridvoice_core::calendar::carried())
+    }
+
+    /// Counts stages' working days by an office's `policy` instead of the default one (it was
+    /// checked when read).
+    pub fn set_policy(&mut self, policy: gridvoice_core::deadline::Policy) {
+        self.policy = Some(policy);
+    }
+
+    /// The time limits counted here, when an office gave its own.
+    pub fn policy(&self) -> Option<&gridvoice_core::deadline::Policy> {
+        self.policy.as_ref()
     }
 
     /// A store that lives in memory only (tests, simulations).
@@ -120,6 +132,7 @@ impl Store {
             territory,
             locator: None,
             calendar: None,
+            policy: None,
         };
         // A migration that changed how records are projected asks for every document again.
         if read_meta::<serde_json::Value>(&store.conn, "reproject")?.is_some() {

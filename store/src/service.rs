@@ -194,6 +194,13 @@ impl State for Store {
         Store::calendar(self)
     }
 
+    fn policy(&self) -> &gridvoice_core::deadline::Policy {
+        static DEFAULT: std::sync::OnceLock<gridvoice_core::deadline::Policy> =
+            std::sync::OnceLock::new();
+        Store::policy(self)
+            .unwrap_or_else(|| DEFAULT.get_or_init(gridvoice_core::deadline::Policy::default))
+    }
+
     fn unsettled_demands(&mut self, station: Option<&StationId>) -> Result<Vec<DemandView>> {
         projection::unsettled_demands(self.connection(), station_str(station))
     }

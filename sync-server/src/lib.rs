@@ -52,6 +52,9 @@ pub enum Error {
     /// A calendar file that does not pass its check: every problem, by line, in Chinese.
     #[error("工作日历文件有误：{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))]
     Calendar(Vec<gridvoice_core::calendar::Problem>),
+    /// A time-limits file that does not pass its check: every problem, in Chinese.
+    #[error("时限规定文件有误：{}", .0.join("；"))]
+    Policy(Vec<String>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -144,6 +147,37 @@ pub fn load_calendar(dir: &Path) -> Result<Option<gridvoice_core::calendar::Cale
     gridvoice_core::calendar::Calendar::parse(&text)
         .map(Some)
         .map_err(Error::Calendar)
+}
+
+/// The office's time limits per stage, when it gave them (`gridvoice-server policy FILE`).
+pub fn policy_path(dir: &Path) -> PathBuf {
+    dir.join("policy.json")
+}
+
+/// Checks a time-limits file and, when it passes, makes it the one this server counts stages by
+/// (from its next start). A file that fails changes nothing.
+pub fn import_policy(dir: &Path, text: &str) -> Result<gridvoice_core::deadline::Policy> {
+    if !store_path(dir).exists() {
+        return Err(Error::NotInitialised(dir.to_owned()));
+    }
+    let policy = gridvoice_core::deadline::Policy::parse(text).map_err(Error::Policy)?;
+    let path = policy_path(dir);
+    let part = path.with_extension("json.part");
+    std::fs::write(&part, text)?;
+    std::fs::rename(&part, &path)?;
+    Ok(policy)
+}
+
+/// The office's time limits in the data directory, checked; `None` when it gave none.
+pub fn load_policy(dir: &Path) -> Result<Option<gridvoice_core::deadline::Policy>> {
+    let path = policy_path(dir);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)?;
+    gridvoice_core::deadline::Policy::parse(&text)
+        .map(Some)
+        .map_err(Error::Policy)
 }
 
 pub fn auth_path(dir: &Path) -> PathBuf {
@@ -286,6 +320,9 @@ pub fn open_data(dir: &Path) -> Result<(Store, AuthDb, Territory)> {
         .ok_or_else(|| Error::NotInitialised(dir.to_owned()))?;
     if let Some(calendar) = load_calendar(dir)? {
         store.set_calendar(calendar);
+    }
+    if let Some(policy) = load_policy(dir)? {
+        store.set_policy(policy);
     }
     let auth = AuthDb::open(&auth_path(dir))?;
     Ok((store, auth, territory))

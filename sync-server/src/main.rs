@@ -67,6 +67,10 @@ enum Command {
     /// `date,type,name` lines, like data/calendar/cn-workdays.csv): checked first, a file with
     /// any problem changes nothing; the server uses it from its next start.
     Calendar { file: PathBuf },
+    /// Install the office's time limits per stage (JSON: `default` working days for 研判, 响应,
+    /// 办理, 反馈, 回访 and `rules` by level, category and urgency): checked first, a file with any
+    /// problem changes nothing; the server uses it from its next start.
+    Policy { file: PathBuf },
     /// Replace the territory (validated first; a rejected import changes nothing).
     ImportTerritory {
         dir: PathBuf,
@@ -269,6 +273,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "工作日历已更新：{}–{} 年（重启服务后生效）",
                 years.start(),
                 years.end()
+            );
+        }
+        Command::Policy { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let policy = gridvoice_server::import_policy(&cli.data, &text)?;
+            println!(
+                "时限规定已更新：默认 {:?} 个工作日，{} 条规则（重启服务后生效）",
+                policy.default,
+                policy.rules.len()
             );
         }
         Command::Stats => {

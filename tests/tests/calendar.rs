@@ -107,3 +107,84 @@ async fn the_office_gives_the_server_its_own_calendar_and_deadlines_follow_it() 
     };
     assert!(e.to_string().contains("第 1 行"), "{e}");
 }
+
+/// The office sets its own time limits: 李's demand of Monday 1 March 2021 is due for review in
+/// two working days by the default limits, Wednesday 3 March. A limits file with mistakes (a rule
+/// with no condition, a stage of 300 working days) is refused with each named and changes
+/// nothing; the corrected one (review within five working days; urgent matters the same day)
+/// makes it due Monday 8 March after a restart. The head then marks it urgent: due the day it
+/// was recorded. Only the delegate who recorded it, the head and the office may say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_sets_its_time_limits_and_an_urgent_demand_is_due_sooner() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let t = gridvoice_core::demo::gulou().unwrap();
+    gridvoice_server::init_data(&data, &t).unwrap();
+    let (head, _) = enrolled(
+        &data,
+        &Person::Delegate("D01".into()),
+        Role::StationHead,
+        Some("S01"),
+        7,
+    )
+    .unwrap();
+    let (zhang, _) = enrolled(
+        &data,
+        &Person::Delegate("D03".into()),
+        Role::Delegate,
+        Some("S01"),
+        8,
+    )
+    .unwrap();
+    let server = gridvoice_server::start(Config::new(&data, "127.0.0.1:0".parse().unwrap()))
+        .await
+        .unwrap();
+    let addr = server.addr;
+    let url = format!("http://{addr}");
+    let mut li = Store::open(dir.path().join("li.sqlite")).unwrap();
+    enrol(&mut li, &url, &enrolment_code(&data, "D02").unwrap(), "li")
+        .await
+        .unwrap();
+    let id = record_on_device(&mut li, 1, "小区燃气管道有异味", "安全性", None).unwrap();
+    sync_device(&mut li).await.unwrap();
+    assert_eq!(due_day(&server.app, &head, id).await, "2021-03-03");
+    server.stop().await;
+
+    let bad = r#"{"default": [2, 1, 7, 2, 5],
+        "rules": [{"limits": [1, 1, 1, 1, 1]}, {"urgent": true, "limits": [0, 0, 300, 1, 2]}]}"#;
+    let refused = gridvoice_server::import_policy(&data, bad)
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("第 1 条规则没有任何条件"), "{refused}");
+    assert!(refused.contains("第 2 条规则的时限超过"), "{refused}");
+    assert!(!gridvoice_server::policy_path(&data).exists());
+    let not_json = gridvoice_server::import_policy(&data, "{default: 2}")
+        .unwrap_err()
+        .to_string();
+    assert!(not_json.contains("格式不对"), "{not_json}");
+
+    let good = r#"{"default": [5, 1, 7, 2, 5],
+        "rules": [{"urgent": true, "limits": [0, 0, 1, 1, 2]}]}"#;
+    gridvoice_server::import_policy(&data, good).unwrap();
+    let server = gridvoice_server::start(Config::new(&data, addr))
+        .await
+        .unwrap();
+    assert_eq!(due_day(&server.app, &head, id).await, "2021-03-08");
+
+    // Urgent: another delegate may not say so; the head does.
+    let urgent = Request::SetUrgency {
+        demand: id,
+        urgent: true,
+        reason: Some("燃气泄漏隐患".into()),
+    };
+    let (status, code) = serve_as(&server.app, &zhang, urgent.clone())
+        .await
+        .unwrap_err();
+    assert_eq!((status, code.as_str()), (403, "NOT_PERMITTED"));
+    let Ok(Response::Demand(v)) = serve_as(&server.app, &head, urgent).await else {
+        panic!("the head marks it urgent")
+    };
+    assert!(v.state.urgent);
+    assert_eq!(v.clock.unwrap().due_day(), "2021-03-01");
+    server.stop().await;
+}

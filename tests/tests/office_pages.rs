@@ -279,6 +279,9 @@ async fn the_office_routes_a_suggestion_to_two_units_and_a_dissatisfied_resident
         "{}",
         seen["clock_after"]
     );
+    // Urgent: one working day to resolve from the reopening (16 October), the 17th.
+    let urgent = seen["urgent_clock"].as_str().unwrap();
+    assert!(urgent.contains("2025-10-17"), "{urgent}");
     // 李's phone agrees after its next sync, and has nothing left to call back.
     sync_device(&mut li).await.unwrap();
     let v = on_device(&mut li, a).unwrap();

@@ -356,6 +356,11 @@ pub fn handle<S: State>(
             note,
         } => office::call_back(state, who, ctx, demand, outcome, note.as_deref()),
         Request::CallBacks => office::call_backs(state, who, ctx),
+        Request::SetUrgency {
+            demand,
+            urgent,
+            reason,
+        } => office::urgency(state, who, ctx, demand, urgent, reason.as_deref()),
         Request::Register(r) => {
             let register = crate::register::build(state, who, &r)?;
             Ok(Outcome::read(Response::Register(Box::new(register))))

@@ -1,6 +1,6 @@
 //! The street office's loop (交办 → 答复 → 回访): routing a case to a lead unit and assisting units,
 //! a unit's return and the reassignment after it, each unit's answer, pausing and extending the
-//! clock, reopening and closing; and the delegate's part: the residents to call back, and what
+//! clock, reopening and closing, marking a demand urgent; and the delegate's part: the residents to call back, and what
 //! each said.
 //!
 //! A suggestion's routing and answers are written on the suggestion *and* on each demand it
@@ -393,6 +393,38 @@ pub(super) fn close<S: State>(
         .into());
     }
     write(state, who, ctx, held, EventKind::Closed { note })
+}
+
+pub(super) fn urgency<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    demand: DemandId,
+    urgent: bool,
+    reason: Option<&str>,
+) -> Result<Outcome, S::Error> {
+    let reason = maybe(reason)?;
+    let held = Held::read(state, who, &Case::Demand(demand))?;
+    let Held::Demand(v) = &held else {
+        return Err(Error::NotFound(format!("demand {demand}")).into());
+    };
+    if let Some(status) = settled(v.state.status) {
+        return Err(Error::DemandSettled {
+            id: demand.to_string(),
+            status,
+        }
+        .into());
+    }
+    if v.state.urgent == urgent {
+        // Already so: nothing to write.
+        let mut view = (**v).clone();
+        with_clocks(state, ctx, std::slice::from_mut(&mut view));
+        return Ok(Outcome {
+            response: Response::Demand(Box::new(view)),
+            effects: Vec::new(),
+        });
+    }
+    write(state, who, ctx, held, EventKind::Urgency { urgent, reason })
 }
 
 /// Whether `me` holds the resident behind a demand: they recorded it, or added a resident to it.

@@ -179,6 +179,12 @@ pub enum EventKind {
         deadline: Timestamp,
         reason: String,
     },
+    /// Marked urgent, or no longer (紧急: utilities, safety): the clock's policy has urgent limits.
+    Urgency {
+        urgent: bool,
+        #[serde(default)]
+        reason: Option<String>,
+    },
     /// A delegate called a resident back with the answer (回访): `cosigner` is the demand record
     /// that resident stands behind (this case, or one joined into it). 不满意 reopens the case.
     CalledBack {
@@ -238,6 +244,8 @@ impl EventKind {
             EventKind::Resumed { .. } => "恢复计时",
             EventKind::Extended { .. } => "延长办理期限",
             EventKind::CalledBack { .. } => "代表回访居民",
+            EventKind::Urgency { urgent: true, .. } => "标为紧急",
+            EventKind::Urgency { urgent: false, .. } => "取消紧急",
             EventKind::FedBack { .. } => "已反馈居民",
             EventKind::Closed { .. } => "办结",
             EventKind::Reopened { .. } => "重新打开",
@@ -257,6 +265,7 @@ impl EventKind {
             | EventKind::Whistled { note, .. }
             | EventKind::FedBack { note, .. }
             | EventKind::CalledBack { note, .. }
+            | EventKind::Urgency { reason: note, .. }
             | EventKind::Resumed { note }
             | EventKind::Closed { note } => note.as_deref(),
             EventKind::Routed { reason, .. } => reason.as_deref(),

@@ -103,6 +103,9 @@ pub struct DemandState {
     /// How many times the case was reopened (a resident 不满意, or the office).
     #[serde(default)]
     pub reopened: u32,
+    /// Marked urgent (紧急): the policy's urgent limits apply.
+    #[serde(default)]
+    pub urgent: bool,
     /// Every call-back, each with the round (the answer) it was about.
     #[serde(default)]
     pub callbacks: Vec<CallBack>,
@@ -213,6 +216,7 @@ pub fn derive_demand(events: &[Event]) -> DemandState {
         units: Vec::new(),
         paused: false,
         reopened: 0,
+        urgent: false,
         callbacks: Vec::new(),
     };
     for e in causal_order(events) {
@@ -340,6 +344,7 @@ pub fn derive_demand(events: &[Event]) -> DemandState {
             EventKind::Paused { .. } => s.paused = true,
             EventKind::Resumed { .. } => s.paused = false,
             EventKind::Extended { deadline, .. } => s.deadline = Some(*deadline),
+            EventKind::Urgency { urgent, .. } => s.urgent = *urgent,
             EventKind::Note { .. }
             | EventKind::Classified { .. }
             | EventKind::Whistled { .. }

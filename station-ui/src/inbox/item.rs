@@ -99,7 +99,21 @@ pub(super) fn DemandItem(d: DemandView) -> impl IntoView {
         c.delegate_name(&d.demand.recorded_by),
         d.demand.recorded_at.beijing()
     );
-    let (r1, r2, r3) = (decide.clone(), decide.clone(), decide);
+    let (r1, r2, r3) = (decide.clone(), decide.clone(), decide.clone());
+    let urgent = d.state.urgent;
+    // The head (own station) and the office may mark a demand urgent while it is handled.
+    let may_mark = matches!(c.who.role, Role::StationHead | Role::Office)
+        && !matches!(
+            status,
+            DemandStatus::Closed | DemandStatus::Withdrawn | DemandStatus::Joined
+        );
+    let mark = move |_| {
+        decide(Request::SetUrgency {
+            demand: id,
+            urgent: !urgent,
+            reason: None,
+        });
+    };
     // Contradicting decisions made at once, side by side; anyone who may make such a decision may
     // keep one (the service checks the kind against the authority rule).
     let versions: Vec<_> = d
@@ -134,6 +148,7 @@ pub(super) fn DemandItem(d: DemandView) -> impl IntoView {
             <p class="item-text">{d.demand.text}</p>
             <p class="muted">{meta}" · "<span class="badge" data-testid="demand-status">{status.zh()}</span>
                 {conflict.then(|| view! { <span class="badge warn" data-testid="needs-decision">"待裁定"</span> })}
+                {urgent.then(|| view! { " "<span class="badge light-red" data-testid="urgent">"紧急"</span> })}
                 {d.clock.as_ref().map(clock_badge)}
                 {d.state.suggestion.map(|sid| {
                     let (focus, tab) = (c.focus, c.tab);
@@ -163,6 +178,12 @@ pub(super) fn DemandItem(d: DemandView) -> impl IntoView {
                         }
                     }).collect_view()}
                     </div>
+                </div>
+            })}
+            {may_mark.then(|| view! {
+                <div class="row actions">
+                    <button type="button" class="btn small" data-testid="act-urgent" aria-pressed=urgent.to_string() on:click=mark>
+                        {if urgent { "取消紧急" } else { "标为紧急" }}</button>
                 </div>
             })}
             {can_decide.then(|| view! {

@@ -63,6 +63,10 @@ fn every_kind(delegate: &DelegateId) -> Vec<EventKind> {
             outcome: crate::workflow::Satisfaction::Dissatisfied,
             note: None,
         },
+        EventKind::Urgency {
+            urgent: true,
+            reason: None,
+        },
         EventKind::Closed { note: None },
         EventKind::Reopened { reason: "r".into() },
         EventKind::Note { text: "n".into() },
@@ -86,7 +90,7 @@ fn expected(role: Role, kind: &str, on: Collection, own_station: bool, own_recor
     let delegate_may = match (kind, on) {
         ("visit_ended" | "note", Visits) => own_station,
         ("contact_attached" | "fed_back" | "called_back" | "note", Demands) => own_station,
-        ("withdrawn", Demands) => own_station && own_record,
+        ("withdrawn" | "urgency", Demands) => own_station && own_record,
         _ => false,
     };
     let head_may = delegate_may
@@ -98,7 +102,8 @@ fn expected(role: Role, kind: &str, on: Collection, own_station: bool, own_recor
                 | "withdrawn"
                 | "answered_on_spot"
                 | "handed_to_workroom"
-                | "out_of_scope",
+                | "out_of_scope"
+                | "urgency",
                 Demands,
             ) => own_station,
             ("classified" | "whistled" | "fed_back" | "note", Suggestions) => own_station,
@@ -183,7 +188,7 @@ fn every_event_kind_for_every_role_on_own_and_other_stations_follows_the_table()
             }
         }
     }
-    assert_eq!(checked, 3 * 23 * 3 * 2 * 2);
+    assert_eq!(checked, 3 * 24 * 3 * 2 * 2);
     // Admins and people the territory does not know hold nothing.
     assert_eq!(Author::of(&Person::Staff("admin-1".into()), &t), None);
     assert_eq!(Author::of(&Person::Delegate("D99".into()), &t), None);
