@@ -118,6 +118,7 @@ fn expected(role: Role, kind: &str, on: Collection, own_station: bool, own_recor
                 | "paused"
                 | "resumed"
                 | "extended"
+                | "urgency"
                 | "closed"
                 | "reopened"
                 | "note",
