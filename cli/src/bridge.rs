@@ -2,6 +2,12 @@
 //! localhost — the same commands the Tauri shell serves (`gridvoice_core::boundary::DeviceCommand`),
 //! as `POST /device/<command>` with the same JSON. It listens on 127.0.0.1 only: the device's data
 //! never leaves the machine except through sync.
+//!
+//! Other pages in the same browser must not reach it: each launch makes a secret, printed in the
+//! address to open (`/?key=…`), which the bridge trades for an `HttpOnly; SameSite=Strict` cookie;
+//! every command needs that cookie, and an `Origin`, when sent, must be this bridge's own. Every
+//! request's `Host` must name this bridge (127.0.0.1 or localhost at its port), so a page behind a
+//! rebinding DNS name cannot read it either.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,7 +16,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use gridvoice_core::ErrorCode;
@@ -18,7 +24,94 @@ use gridvoice_core::api::ApiError;
 use gridvoice_core::boundary::DeviceCommand;
 use gridvoice_sync::device::DeviceService;
 
-type Service = Arc<DeviceService>;
+/// What the bridge serves with: the device, this launch's secret and its port.
+#[derive(Clone)]
+struct Bridge {
+    service: Arc<DeviceService>,
+    secret: Arc<str>,
+    port: u16,
+}
+
+const COOKIE: &str = "gv_bridge";
+
+fn forbidden(message: &str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        axum::Json(ApiError::new(ErrorCode::Forbidden, message)),
+    )
+        .into_response()
+}
+
+/// The hosts this bridge answers to (a rebinding name is none of them).
+fn own_host(host: &str, port: u16) -> bool {
+    host == format!("127.0.0.1:{port}") || host == format!("localhost:{port}")
+}
+
+fn cookie_secret(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The guard in front of everything: the Host first; the secret in the address becomes the
+/// cookie; a command needs the cookie and, when the browser names one, this bridge's Origin.
+async fn guard(
+    State(b): State<Bridge>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = req.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if !own_host(host, b.port) {
+        return forbidden("本机页面只接受本机地址的访问");
+    }
+    if let Some(key) = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("key=")))
+    {
+        if !same(key, &b.secret) {
+            return forbidden("访问密钥不对，请使用启动时显示的地址");
+        }
+        let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", b.secret);
+        return (
+            StatusCode::SEE_OTHER,
+            [
+                (header::SET_COOKIE, cookie),
+                (header::LOCATION, req.uri().path().to_owned()),
+            ],
+        )
+            .into_response();
+    }
+    if req.uri().path().starts_with("/device/") {
+        if !cookie_secret(headers).is_some_and(|c| same(c, &b.secret)) {
+            return forbidden("请使用启动时显示的地址打开本机页面");
+        }
+        if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
+            && !origin
+                .strip_prefix("http://")
+                .is_some_and(|h| own_host(h, b.port))
+        {
+            return forbidden("其他网站的页面不能使用本机的数据");
+        }
+    }
+    next.run(req).await
+}
 
 fn refuse(e: ApiError) -> Response {
     let status = match e.code {
@@ -40,7 +133,8 @@ fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
     })
 }
 
-async fn command(State(s): State<Service>, Path(cmd): Path<String>, body: Bytes) -> Response {
+async fn command(State(b): State<Bridge>, Path(cmd): Path<String>, body: Bytes) -> Response {
+    let s = &b.service;
     let ok = |v: serde_json::Result<serde_json::Value>| match v {
         Ok(v) => axum::Json(v).into_response(),
         Err(_) => refuse(ApiError::new(ErrorCode::Internal, "本机出错，请重试")),
@@ -92,11 +186,20 @@ async fn command(State(s): State<Service>, Path(cmd): Path<String>, body: Bytes)
 
 /// Serves until Ctrl-C.
 pub async fn serve(
-    service: Service,
+    service: Arc<DeviceService>,
     port: u16,
     dist: PathBuf,
     sync_every: Duration,
 ) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let port = listener.local_addr()?.port();
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no randomness for the secret: {e}"))?;
+    let bridge = Bridge {
+        service: service.clone(),
+        secret: hex::encode(raw).into(),
+        port,
+    };
     let app = Router::new()
         .route("/device/{command}", post(command))
         // A photo arrives base64-encoded: 8 MB of image is about 11 MB of JSON.
@@ -105,11 +208,12 @@ pub async fn serve(
         .fallback_service(tower_http::services::ServeDir::new(&dist).fallback(
             tower_http::services::ServeFile::new(dist.join("index.html")),
         ))
-        .with_state(service.clone());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        .layer(axum::middleware::from_fn_with_state(bridge.clone(), guard))
+        .with_state(bridge.clone());
+    // The address with this launch's secret: whoever opens it gets the cookie.
     println!(
-        "网格民声：请在浏览器打开 http://{}/",
-        listener.local_addr()?
+        "网格民声：请在浏览器打开 http://127.0.0.1:{port}/?key={}",
+        bridge.secret
     );
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -71,7 +71,7 @@ fn the_tauri_shell_registers_every_device_command_and_no_other() {
 }
 
 #[test]
-fn the_capability_grants_each_device_command_by_name_and_nothing_else_of_the_app() {
+fn the_capability_grants_each_device_command_by_name_and_nothing_else() {
     let cap: serde_json::Value =
         serde_json::from_str(&read("src-tauri/capabilities/default.json")).unwrap();
     let granted: BTreeSet<String> = cap["permissions"]
@@ -79,11 +79,50 @@ fn the_capability_grants_each_device_command_by_name_and_nothing_else_of_the_app
         .unwrap()
         .iter()
         .map(|p| p.as_str().unwrap().to_owned())
-        // Tauri's own core permissions; everything else is one of ours.
-        .filter(|p| !p.starts_with("core:"))
         .collect();
     let wanted: BTreeSet<String> = DeviceCommand::ALL.iter().map(|c| c.permission()).collect();
-    assert_eq!(granted, wanted, "src-tauri/capabilities/default.json");
+    assert_eq!(
+        granted, wanted,
+        "src-tauri/capabilities/default.json grants the app's commands and nothing of Tauri's own"
+    );
+}
+
+/// What the capability resolves to — each permission with the commands it allows, read from the
+/// ACL manifests Tauri's build step writes — against the snapshot committed beside it, so that a
+/// new grant (a plugin's, Tauri's own) shows as a diff in review.
+/// `GRIDVOICE_UPDATE_SNAPSHOT=1` rewrites the snapshot.
+#[test]
+fn the_resolved_permissions_match_their_snapshot() {
+    let cap: serde_json::Value =
+        serde_json::from_str(&read("src-tauri/capabilities/default.json")).unwrap();
+    let manifests: serde_json::Value =
+        serde_json::from_str(&read("src-tauri/gen/schemas/acl-manifests.json")).unwrap();
+    let mut lines = Vec::new();
+    for p in cap["permissions"].as_array().unwrap() {
+        let id = p.as_str().unwrap();
+        let (manifest, name) = match id.rsplit_once(':') {
+            Some((plugin, name)) => (plugin, name),
+            None => ("__app-acl__", id),
+        };
+        let perm = &manifests[manifest]["permissions"][name];
+        let allowed: Vec<String> = perm["commands"]["allow"]
+            .as_array()
+            .map(|a| a.iter().map(|c| c.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_else(|| vec![format!("(a set: {})", perm["permissions"])]);
+        lines.push(format!("{id} -> {}", allowed.join(", ")));
+    }
+    lines.sort();
+    let resolved = lines.join("\n") + "\n";
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/capabilities/resolved.snapshot");
+    if std::env::var_os("GRIDVOICE_UPDATE_SNAPSHOT").is_some() {
+        std::fs::write(&path, &resolved).unwrap();
+    }
+    let snapshot = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        resolved, snapshot,
+        "the app's resolved permissions changed; review, then GRIDVOICE_UPDATE_SNAPSHOT=1"
+    );
 }
 
 #[test]

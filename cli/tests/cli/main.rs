@@ -6,6 +6,7 @@
     reason = "a test that cannot go on fails loudly"
 )]
 
+mod bridge;
 mod commands;
 mod crash;
 
