@@ -231,6 +231,11 @@ INSERT INTO meta (key, value) VALUES ('reproject', '1')
 INSERT INTO meta (key, value) VALUES ('reproject', '1')
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 "#,
+    r#"
+-- A change is looked up by its hash alone when the server judges an incoming one (is it held in
+-- another document?): an index instead of a scan of every change under the store's lock.
+CREATE INDEX changes_hash ON changes(hash);
+"#,
 ];
 
 /// The schema version this program writes.

@@ -130,7 +130,11 @@ fn person_from(kind: &str, id: String) -> Person {
 
 impl AuthDb {
     pub fn open(path: &Path) -> Result<AuthDb, AuthError> {
+        // Owner-only like the store's files; the admin commands and the server write it at once,
+        // so a writer waits for the other instead of failing.
+        gridvoice_store::owner_only(path).map_err(|e| AuthError::Store(e.to_string()))?;
         let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
@@ -459,6 +463,51 @@ impl AuthDb {
 mod tests {
     use super::*;
     use uuid::Uuid;
+
+    /// The office revokes a lost phone with the admin command while the server is writing the
+    /// same file: the revocation waits for the other writer and goes through.
+    #[test]
+    fn a_revocation_waits_for_another_writer_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auth.sqlite");
+        let db = AuthDb::open(&path).unwrap();
+        let code = db
+            .create_enrolment(
+                &Person::Delegate("D01".into()),
+                Role::Delegate,
+                Some(&StationId::new("S01")),
+                Timestamp(0),
+                i64::MAX / 4,
+            )
+            .unwrap();
+        let (p, _) = db
+            .redeem(&code, "手机", Timestamp(1), DeviceId(Uuid::from_u128(3)))
+            .unwrap();
+        // Another connection (the server's) holds the write lock for a moment.
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            other.execute_batch("COMMIT").unwrap();
+        });
+        rx.recv().unwrap();
+        assert!(db.revoke(&p.device, Timestamp(2)).unwrap());
+        holder.join().unwrap();
+    }
+
+    /// The credentials file is its owner's alone.
+    #[cfg(unix)]
+    #[test]
+    fn the_credentials_file_is_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auth.sqlite");
+        drop(AuthDb::open(&path).unwrap());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 
     /// An auth store from before browser sessions: its devices keep working, as devices.
     #[test]

@@ -260,3 +260,45 @@ fn garbage_sync_bytes_are_refused_whole() {
     );
     assert_eq!(footprint(&d.store), before);
 }
+
+/// The store's files hold residents' contacts: readable by their owner only, whatever the
+/// process's umask, the write-ahead log and its index included; a file made readable by others
+/// is tightened again when it is opened.
+#[cfg(unix)]
+#[test]
+fn the_store_files_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.sqlite");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    {
+        let mut d = Device::new(Store::open(&path).unwrap(), "D01", 3);
+        d.record("楼道灯坏了", "宜居性", GRID_A1);
+        for suffix in ["", "-wal", "-shm"] {
+            let p = dir.path().join(format!("device.sqlite{suffix}"));
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(Store::open(&path).unwrap());
+    assert_eq!(mode(&path), 0o600);
+}
+
+/// The server asks, for every incoming change, whether another document holds it: by an index,
+/// not by reading every change.
+#[test]
+fn a_change_is_found_by_its_hash_through_an_index() {
+    let store = Store::open_in_memory().unwrap();
+    let plan: Vec<String> = store
+        .connection()
+        .prepare("EXPLAIN QUERY PLAN SELECT 1 FROM changes WHERE hash = ?1 LIMIT 1")
+        .unwrap()
+        .query_map([b"x".as_slice()], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        plan.iter().any(|p| p.contains("INDEX changes_hash")),
+        "{plan:?}"
+    );
+}
