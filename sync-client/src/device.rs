@@ -218,7 +218,7 @@ impl DeviceService {
                     }
                     Error::EnrolRefused { .. } => ErrorCode::EnrolmentInvalid,
                     Error::AlreadyEnrolled | Error::OtherDelegate => ErrorCode::AlreadyInitialised,
-                    Error::BadServerUrl(_) => ErrorCode::BadRequest,
+                    Error::BadServerUrl(_) | Error::InsecureServer(_) => ErrorCode::BadRequest,
                     _ => ErrorCode::Internal,
                 };
                 let message = match &e {

@@ -24,6 +24,9 @@ pub enum Error {
     RoleUnsupported(String),
     #[error("bad server address: {0}")]
     BadServerUrl(String),
+    /// A plain-http server off this machine: the credential would cross the network in clear.
+    #[error("server is not https: {0}")]
+    InsecureServer(String),
     /// The server could not be reached, or the connection broke: retried with backoff.
     #[error("network: {0}")]
     Network(String),
@@ -61,6 +64,7 @@ impl Error {
             Error::EnrolRefused { .. } => "enrol_refused",
             Error::RoleUnsupported(_) => "role_unsupported",
             Error::BadServerUrl(_) => "bad_server_url",
+            Error::InsecureServer(_) => "insecure_server",
             Error::Network(_) => "network",
             Error::Timeout => "timeout",
             Error::HttpStatus(_) => "http_status",
@@ -95,6 +99,9 @@ impl Error {
             Error::EnrolRefused { .. } => "绑定码无效、已使用或已过期",
             Error::RoleUnsupported(_) => "此身份不能在本设备上使用",
             Error::BadServerUrl(_) => "服务器地址有误",
+            Error::InsecureServer(_) => {
+                "服务器地址必须以 https:// 开头（本机地址除外），以免凭据和居民信息明文传输"
+            }
             Error::Network(_) => "无法连接服务器，稍后自动重试",
             Error::Timeout => "服务器长时间无响应，稍后自动重试",
             Error::HttpStatus(_) => "服务器暂时不可用",

@@ -84,12 +84,33 @@ pub struct Enrolled {
     pub station: Option<StationId>,
 }
 
-/// The base URL without a trailing slash, checked to be http(s).
+/// The environment variable that lets a test network use plain http off loopback.
+pub const ALLOW_HTTP: &str = "GRIDVOICE_ALLOW_HTTP";
+
+/// The base URL without a trailing slash, checked to be https — or http on this machine
+/// (127.0.0.0/8, ::1, localhost), or anywhere when [`ALLOW_HTTP`] is `1` (a test network): the
+/// credential and residents' contacts never cross a network in clear.
 pub(crate) fn base_url(server: &str) -> Result<String> {
+    base_url_with(server, std::env::var(ALLOW_HTTP).is_ok_and(|v| v == "1"))
+}
+
+fn base_url_with(server: &str, allow_http: bool) -> Result<String> {
     let s = server.trim().trim_end_matches('/');
     let url = reqwest::Url::parse(s).map_err(|_| Error::BadServerUrl(s.to_owned()))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(Error::BadServerUrl(s.to_owned()));
+    }
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let loopback = host.parse::<std::net::IpAddr>().map_or_else(
+        |_| host.eq_ignore_ascii_case("localhost"),
+        |ip| ip.is_loopback(),
+    );
+    if url.scheme() == "http" && !loopback && !allow_http {
+        return Err(Error::InsecureServer(s.to_owned()));
     }
     Ok(s.to_owned())
 }
@@ -295,4 +316,35 @@ pub(crate) async fn upload_photos(
         }
     }
     Ok((uploaded, waiting.len() - uploaded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_off_this_machine_must_be_https_unless_a_test_network_says_so() {
+        for ok in [
+            "https://gridvoice.example.cn",
+            "http://127.0.0.1:8080",
+            "http://127.3.4.5",
+            "http://[::1]:8080/",
+            "http://localhost:8080",
+        ] {
+            assert!(base_url_with(ok, false).is_ok(), "{ok}");
+        }
+        for clear in ["http://192.168.1.20:8080", "http://gridvoice.example.cn"] {
+            let e = base_url_with(clear, false).unwrap_err();
+            assert_eq!(e.code(), "insecure_server", "{clear}");
+            assert!(e.zh().contains("https"), "{}", e.zh());
+            assert!(
+                base_url_with(clear, true).is_ok(),
+                "{clear} on a test network"
+            );
+        }
+        assert_eq!(
+            base_url_with("ftp://x", false).unwrap_err().code(),
+            "bad_server_url"
+        );
+    }
 }
