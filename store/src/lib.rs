@@ -498,6 +498,13 @@ impl Store {
             .exists([hash.0.as_slice()])?)
     }
 
+    /// Whether the database answers (for a health check).
+    pub fn check(&self) -> Result<()> {
+        self.conn
+            .query_row("SELECT count(*) FROM meta", [], |r| r.get::<_, i64>(0))?;
+        Ok(())
+    }
+
     /// A free-form setting of this store.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self

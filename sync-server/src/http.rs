@@ -182,6 +182,15 @@ pub fn router(app: App) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             tracing::debug_span!("http", method = %req.method(), path = %req.uri().path())
         }))
+        // A handler that panics answers 500 like any failure (its message, which may quote a
+        // request, is not logged); the store's lock, if it held it, is then found poisoned and
+        // `/healthz` fails, so the server is restarted rather than run on a store in doubt.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a request handler panicked");
+                HttpError::internal().into_response()
+            },
+        ))
         .with_state(app)
 }
 
@@ -255,15 +264,26 @@ impl ClassifyName for serde_json::Error {
     }
 }
 
-/// Liveness.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "up", body = Health)))]
+/// Health: the store answers and storage can be trusted (else 503, and the server is stopping).
+#[utoipa::path(get, path = "/healthz", responses(
+    (status = 200, description = "up", body = Health),
+    (status = 503, description = "storage failed: the server is stopping", body = Health),
+))]
 async fn healthz(State(app): State<App>) -> Response {
     app.metrics.http_requests.inc();
-    axum::Json(Health {
-        status: "ok".into(),
-        peer_id: app.peer_id.clone(),
-    })
-    .into_response()
+    let a = app.clone();
+    let why = tokio::task::spawn_blocking(move || a.unhealthy())
+        .await
+        .unwrap_or(Some("the health check failed"));
+    let status = why.map_or(StatusCode::OK, |_| StatusCode::SERVICE_UNAVAILABLE);
+    (
+        status,
+        axum::Json(Health {
+            status: why.map_or_else(|| "ok".to_owned(), |w| format!("failing: {w}")),
+            peer_id: app.peer_id.clone(),
+        }),
+    )
+        .into_response()
 }
 
 /// Prometheus metrics.

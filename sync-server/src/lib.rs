@@ -201,6 +201,8 @@ pub struct AppInner {
     /// Each document the store has just committed changes of (`events`: pages watching a
     /// station's inbox are told at once).
     pub changed: tokio::sync::broadcast::Sender<DocId>,
+    /// Raised when storage can no longer be trusted: `/healthz` fails and `serve` exits.
+    pub fatal: storage::Fatal,
     cancels: Mutex<HashMap<DeviceId, CancellationToken>>,
 }
 
@@ -215,6 +217,18 @@ impl std::fmt::Debug for AppInner {
 pub type App = Arc<AppInner>;
 
 impl AppInner {
+    /// Why the server is not healthy: storage raised [`storage::Fatal`], the store's lock is
+    /// poisoned, or the store does not answer.
+    pub fn unhealthy(&self) -> Option<&'static str> {
+        if let Some(why) = self.fatal.reason() {
+            return Some(why);
+        }
+        match self.store.lock() {
+            Err(_) => Some("the store lock is poisoned"),
+            Ok(s) => s.check().err().map(|_| "the store does not answer"),
+        }
+    }
+
     /// The device a credential belongs to (not revoked), checked off the async threads.
     pub async fn authenticate(self: &Arc<Self>, credential: Credential) -> Option<Principal> {
         let auth = self.auth.clone();
@@ -339,11 +353,13 @@ pub async fn build(config: Config) -> Result<App> {
         watch::channel(Arc::new(AclTable::new(territory.clone(), auth.active()?)));
     let peer_id = "gridvoice-server".to_owned();
     let (changed, _) = tokio::sync::broadcast::channel(256);
+    let fatal = storage::Fatal::default();
     let repo = samod::Repo::build_tokio()
         .with_storage(StoreStorage::new(
             store.clone(),
             metrics.clone(),
             changed.clone(),
+            fatal.clone(),
         ))
         .with_peer_id(samod::PeerId::from(peer_id.as_str()))
         .with_share_policy(Acl::new(acl_rx))
@@ -364,6 +380,7 @@ pub async fn build(config: Config) -> Result<App> {
         peer_id,
         actor: automerge::ActorId::random(),
         changed,
+        fatal,
         cancels: Mutex::new(HashMap::new()),
     }))
 }

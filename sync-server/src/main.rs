@@ -207,14 +207,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let running = gridvoice_server::start(config).await?;
                 println!("gridvoice-server listening on http://{}", running.addr);
                 let ctrl_c = tokio::signal::ctrl_c();
+                // Storage that can no longer be trusted stops the server, loudly: exit non-zero
+                // so a supervisor restarts it on a sound store.
+                let app = running.app.clone();
+                let failed = async move {
+                    loop {
+                        if let Some(why) = app.fatal.reason() {
+                            return why;
+                        }
+                        if app.store.is_poisoned() {
+                            return "the store lock is poisoned";
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                };
+                let mut fatal = None;
                 #[cfg(unix)]
                 {
                     let mut term =
                         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-                    tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+                    tokio::select! {
+                        _ = ctrl_c => {},
+                        _ = term.recv() => {},
+                        why = failed => fatal = Some(why),
+                    }
                 }
                 #[cfg(not(unix))]
-                ctrl_c.await?;
+                tokio::select! { _ = ctrl_c => {}, why = failed => fatal = Some(why) }
+                if let Some(why) = fatal {
+                    eprintln!("gridvoice-server: storage failed ({why}); stopping");
+                    std::process::exit(70);
+                }
                 tracing::info!("shutting down: finishing in-flight commits");
                 running.stop().await;
                 anyhow::Ok(())

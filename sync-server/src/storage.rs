@@ -11,9 +11,12 @@
 //! durable truth and its own compaction keeps them lean; a chunk samod sees again on load is
 //! de-duplicated by Automerge.
 //!
-//! The trait cannot return errors. A write that fails on the database is retried with backoff,
-//! never reported as done; a chunk that does not decode (Automerge produced it, so this means a bug
-//! or a bit flip) is logged and skipped.
+//! The trait cannot return errors, so the storage fails loudly instead: a write that fails on the
+//! database is retried with backoff, never reported as done; a chunk that does not decode
+//! (Automerge produced it, so this means a bug or a bit flip), a poisoned store lock or a writer
+//! that stopped raise [`Fatal`] — the `put`s concerned never resolve (nothing is acknowledged),
+//! `/healthz` answers 503, and `gridvoice-server serve` exits non-zero for its supervisor to
+//! restart it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, mpsc};
@@ -27,6 +30,27 @@ use samod::storage::{Storage, StorageKey};
 use crate::metrics::Metrics;
 
 const STORAGE_ID_KEY: &str = "samod_storage_id";
+
+/// Raised once storage can no longer be trusted to hold what it is given.
+#[derive(Debug, Clone, Default)]
+pub struct Fatal(Arc<std::sync::OnceLock<&'static str>>);
+
+impl Fatal {
+    /// Raises it, with why (the first reason is kept).
+    pub fn raise(&self, why: &'static str) {
+        if self.0.set(why).is_ok() {
+            tracing::error!(
+                why,
+                "storage can no longer be trusted: the server must stop"
+            );
+        }
+    }
+
+    /// Why it was raised, if it was.
+    pub fn reason(&self) -> Option<&'static str> {
+        self.0.get().copied()
+    }
+}
 
 /// Converts between samod's document ids (bs58check of 16 bytes) and ours (the same UUID).
 pub fn doc_id(d: &DocumentId) -> Option<DocId> {
@@ -47,6 +71,7 @@ struct Put {
 pub struct StoreStorage {
     store: Arc<Mutex<Store>>,
     writer: mpsc::Sender<Put>,
+    fatal: Fatal,
 }
 
 impl std::fmt::Debug for StoreStorage {
@@ -57,19 +82,29 @@ impl std::fmt::Debug for StoreStorage {
 
 impl StoreStorage {
     /// `changed` hears of each document once its changes are committed.
+    /// `fatal` is raised when storage can no longer be trusted.
     pub fn new(
         store: Arc<Mutex<Store>>,
         metrics: Arc<Metrics>,
         changed: tokio::sync::broadcast::Sender<DocId>,
+        fatal: Fatal,
     ) -> StoreStorage {
         let (tx, rx) = mpsc::channel::<Put>();
         let writer_store = store.clone();
+        let writer_fatal = fatal.clone();
         std::thread::Builder::new()
             .name("gridvoice-writer".into())
-            .spawn(move || write_loop(&writer_store, &rx, &metrics, &changed))
+            .spawn(move || {
+                write_loop(&writer_store, &rx, &metrics, &changed, &writer_fatal);
+                writer_fatal.raise("the storage writer stopped");
+            })
             .map(|_| ())
-            .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the writer thread"));
-        StoreStorage { store, writer: tx }
+            .unwrap_or_else(|_| fatal.raise("the storage writer could not start"));
+        StoreStorage {
+            store,
+            writer: tx,
+            fatal,
+        }
     }
 
     async fn read<T: Send + 'static>(
@@ -89,6 +124,7 @@ fn write_loop(
     rx: &mpsc::Receiver<Put>,
     metrics: &Metrics,
     changed: &tokio::sync::broadcast::Sender<DocId>,
+    fatal: &Fatal,
 ) {
     while let Ok(first) = rx.recv() {
         let mut puts = vec![first];
@@ -105,7 +141,8 @@ fn write_loop(
             let result = match store.lock() {
                 Ok(mut s) => s.apply_many(&batch),
                 Err(_) => {
-                    tracing::error!("store lock poisoned; the writer stops");
+                    // Nothing of this batch is acknowledged: its puts never resolve.
+                    fatal.raise("the store lock is poisoned");
                     return;
                 }
             };
@@ -115,19 +152,30 @@ fn write_loop(
                     break;
                 }
                 Err(gridvoice_store::Error::Core(e)) => {
-                    // One undecodable chunk must not block the others: apply them one by one.
+                    // One undecodable chunk must not hold up the others: apply them one by one,
+                    // acknowledging only those stored.
                     tracing::error!(
                         code = e.code().as_str(),
                         "a stored chunk does not decode; applying one by one"
                     );
-                    if let Ok(mut s) = store.lock() {
-                        for item in &batch {
-                            if let Err(e) = s.apply_many(std::slice::from_ref(item)) {
+                    let Ok(mut s) = store.lock() else {
+                        fatal.raise("the store lock is poisoned");
+                        return;
+                    };
+                    let mut stored = Vec::new();
+                    for (item, put) in batch.iter().zip(puts) {
+                        match s.apply_many(std::slice::from_ref(item)) {
+                            Ok(_) => stored.push(put),
+                            Err(e) => {
                                 metrics.errors.inc();
-                                tracing::error!(doc = %item.0, error = %e, "chunk skipped");
+                                tracing::error!(doc = %item.0, error = %e, "a chunk was not stored");
+                                fatal.raise("a chunk could not be stored");
+                                // Its put is dropped unanswered: never acknowledged.
                             }
                         }
                     }
+                    drop(s);
+                    puts = stored;
                     break;
                 }
                 Err(e) => {
@@ -246,8 +294,14 @@ impl Storage for StoreStorage {
             }
             Key::Doc(doc, Some(_)) => {
                 let (done, wait) = tokio::sync::oneshot::channel();
-                if self.writer.send(Put { doc, data, done }).is_ok() {
-                    let _ = wait.await;
+                if self.writer.send(Put { doc, data, done }).is_err() {
+                    self.fatal.raise("the storage writer stopped");
+                }
+                // Resolved only once committed. A put that was not stored (the writer stopped,
+                // the chunk was refused) never resolves: samod acknowledges nothing of it, and
+                // the server is stopping.
+                if wait.await.is_err() {
+                    std::future::pending::<()>().await;
                 }
             }
             _ => tracing::warn!(%key, "put under an unknown key ignored"),

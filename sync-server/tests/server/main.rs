@@ -8,6 +8,7 @@
     reason = "a test that cannot go on fails loudly"
 )]
 
+mod failure;
 mod hostile_js;
 mod interop;
 mod matrix;
