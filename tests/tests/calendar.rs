@@ -34,10 +34,20 @@ async fn due_day(
     clock.due_day()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_office_gives_the_server_its_own_calendar_and_deadlines_follow_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("server");
+/// A server with the demo data at `dir/server`, the head's credential, and 李's demand of Monday
+/// 1 March 2021, synced: due for review two working days later by the carried calendar and the
+/// default limits, Wednesday 3 March. The server is stopped again; its address is kept.
+async fn recorded(
+    dir: &std::path::Path,
+    text: &str,
+    category: &str,
+) -> (
+    std::path::PathBuf,
+    gridvoice_core::access::Principal,
+    std::net::SocketAddr,
+    gridvoice_core::ids::DemandId,
+) {
+    let data = dir.join("server");
     let t = gridvoice_core::demo::gulou().unwrap();
     gridvoice_server::init_data(&data, &t).unwrap();
     let (head, _) = enrolled(
@@ -53,16 +63,21 @@ async fn the_office_gives_the_server_its_own_calendar_and_deadlines_follow_it() 
         .unwrap();
     let addr = server.addr;
     let url = format!("http://{addr}");
-    let mut li = Store::open(dir.path().join("li.sqlite")).unwrap();
+    let mut li = Store::open(dir.join("li.sqlite")).unwrap();
     enrol(&mut li, &url, &enrolment_code(&data, "D02").unwrap(), "li")
         .await
         .unwrap();
-    let id = record_on_device(&mut li, 1, "楼道灯坏了，晚上看不见", "宜居性", None).unwrap();
+    let id = record_on_device(&mut li, 1, text, category, None).unwrap();
     sync_device(&mut li).await.unwrap();
-
-    // The carried calendar: two working days after Monday 1 March 2021.
     assert_eq!(due_day(&server.app, &head, id).await, "2021-03-03");
     server.stop().await;
+    (data, head, addr, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_gives_the_server_its_own_calendar_and_deadlines_follow_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, head, addr, id) = recorded(dir.path(), "楼道灯坏了，晚上看不见", "宜居性").await;
 
     // A file with mistakes: every problem named by its line, nothing changed.
     let bad =
@@ -117,17 +132,7 @@ async fn the_office_gives_the_server_its_own_calendar_and_deadlines_follow_it() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_sets_its_time_limits_and_an_urgent_demand_is_due_sooner() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("server");
-    let t = gridvoice_core::demo::gulou().unwrap();
-    gridvoice_server::init_data(&data, &t).unwrap();
-    let (head, _) = enrolled(
-        &data,
-        &Person::Delegate("D01".into()),
-        Role::StationHead,
-        Some("S01"),
-        7,
-    )
-    .unwrap();
+    let (data, head, addr, id) = recorded(dir.path(), "小区燃气管道有异味", "安全性").await;
     let (zhang, _) = enrolled(
         &data,
         &Person::Delegate("D03".into()),
@@ -136,19 +141,6 @@ async fn the_office_sets_its_time_limits_and_an_urgent_demand_is_due_sooner() {
         8,
     )
     .unwrap();
-    let server = gridvoice_server::start(Config::new(&data, "127.0.0.1:0".parse().unwrap()))
-        .await
-        .unwrap();
-    let addr = server.addr;
-    let url = format!("http://{addr}");
-    let mut li = Store::open(dir.path().join("li.sqlite")).unwrap();
-    enrol(&mut li, &url, &enrolment_code(&data, "D02").unwrap(), "li")
-        .await
-        .unwrap();
-    let id = record_on_device(&mut li, 1, "小区燃气管道有异味", "安全性", None).unwrap();
-    sync_device(&mut li).await.unwrap();
-    assert_eq!(due_day(&server.app, &head, id).await, "2021-03-03");
-    server.stop().await;
 
     let bad = r#"{"default": [2, 1, 7, 2, 5],
         "rules": [{"limits": [1, 1, 1, 1, 1]}, {"urgent": true, "limits": [0, 0, 300, 1, 2]}]}"#;

@@ -138,6 +138,26 @@ fn write<S: State>(
     }
 }
 
+/// A case still being handled — or, for a reopening, closed — with what the checks read of it;
+/// else `DEMAND_SETTLED`.
+fn still_open<S: State>(
+    state: &mut S,
+    who: &Principal,
+    case: &Case,
+    reopening: bool,
+) -> Result<(Held, Facts), S::Error> {
+    let held = Held::read(state, who, case)?;
+    let facts = held.facts();
+    if let Some(status) = facts.settled.filter(|s| !(reopening && *s == "已办结")) {
+        return Err(Error::DemandSettled {
+            id: case.to_string(),
+            status,
+        }
+        .into());
+    }
+    Ok((held, facts))
+}
+
 fn unit<'t>(t: &'t Territory, id: &HandlingUnitId) -> Result<&'t HandlingUnit, Error> {
     t.handling_units
         .iter()
@@ -204,15 +224,7 @@ pub(super) fn route<S: State>(
             assisting.push(a.clone());
         }
     }
-    let held = Held::read(state, who, &r.case)?;
-    let facts = held.facts();
-    if let Some(status) = facts.settled {
-        return Err(Error::DemandSettled {
-            id: r.case.to_string(),
-            status,
-        }
-        .into());
-    }
+    let (held, facts) = still_open(state, who, &r.case, false)?;
     let reason = maybe(r.reason.as_deref())?;
     // A reassignment says why (the lead changes while the case is with units).
     if facts.units.first().is_some_and(|l| *l != r.lead) && reason.is_none() {
@@ -249,15 +261,7 @@ fn handled_by<S: State>(
     case: &Case,
     unit_id: Option<&HandlingUnitId>,
 ) -> Result<(Held, Facts), S::Error> {
-    let held = Held::read(state, who, case)?;
-    let facts = held.facts();
-    if let Some(status) = facts.settled {
-        return Err(Error::DemandSettled {
-            id: case.to_string(),
-            status,
-        }
-        .into());
-    }
+    let (held, facts) = still_open(state, who, case, false)?;
     match unit_id {
         Some(u) if !facts.units.contains(u) => {
             return Err(Error::NotRouted(unit_name(state.territory()?, u)).into());
@@ -365,14 +369,7 @@ pub(super) fn reopen<S: State>(
     reason: &str,
 ) -> Result<Outcome, S::Error> {
     let reason = said(reason, "reason")?;
-    let held = Held::read(state, who, &case)?;
-    if let Some(status) = held.facts().settled.filter(|s| *s != "已办结") {
-        return Err(Error::DemandSettled {
-            id: case.to_string(),
-            status,
-        }
-        .into());
-    }
+    let (held, _) = still_open(state, who, &case, true)?;
     write(state, who, ctx, held, EventKind::Reopened { reason })
 }
 
@@ -384,14 +381,7 @@ pub(super) fn close<S: State>(
     note: Option<&str>,
 ) -> Result<Outcome, S::Error> {
     let note = maybe(note)?;
-    let held = Held::read(state, who, &case)?;
-    if let Some(status) = held.facts().settled {
-        return Err(Error::DemandSettled {
-            id: case.to_string(),
-            status,
-        }
-        .into());
-    }
+    let (held, _) = still_open(state, who, &case, false)?;
     write(state, who, ctx, held, EventKind::Closed { note })
 }
 
