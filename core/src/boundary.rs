@@ -15,7 +15,9 @@
 mod admin;
 mod command;
 
-pub use admin::{DeviceEntry, Enrolment, NewEnrolment, TerritoryReport, TerritoryUpload};
+pub use admin::{
+    DeviceEntry, Enrolment, FileReport, FileUpload, NewEnrolment, TerritoryReport, TerritoryUpload,
+};
 
 use serde::{Deserialize, Serialize};
 

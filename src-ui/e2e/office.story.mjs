@@ -169,6 +169,19 @@ try {
   await page.getByTestId("territory-install").click();
   await page.locator("[data-testid=territory-ok][data-installed=true]").waitFor();
   seen.territory_installed = await page.getByTestId("territory-ok").innerText();
+  // The State Council's calendar file passes; a time-limits file with a rule of no condition
+  // does not, and says so.
+  await page.getByTestId("file-calendar-input").setInputFiles(path.resolve("../../data/calendar/cn-workdays.csv"));
+  await page.getByTestId("file-calendar-send").click();
+  await page.getByTestId("file-calendar-ok").waitFor();
+  seen.calendar_ok = await page.getByTestId("file-calendar-ok").innerText();
+  await page.getByTestId("file-policy-input").setInputFiles({
+    name: "policy.json", mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify({ default: [2, 1, 7, 2, 5], rules: [{ limits: [1, 1, 1, 1, 1] }] })),
+  });
+  await page.getByTestId("file-policy-send").click();
+  await page.getByTestId("file-policy-problems").waitFor();
+  seen.policy_problems = await page.getByTestId("file-policy-problems").innerText();
   await page.getByTestId("device-row").first().waitFor();
   seen.devices = await page.getByTestId("device-row").count();
   await shot(page, "office-05-admin");

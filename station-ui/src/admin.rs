@@ -1,13 +1,14 @@
 //! 系统管理, the office's administration (in a browser served by the server; the admin commands
 //! stay): one-time enrolment codes for delegates, station heads and staff, each with a QR code
 //! and a card to print; the devices and browser sessions, each revoked at once; a territory's
-//! files checked with every problem listed, and installed; the catalogue of handling units the
-//! office routes to (from the territory).
+//! files checked with every problem listed, and installed; the working-day calendar and the time
+//! limits, each checked and installed; the catalogue of handling units the office routes to
+//! (from the territory).
 
 use gridvoice_core::access::Role;
 use gridvoice_core::api::ApiError;
 use gridvoice_core::boundary::{
-    DeviceEntry, Enrolment, NewEnrolment, TerritoryReport, TerritoryUpload,
+    DeviceEntry, Enrolment, FileReport, FileUpload, NewEnrolment, TerritoryReport, TerritoryUpload,
 };
 use gridvoice_core::clock::Timestamp;
 use gridvoice_core::territory::HandlingLevel;
@@ -21,6 +22,7 @@ pub fn Admin() -> impl IntoView {
         <NewCode />
         <Devices />
         <TerritoryImport />
+        <OfficeFiles />
         <Units />
     }
 }
@@ -336,5 +338,73 @@ fn Units() -> impl IntoView {
                 }
             }).collect_view()}
         </section>
+    }
+}
+
+/// 工作日历与时限规定: the office's working-day calendar (the State Council's holidays and 调休 as
+/// `date,type,name` lines) and its time limits per stage (JSON), each checked whole and installed
+/// from the server's next start.
+#[component]
+fn OfficeFiles() -> impl IntoView {
+    view! {
+        <section class="card" data-testid="admin-files">
+            <h2>"工作日历与时限规定"</h2>
+            <p class="muted">"工作日历每行：日期,类型（holiday 放假 / workday 调休上班）,名称；时限规定为 JSON：default 与 rules（按层级、类别、是否紧急，各阶段工作日数）。文件有任何问题都不会导入。"</p>
+            <OfficeFile which="calendar" label="工作日历（.csv）" accept=".csv,.txt" />
+            <OfficeFile which="policy" label="时限规定（.json）" accept=".json" />
+        </section>
+    }
+}
+
+#[component]
+fn OfficeFile(which: &'static str, label: &'static str, accept: &'static str) -> impl IntoView {
+    let input: NodeRef<leptos::html::Input> = NodeRef::new();
+    let report: RwSignal<Option<FileReport>> = RwSignal::new(None);
+    let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let send = move |_| {
+        let Some(el) = input.get() else { return };
+        leptos::task::spawn_local(async move {
+            let Some(file) = el.files().and_then(|l| l.item(0)) else {
+                error.set(Some(ApiError::new(
+                    gridvoice_core::ErrorCode::MissingField,
+                    "请先选择文件",
+                )));
+                return;
+            };
+            let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            match api::install_file(which, &FileUpload { text }).await {
+                Ok(r) => {
+                    error.set(None);
+                    report.set(Some(r));
+                }
+                Err(e) => {
+                    report.set(None);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <div class="row" data-testid=format!("file-{which}")>
+            <label class="label">{label}</label>
+            <input type="file" accept=accept data-testid=format!("file-{which}-input") node_ref=input />
+            <button type="button" class="btn" data-testid=format!("file-{which}-send") on:click=send>"检查并导入"</button>
+        </div>
+        {move || error.get().map(|e| error_view(&e))}
+        {move || report.get().map(|r| if r.installed {
+            view! { <p class="ok" data-testid=format!("file-{which}-ok")>{r.summary}</p> }.into_any()
+        } else {
+            let n = r.problems.len();
+            view! {
+                <div class="error" data-testid=format!("file-{which}-problems") data-count=n.to_string()>
+                    <p>{format!("文件有 {n} 处问题，未导入：")}</p>
+                    <ul>{r.problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                </div>
+            }.into_any()
+        })}
     }
 }

@@ -229,3 +229,17 @@ pub async fn territory_report(
     Err(serde_json::from_str::<ApiError>(&text)
         .unwrap_or_else(|_| failed(&format!("服务器出错（HTTP {status}）"))))
 }
+
+/// Installs one of the office's files (`calendar` or `policy`): the report, which lists every
+/// problem when the file does not pass.
+pub async fn install_file(
+    which: &str,
+    upload: &gridvoice_core::boundary::FileUpload,
+) -> Result<gridvoice_core::boundary::FileReport> {
+    let (status, text) = fetch("POST", &format!("/api/admin/{which}"), Some(json(upload)?)).await?;
+    if let Ok(report) = serde_json::from_str(&text) {
+        return Ok(report);
+    }
+    Err(serde_json::from_str::<ApiError>(&text)
+        .unwrap_or_else(|_| failed(&format!("服务器出错（HTTP {status}）"))))
+}

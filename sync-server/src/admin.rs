@@ -2,7 +2,8 @@
 //! one-time enrolment codes with a QR code to print (`POST /api/admin/enrolments`), the devices
 //! and browser sessions (`GET /api/admin/devices`), revocation at once
 //! (`POST /api/admin/devices/{device}/revoke`), a territory checked with its report and
-//! installed (`POST /api/admin/territory`). Office staff and admins only; an admin's code is
+//! installed (`POST /api/admin/territory`), the working-day calendar and the time limits
+//! (`POST /api/admin/calendar`, `/api/admin/policy`). Office staff and admins only; an admin's code is
 //! made by an admin. Codes are never logged.
 
 use axum::body::Bytes;
@@ -13,7 +14,7 @@ use gridvoice_core::ErrorCode;
 use gridvoice_core::access::{Person, Principal, Role};
 use gridvoice_core::api::ApiError;
 use gridvoice_core::boundary::{
-    DeviceEntry, Enrolment, NewEnrolment, TerritoryReport, TerritoryUpload,
+    DeviceEntry, Enrolment, FileReport, FileUpload, NewEnrolment, TerritoryReport, TerritoryUpload,
 };
 use gridvoice_core::ids::{DelegateId, DeviceId, StaffId};
 
@@ -328,4 +329,110 @@ pub(crate) async fn territory(
         axum::http::StatusCode::BAD_REQUEST
     };
     Ok((status, axum::Json(report)).into_response())
+}
+
+/// Which of the office's files a request installs.
+#[derive(Debug, Clone, Copy)]
+enum OfficeFile {
+    Calendar,
+    Policy,
+}
+
+/// Checks an office's file and, when it passes, installs it (from the server's next start), as
+/// `gridvoice-server calendar FILE` and `policy FILE` do; every problem in Chinese otherwise.
+async fn install_file(
+    app: App,
+    headers: HeaderMap,
+    body: Bytes,
+    which: OfficeFile,
+) -> Result<Response, HttpError> {
+    app.metrics.http_requests.inc();
+    let who = caller(&app, &Method::POST, &headers).await?;
+    administrator(&who)?;
+    let up: FileUpload = parse(&body)?;
+    let data = app.config.data_dir.clone();
+    let report = tokio::task::spawn_blocking(move || match which {
+        OfficeFile::Calendar => match crate::import_calendar(&data, &up.text) {
+            Ok(c) => Ok(FileReport {
+                installed: true,
+                summary: format!(
+                    "工作日历已更新：{}–{} 年，重启服务后生效",
+                    c.years().start(),
+                    c.years().end()
+                ),
+                problems: Vec::new(),
+            }),
+            Err(crate::Error::Calendar(ps)) => Ok(FileReport {
+                problems: ps.iter().map(ToString::to_string).collect(),
+                ..FileReport::default()
+            }),
+            Err(_) => Err(HttpError::internal()),
+        },
+        OfficeFile::Policy => match crate::import_policy(&data, &up.text) {
+            Ok(p) => Ok(FileReport {
+                installed: true,
+                summary: format!(
+                    "时限规定已更新：默认 {:?} 个工作日，{} 条规则，重启服务后生效",
+                    p.default,
+                    p.rules.len()
+                ),
+                problems: Vec::new(),
+            }),
+            Err(crate::Error::Policy(ps)) => Ok(FileReport {
+                problems: ps,
+                ..FileReport::default()
+            }),
+            Err(_) => Err(HttpError::internal()),
+        },
+    })
+    .await
+    .map_err(|_| HttpError::internal())??;
+    let status = if report.installed {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    Ok((status, axum::Json(report)).into_response())
+}
+
+/// The office's working-day calendar (`date,type,name` lines), checked whole and installed.
+#[utoipa::path(
+    post,
+    path = "/api/admin/calendar",
+    security(("bearer" = [])),
+    request_body = FileUpload,
+    responses(
+        (status = 200, description = "installed, from the next start", body = FileReport),
+        (status = 400, description = "every problem by line; nothing installed", body = FileReport),
+        (status = 401, description = "no valid credential or session", body = ApiError),
+        (status = 403, description = "not office staff or an admin", body = ApiError),
+    )
+)]
+pub(crate) async fn calendar(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    install_file(app, headers, body, OfficeFile::Calendar).await
+}
+
+/// The office's time limits per stage (JSON), checked whole and installed.
+#[utoipa::path(
+    post,
+    path = "/api/admin/policy",
+    security(("bearer" = [])),
+    request_body = FileUpload,
+    responses(
+        (status = 200, description = "installed, from the next start", body = FileReport),
+        (status = 400, description = "every problem; nothing installed", body = FileReport),
+        (status = 401, description = "no valid credential or session", body = ApiError),
+        (status = 403, description = "not office staff or an admin", body = ApiError),
+    )
+)]
+pub(crate) async fn policy(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    install_file(app, headers, body, OfficeFile::Policy).await
 }

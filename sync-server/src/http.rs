@@ -138,6 +138,8 @@ pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
         .routes(routes!(crate::admin::create_enrolment))
         .routes(routes!(crate::admin::devices))
         .routes(routes!(crate::admin::revoke))
+        .routes(routes!(crate::admin::calendar))
+        .routes(routes!(crate::admin::policy))
         .routes(routes!(sync))
         .layer(RequestBodyLimitLayer::new(limit))
         .merge(photos)

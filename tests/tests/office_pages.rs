@@ -306,6 +306,15 @@ async fn the_office_routes_a_suggestion_to_two_units_and_a_dissatisfied_resident
             .contains("stations.geojson"),
         "{seen}"
     );
+    let calendar = seen["calendar_ok"].as_str().unwrap();
+    assert!(calendar.contains("2019–2027"), "{calendar}");
+    assert!(gridvoice_server::calendar_path(&data).exists());
+    let policy = seen["policy_problems"].as_str().unwrap();
+    assert!(policy.contains("第 1 条规则没有任何条件"), "{policy}");
+    assert!(
+        !gridvoice_server::policy_path(&data).exists(),
+        "nothing installed"
+    );
     let ok = seen["territory_ok"].as_str().unwrap();
     assert!(ok.contains(&format!("{} 个网格", t.grids.len())), "{ok}");
     assert!(

@@ -106,3 +106,27 @@ pub struct TerritoryReport {
     pub units: usize,
     pub problems: Vec<String>,
 }
+
+/// One of the office's text files (the working-day calendar, the time limits).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileUpload {
+    pub text: String,
+}
+
+impl std::fmt::Debug for FileUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileUpload")
+            .field("bytes", &self.text.len())
+            .finish()
+    }
+}
+
+/// What installing an office's file did: installed with a summary, or every problem.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FileReport {
+    pub installed: bool,
+    pub summary: String,
+    pub problems: Vec<String>,
+}

@@ -184,6 +184,8 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
     );
     let invalid_photo: Check = |v| v["code"] == "INVALID_PHOTO";
     let forbidden: Check = |v| v["code"] == "FORBIDDEN";
+    let some_problems: Check =
+        |v| v["installed"] == false && v["problems"].as_array().is_some_and(|p| !p.is_empty());
     let enrol_code: Check = |v| {
         v["code"].as_str().is_some_and(|c| c.len() == 14)
             && v["qr_svg"].as_str().is_some_and(|q| q.contains("<svg"))
@@ -617,6 +619,31 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
                 StatusCode::BAD_REQUEST,
                 (|v: &serde_json::Value| v["code"] == "INVALID_ID") as Check,
             )],
+        ),
+        // The office's calendar and time limits: checked whole; a bad file installs nothing.
+        (
+            "POST",
+            "/api/admin/calendar",
+            r#"{"text":"date,type,name\n2021-02-30,holiday,x\n"}"#.into(),
+            vec![
+                (&office, StatusCode::BAD_REQUEST, some_problems),
+                (&del_a, StatusCode::FORBIDDEN, forbidden),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+            ],
+        ),
+        (
+            "POST",
+            "/api/admin/policy",
+            r#"{"text":"{\"default\": [2, 1, 7, 2, 5], \"rules\": []}"}"#.into(),
+            vec![
+                (&del_a, StatusCode::FORBIDDEN, forbidden),
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+                (
+                    &office,
+                    s,
+                    (|v: &serde_json::Value| v["installed"] == true) as Check,
+                ),
+            ],
         ),
         // A territory that does not parse: every problem reported, nothing installed.
         (
