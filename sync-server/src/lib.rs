@@ -73,6 +73,10 @@ pub struct Config {
     pub pages_dir: Option<PathBuf>,
     /// The clock the request service reads: the day decisions are dated and deadlines counted.
     pub clock: ServiceClock,
+    /// Accept the credential in the sync URL's `?token=` too: only for browser-style clients
+    /// (the stock automerge-repo client cannot set headers). Off by default: a URL reaches logs
+    /// and proxies more easily than a header.
+    pub browser_tokens: bool,
 }
 
 /// The request service's clock: the system's, moved by an offset that tests (and a demo that
@@ -110,6 +114,7 @@ impl Config {
             revocation_poll: Duration::from_millis(500),
             pages_dir: None,
             clock: ServiceClock::default(),
+            browser_tokens: false,
         }
     }
 }

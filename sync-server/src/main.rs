@@ -62,6 +62,10 @@ enum Command {
         /// The station and office pages (scripts/build-ui's dist-station/), served at `/`.
         #[arg(long, env = "GRIDVOICE_PAGES", default_value = "dist-station")]
         pages: PathBuf,
+        /// Also take a device credential in the sync URL's `?token=` (browser-style clients that
+        /// cannot set headers); off by default.
+        #[arg(long)]
+        browser_tokens: bool,
     },
     /// Replace the working-day calendar deadlines count on (holidays and 调休 make-up days as
     /// `date,type,name` lines, like data/calendar/cn-workdays.csv): checked first, a file with
@@ -186,6 +190,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             log,
             max_message_bytes,
             pages,
+            browser_tokens,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -194,6 +199,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .init();
             let mut config = Config::new(&cli.data, bind);
             config.max_message_bytes = max_message_bytes;
+            config.browser_tokens = browser_tokens;
             if pages.join("index.html").is_file() {
                 config.pages_dir = Some(pages);
             } else {

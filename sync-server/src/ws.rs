@@ -1,6 +1,7 @@
 //! The sync endpoint: the automerge-repo protocol over WebSocket, served by samod.
 //!
-//! The credential is checked *before* the upgrade (`Authorization: Bearer …`, or `?token=` for
+//! The credential is checked *before* the upgrade (`Authorization: Bearer …`, or — when the
+//! server is configured for browser-style clients (`Config::browser_tokens`) — `?token=` for
 //! browsers and the stock JS clients, which cannot set headers); a bad or revoked one gets 401 and no
 //! socket. The accepted socket is bound to the device's peer id, so a client announcing another id is
 //! dropped by samod. Every incoming frame passes the actor check below, and the socket ends when the
@@ -31,7 +32,13 @@ pub async fn sync_ws(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let token = bearer(&headers).or_else(|| q.get("token").map(Credential::new));
+    // `?token=` only where the server was told to take it (browser-style clients).
+    let token = bearer(&headers).or_else(|| {
+        app.config
+            .browser_tokens
+            .then(|| q.get("token").map(Credential::new))
+            .flatten()
+    });
     let principal = match token {
         Some(t) => app.authenticate(t).await,
         None => None,

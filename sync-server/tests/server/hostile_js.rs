@@ -104,12 +104,10 @@ async fn a_delegate_credential_in_a_stock_client_cannot_forge_another_stations_d
     )
     .principal
     .unwrap();
-    let running = gridvoice_server::start(gridvoice_server::Config::new(
-        dir.path(),
-        "127.0.0.1:0".parse().unwrap(),
-    ))
-    .await
-    .unwrap();
+    // The stock client passes its credential in the URL: a server for browser-style clients.
+    let mut config = gridvoice_server::Config::new(dir.path(), "127.0.0.1:0".parse().unwrap());
+    config.browser_tokens = true;
+    let running = gridvoice_server::start(config).await.unwrap();
     let app = running.app.clone();
     let before = views(&app, &[&head_b, &office]).await;
     assert!(before.iter().any(|l| l.contains("菜市场门口积水")));

@@ -40,12 +40,10 @@ async fn a_stock_automerge_repo_client_reads_and_writes_the_station_document() {
         22,
     );
     let p = js_device.principal.clone().unwrap();
-    let running = gridvoice_server::start(gridvoice_server::Config::new(
-        dir.path(),
-        "127.0.0.1:0".parse().unwrap(),
-    ))
-    .await
-    .unwrap();
+    // The stock client passes its credential in the URL: a server for browser-style clients.
+    let mut config = gridvoice_server::Config::new(dir.path(), "127.0.0.1:0".parse().unwrap());
+    config.browser_tokens = true;
+    let running = gridvoice_server::start(config).await.unwrap();
 
     let station = DocId::for_station(&StationId::new("S01"));
     let bs58 = gridvoice_server::storage::document_id(&station)
