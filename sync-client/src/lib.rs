@@ -67,7 +67,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_message_bytes: 16 * 1024 * 1024,
+            max_message_bytes: gridvoice_core::boundary::MAX_SYNC_MESSAGE_BYTES,
             connect_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(20),
             session_timeout: Duration::from_secs(300),

@@ -109,7 +109,7 @@ impl Config {
         Config {
             data_dir: data_dir.into(),
             bind,
-            max_message_bytes: 32 * 1024 * 1024,
+            max_message_bytes: gridvoice_core::boundary::MAX_SYNC_MESSAGE_BYTES,
             max_body_bytes: 1024 * 1024,
             revocation_poll: Duration::from_millis(500),
             pages_dir: None,

@@ -57,7 +57,7 @@ enum Command {
         #[arg(long, env = "GRIDVOICE_LOG", default_value = "info")]
         log: String,
         /// Largest sync message, bytes.
-        #[arg(long, default_value_t = 32 * 1024 * 1024)]
+        #[arg(long, default_value_t = gridvoice_core::boundary::MAX_SYNC_MESSAGE_BYTES)]
         max_message_bytes: usize,
         /// The station and office pages (scripts/build-ui's dist-station/), served at `/`.
         #[arg(long, env = "GRIDVOICE_PAGES", default_value = "dist-station")]

@@ -114,3 +114,16 @@ pub async fn reqwest_free_get(addr: std::net::SocketAddr, path: &str) -> String 
     s.read_to_end(&mut out).await.unwrap();
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// Both sides keep the same limit on a sync message (16 MiB): the server's default and the
+/// device engine's. (That an oversized message is refused at the socket is tungstenite's
+/// `max_message_size`, set from it in `ws.rs`; a garbage message of any size also closes the
+/// socket, so a wire test could not tell the two apart.)
+#[test]
+fn the_server_and_the_devices_keep_one_sync_message_limit() {
+    let limit = gridvoice_core::boundary::MAX_SYNC_MESSAGE_BYTES;
+    assert_eq!(limit, 16 * 1024 * 1024);
+    let server = gridvoice_server::Config::new("/nonexistent", "127.0.0.1:0".parse().unwrap());
+    assert_eq!(server.max_message_bytes, limit);
+    assert_eq!(gridvoice_sync::Limits::default().max_message_bytes, limit);
+}
