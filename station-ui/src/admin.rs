@@ -217,6 +217,14 @@ const FILES: [&str; 6] = [
     "organisation.json",
 ];
 
+/// A chosen file's text, `None` when the browser cannot read it.
+async fn file_text(f: &web_sys::File) -> Option<String> {
+    wasm_bindgen_futures::JsFuture::from(f.text())
+        .await
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
 /// The chosen files, read, by name: every one but `quarters.geojson` is needed.
 async fn read_upload(
     input: &web_sys::HtmlInputElement,
@@ -229,10 +237,8 @@ async fn read_upload(
     let mut texts = std::collections::BTreeMap::new();
     for i in 0..list.length() {
         let Some(f) = list.item(i) else { continue };
-        let text = wasm_bindgen_futures::JsFuture::from(f.text())
+        let text = file_text(&f)
             .await
-            .ok()
-            .and_then(|v| v.as_string())
             .ok_or_else(|| missing(format!("文件 {} 无法读取", f.name())))?;
         texts.insert(f.name(), text);
     }
@@ -371,11 +377,13 @@ fn OfficeFile(which: &'static str, label: &'static str, accept: &'static str) ->
                 )));
                 return;
             };
-            let text = wasm_bindgen_futures::JsFuture::from(file.text())
-                .await
-                .ok()
-                .and_then(|v| v.as_string())
-                .unwrap_or_default();
+            let Some(text) = file_text(&file).await else {
+                error.set(Some(ApiError::new(
+                    gridvoice_core::ErrorCode::BadRequest,
+                    format!("文件 {} 无法读取", file.name()),
+                )));
+                return;
+            };
             match api::install_file(which, &FileUpload { text }).await {
                 Ok(r) => {
                     error.set(None);

@@ -14,6 +14,8 @@ mod batch;
 mod blobs;
 mod chunks;
 mod error;
+mod files;
+pub use files::owner_only;
 mod receipts;
 mod recovery;
 pub use blobs::{Photo, photo_hash};
@@ -665,35 +667,3 @@ fn write_meta<T: Serialize>(conn: &Connection, key: &str, value: &T) -> Result<(
 
 /// Records touched, as returned by [`doc::touched`].
 pub type Touched = BTreeSet<(Collection, String)>;
-
-/// Makes a database file readable and writable by its owner only (on Unix), creating it empty
-/// when it is not there yet, before SQLite opens it: SQLite gives the `-wal` and `-shm` files it
-/// makes the main file's permissions, so residents' contacts never sit in a file others may
-/// read, whatever the process's umask. Elsewhere the platform's own per-user storage applies.
-pub fn owner_only(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| Error::CorruptStore(format!("cannot open the store file: {e}")))?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::CorruptStore(format!("cannot restrict the store file: {e}")))?;
-        for suffix in ["-wal", "-shm"] {
-            let mut side = path.as_os_str().to_owned();
-            side.push(suffix);
-            let side = std::path::PathBuf::from(side);
-            if side.exists() {
-                std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600)).map_err(
-                    |e| Error::CorruptStore(format!("cannot restrict the store file: {e}")),
-                )?;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
