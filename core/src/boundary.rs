@@ -21,9 +21,7 @@ pub use admin::{
 
 use serde::{Deserialize, Serialize};
 
-/// The largest sync message (and WebSocket frame) either side accepts: 16 MiB. A larger one
-/// closes that socket; other devices carry on.
-pub const MAX_SYNC_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+pub use crate::limits::MAX_SYNC_MESSAGE_BYTES;
 
 use crate::access::{Person, Role};
 use crate::ids::{DeviceId, DocId, StationId};

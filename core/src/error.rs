@@ -160,6 +160,13 @@ pub enum ErrorCode {
     /// The server refused a sync message whose changes break the authority rule; nothing of it
     /// was stored.
     ChangeRefused,
+    /// Too many requests (or sync sockets, or failed enrolments) from this device or source in
+    /// too short a time; the answer says when to try again (`Retry-After`).
+    RateLimited,
+    /// The server holds as many sync sockets as it may; try again shortly.
+    ServerBusy,
+    /// This device has uploaded as many photos as it may today.
+    QuotaExceeded,
 }
 
 impl ErrorCode {
@@ -208,6 +215,9 @@ impl ErrorCode {
             ErrorCode::NothingToResolve => "NOTHING_TO_RESOLVE",
             ErrorCode::RouteDoesNotFit => "ROUTE_DOES_NOT_FIT",
             ErrorCode::ChangeRefused => "CHANGE_REFUSED",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::ServerBusy => "SERVER_BUSY",
+            ErrorCode::QuotaExceeded => "QUOTA_EXCEEDED",
             ErrorCode::UnknownUnit => "UNKNOWN_UNIT",
             ErrorCode::InvalidDeadline => "INVALID_DEADLINE",
             ErrorCode::NotRouted => "NOT_ROUTED",

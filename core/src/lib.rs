@@ -19,6 +19,7 @@ pub mod doc;
 pub mod error;
 pub mod geography;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod register;
 pub mod report;

@@ -1,5 +1,7 @@
 //! Automerge storage chunks as peers send them and samod stores them, split and decoded.
 
+pub mod measure;
+
 use automerge::{Automerge, Change};
 
 use crate::{Error, Result};
@@ -42,6 +44,14 @@ pub fn decode_chunks(encoded: &[Vec<u8>]) -> Result<Vec<Change>> {
 struct Piece<'a> {
     whole: &'a [u8],
     kind: u8,
+    /// Where the body starts (after magic, checksum, type and length).
+    header: usize,
+}
+
+impl<'a> Piece<'a> {
+    fn body(&self) -> &'a [u8] {
+        &self.whole[self.header..]
+    }
 }
 
 const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
@@ -79,6 +89,7 @@ fn split_chunks(mut bytes: &[u8]) -> std::result::Result<Vec<Piece<'_>>, String>
         out.push(Piece {
             whole: &bytes[..end],
             kind,
+            header: i,
         });
         bytes = &bytes[end..];
     }

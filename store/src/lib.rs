@@ -12,7 +12,7 @@
 
 mod batch;
 mod blobs;
-mod chunks;
+pub mod chunks;
 mod error;
 mod files;
 pub use files::owner_only;

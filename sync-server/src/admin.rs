@@ -68,7 +68,7 @@ pub(crate) async fn create_enrolment(
     ) {
         (Some(d), None) => {
             let del = t.delegate(&DelegateId::new(d)).ok_or_else(|| {
-                HttpError(ApiError::from(gridvoice_core::Error::UnknownDelegate(
+                HttpError::from(ApiError::from(gridvoice_core::Error::UnknownDelegate(
                     d.to_owned(),
                 )))
             })?;

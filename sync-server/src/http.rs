@@ -30,17 +30,29 @@ use crate::App;
 
 /// An [`ApiError`] with its HTTP status.
 #[derive(Debug)]
-pub struct HttpError(pub ApiError);
+pub struct HttpError(pub ApiError, pub Option<Duration>);
 
 impl HttpError {
     pub fn new(code: ErrorCode, message: &str) -> HttpError {
-        HttpError(ApiError::new(code, message))
+        HttpError(ApiError::new(code, message), None)
     }
 
     pub fn unauthorized() -> HttpError {
         HttpError::new(
             ErrorCode::Unauthorized,
             "设备凭证无效或已被停用，请重新绑定设备",
+        )
+    }
+
+    /// Too many of something in too short a time: try again after `wait` (`Retry-After`).
+    pub fn rate_limited(wait: Duration) -> HttpError {
+        let secs = wait.as_secs().max(1);
+        HttpError(
+            ApiError::new(
+                ErrorCode::RateLimited,
+                format!("操作过于频繁，请 {secs} 秒后重试"),
+            ),
+            Some(wait),
         )
     }
 
@@ -51,19 +63,19 @@ impl HttpError {
 
 impl From<ApiError> for HttpError {
     fn from(e: ApiError) -> Self {
-        HttpError(e)
+        HttpError(e, None)
     }
 }
 
 impl From<gridvoice_store::Error> for HttpError {
     fn from(e: gridvoice_store::Error) -> Self {
-        HttpError(e.into())
+        HttpError(e.into(), None)
     }
 }
 
 impl From<CoreError> for HttpError {
     fn from(e: CoreError) -> Self {
-        HttpError(e.into())
+        HttpError(e.into(), None)
     }
 }
 
@@ -84,7 +96,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::NotRouted
         | ErrorCode::AlreadyPaused
         | ErrorCode::NotPaused => StatusCode::CONFLICT,
-        ErrorCode::Offline => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Offline | ErrorCode::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::RateLimited | ErrorCode::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal | ErrorCode::CorruptStore | ErrorCode::CorruptDocument => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -97,7 +110,13 @@ impl IntoResponse for HttpError {
         if self.0.code == ErrorCode::Internal {
             tracing::error!(code = self.0.code.as_str(), "request failed");
         }
-        (status_of(self.0.code), axum::Json(self.0)).into_response()
+        let mut r = (status_of(self.0.code), axum::Json(self.0)).into_response();
+        if let Some(wait) = self.1 {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, secs.max(1).into());
+        }
+        r
     }
 }
 
@@ -219,9 +238,47 @@ pub(crate) async fn caller(
             token
         }
     };
-    app.authenticate(token)
+    let p = app
+        .authenticate(token)
         .await
-        .ok_or_else(HttpError::unauthorized)
+        .ok_or_else(HttpError::unauthorized)?;
+    app.requests.take(&p.device).map_err(|wait| {
+        app.metrics.rate_limited.inc();
+        HttpError::rate_limited(wait)
+    })?;
+    Ok(p)
+}
+
+/// The socket's peer, where the server was started with it (`start`): never a header the client
+/// writes.
+pub(crate) type Source = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+/// Redeems a one-time code (a device's enrolment, a browser's sign-in) under the throttle on
+/// failures: a source over its rate is refused before its code is looked at; each failure is
+/// charged to the source and logged with the source and the reason — never the code.
+pub(crate) async fn redeem_throttled<T: Send + 'static>(
+    app: &App,
+    source: &Source,
+    what: &'static str,
+    redeem: impl FnOnce() -> Result<T, crate::auth::AuthError> + Send + 'static,
+) -> Result<T, HttpError> {
+    let ip = source
+        .as_ref()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |s| s.0.0.ip());
+    if let Err(wait) = app.failed_enrolments.peek(&ip) {
+        app.metrics.rate_limited.inc();
+        tracing::warn!(%ip, what, "code refused unread: too many failed codes from this address");
+        return Err(HttpError::rate_limited(wait));
+    }
+    let outcome = tokio::task::spawn_blocking(redeem)
+        .await
+        .map_err(|_| HttpError::internal())?;
+    outcome.map_err(|e| {
+        app.metrics.errors.inc();
+        let _ = app.failed_enrolments.take(&ip);
+        tracing::warn!(%ip, what, reason = %e, "code refused");
+        enrolment_refused(&e)
+    })
 }
 
 /// A refused enrolment code, in the person's words.
@@ -357,22 +414,17 @@ async fn sync(State(app): State<App>, req: axum::extract::Request) -> Response {
         (status = 401, description = "ENROLMENT_INVALID, ENROLMENT_EXPIRED or ENROLMENT_USED", body = ApiError),
     )
 )]
-async fn enrol(State(app): State<App>, body: Bytes) -> Result<Response, HttpError> {
+async fn enrol(State(app): State<App>, source: Source, body: Bytes) -> Result<Response, HttpError> {
     app.metrics.http_requests.inc();
     let req: EnrolRequest = parse(&body)?;
     let auth = app.auth.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let (p, credential) = redeem_throttled(&app, &source, "enrolment", move || {
         let clock = gridvoice_store::system::SystemClock;
         let now = gridvoice_core::clock::Clock::now(&clock);
         let device = gridvoice_core::ids::DeviceId::new(&mut gridvoice_store::system::OsIds, now);
         auth.redeem(&req.code, &req.device_name, now, device)
     })
-    .await
-    .map_err(|_| HttpError::internal())?;
-    let (p, credential) = outcome.map_err(|e| {
-        app.metrics.errors.inc();
-        enrolment_refused(&e)
-    })?;
+    .await?;
     let a = app.clone();
     let _ = tokio::task::spawn_blocking(move || a.refresh_devices()).await;
     tracing::info!(device = %p.device, role = p.role.code(), "device enrolled");

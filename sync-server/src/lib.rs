@@ -9,6 +9,7 @@ pub mod auth;
 pub mod entry;
 pub mod events;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;
@@ -77,6 +78,21 @@ pub struct Config {
     /// (the stock automerge-repo client cannot set headers). Off by default: a URL reaches logs
     /// and proxies more easily than a header.
     pub browser_tokens: bool,
+    /// Operations and inflated bytes a device's sync message may carry, counted before any change
+    /// in it is decoded (`core::limits`).
+    pub change_bounds: gridvoice_store::chunks::measure::Bounds,
+    /// A sync socket on which the device sends nothing this long is closed.
+    pub sync_idle: Duration,
+    /// A sync socket is closed after this long whatever it does (the device connects again, with
+    /// its credential checked again).
+    pub sync_session: Duration,
+    /// Sync sockets open at once, in all and for one device.
+    pub max_connections: usize,
+    pub max_device_connections: usize,
+    /// Requests (and sync sockets) one authenticated device may make.
+    pub request_rate: limits::Rate,
+    /// Failed enrolments one source address may make.
+    pub failed_enrolment_rate: limits::Rate,
 }
 
 /// The request service's clock: the system's, moved by an offset that tests (and a demo that
@@ -115,6 +131,13 @@ impl Config {
             pages_dir: None,
             clock: ServiceClock::default(),
             browser_tokens: false,
+            change_bounds: gridvoice_store::chunks::measure::Bounds::default(),
+            sync_idle: gridvoice_core::limits::SYNC_IDLE,
+            sync_session: gridvoice_core::limits::SYNC_SESSION,
+            max_connections: gridvoice_core::limits::MAX_CONNECTIONS,
+            max_device_connections: gridvoice_core::limits::MAX_DEVICE_CONNECTIONS,
+            request_rate: limits::Rate::REQUESTS,
+            failed_enrolment_rate: limits::Rate::FAILED_ENROLMENTS,
         }
     }
 }
@@ -209,6 +232,12 @@ pub struct AppInner {
     /// Raised when storage can no longer be trusted: `/healthz` fails and `serve` exits.
     pub fatal: storage::Fatal,
     cancels: Mutex<HashMap<DeviceId, CancellationToken>>,
+    /// Sync sockets open (`Config::max_connections`).
+    pub connections: Arc<limits::Connections>,
+    /// Each authenticated device's requests and sync sockets (`Config::request_rate`).
+    pub requests: limits::Buckets<DeviceId>,
+    /// Failed enrolments by the socket's peer address (`Config::failed_enrolment_rate`).
+    pub failed_enrolments: limits::Buckets<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for AppInner {
@@ -349,6 +378,7 @@ pub fn open_data(dir: &Path) -> Result<(Store, AuthDb, Territory)> {
 
 /// Builds the server's state from its data directory: store, credentials, share policy, sync repo.
 pub async fn build(config: Config) -> Result<App> {
+    let rates = (config.request_rate, config.failed_enrolment_rate);
     let (store, auth, territory) = open_data(&config.data_dir)?;
     let store = Arc::new(Mutex::new(store));
     let auth = Arc::new(auth);
@@ -387,6 +417,9 @@ pub async fn build(config: Config) -> Result<App> {
         changed,
         fatal,
         cancels: Mutex::new(HashMap::new()),
+        connections: Arc::new(limits::Connections::default()),
+        requests: limits::Buckets::new(rates.0),
+        failed_enrolments: limits::Buckets::new(rates.1),
     }))
 }
 
@@ -422,8 +455,11 @@ pub async fn start(config: Config) -> Result<Running> {
         let _ = tcp.set_nodelay(true);
     });
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { stop.cancelled().await });
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "server stopped with an error");
         }

@@ -35,7 +35,7 @@ impl Gauge {
 }
 
 // One counter per refusal reason.
-const _: () = assert!(Refusal::ALL.len() == 10);
+const _: () = assert!(Refusal::ALL.len() == 11);
 
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -50,8 +50,14 @@ pub struct Metrics {
     pub http_requests: Counter,
     pub errors: Counter,
     pub rejected_changes: Counter,
+    /// Requests and sync sockets refused over a device's rate, and failed enrolments throttled.
+    pub rate_limited: Counter,
+    /// Sync sockets refused because the server or the device held as many as it may.
+    pub connections_over_cap: Counter,
+    /// Sync sockets closed by the server for idling or for lasting too long.
+    pub sockets_timed_out: Counter,
     /// Sync messages refused under the authority rule, by reason (`Refusal::ALL` order).
-    pub refused_by_rule: [Counter; 10],
+    pub refused_by_rule: [Counter; 11],
 }
 
 impl Metrics {
@@ -79,6 +85,24 @@ impl Metrics {
             "counter",
             "Sync upgrades refused (bad or revoked credential).",
             self.connections_refused.get().to_string(),
+        );
+        line(
+            "rate_limited_total",
+            "counter",
+            "Requests, sync sockets and enrolments refused over a rate.",
+            self.rate_limited.get().to_string(),
+        );
+        line(
+            "sync_connections_over_cap_total",
+            "counter",
+            "Sync sockets refused: the server or the device held as many as it may.",
+            self.connections_over_cap.get().to_string(),
+        );
+        line(
+            "sync_sockets_timed_out_total",
+            "counter",
+            "Sync sockets closed for idling or lasting too long.",
+            self.sockets_timed_out.get().to_string(),
         );
         line(
             "sync_messages_in_total",

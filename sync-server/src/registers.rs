@@ -56,7 +56,7 @@ pub(crate) async fn register_xlsx(
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| {
-                HttpError(ApiError::from(gridvoice_core::Error::MissingField {
+                HttpError::from(ApiError::from(gridvoice_core::Error::MissingField {
                     field: name,
                 }))
             })

@@ -20,7 +20,7 @@ use gridvoice_core::boundary::{Credential, SessionRequest, SessionView};
 
 use crate::App;
 use crate::auth::SESSION_IDLE_MS;
-use crate::http::{HttpError, enrolment_refused, parse};
+use crate::http::{HttpError, parse};
 
 /// The cookie that holds a browser session's credential.
 pub const COOKIE: &str = "gv_session";
@@ -104,6 +104,7 @@ fn view(p: &gridvoice_core::access::Principal) -> SessionView {
 )]
 pub(crate) async fn open_session(
     State(app): State<App>,
+    source: crate::http::Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
@@ -114,7 +115,7 @@ pub(crate) async fn open_session(
     }
     let req: SessionRequest = parse(&body)?;
     let auth = app.auth.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
+    let (p, credential) = crate::http::redeem_throttled(&app, &source, "sign-in", move || {
         let clock = gridvoice_store::system::SystemClock;
         let now = gridvoice_core::clock::Clock::now(&clock);
         let session = gridvoice_core::ids::DeviceId::new(&mut gridvoice_store::system::OsIds, now);
@@ -125,12 +126,7 @@ pub(crate) async fn open_session(
         };
         auth.redeem_session(&req.code, name, now, session)
     })
-    .await
-    .map_err(|_| HttpError::internal())?;
-    let (p, credential) = outcome.map_err(|e| {
-        app.metrics.errors.inc();
-        enrolment_refused(&e)
-    })?;
+    .await?;
     let a = app.clone();
     let _ = tokio::task::spawn_blocking(move || a.refresh_devices()).await;
     tracing::info!(session = %p.device, role = p.role.code(), "browser session opened");

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use automerge::Change;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -20,11 +22,14 @@ use gridvoice_core::ErrorCode;
 use gridvoice_core::access::{Principal, Refusal};
 use gridvoice_core::boundary::Credential;
 use gridvoice_core::ids::{DeviceId, DocId};
+use gridvoice_store::chunks::measure::{Bounds, Oversize, measure};
 use samod::{PeerId, Transport};
 
 use crate::App;
 use crate::http::{HttpError, bearer};
+use crate::limits::{Full, Slot};
 use crate::policy::peer_id_of;
+use tokio_util::sync::CancellationToken;
 
 pub async fn sync_ws(
     State(app): State<App>,
@@ -47,6 +52,27 @@ pub async fn sync_ws(
         app.metrics.connections_refused.inc();
         return HttpError::unauthorized().into_response();
     };
+    // Keyed on the authenticated device: its rate, then its share of the sockets.
+    if let Err(wait) = app.requests.take(&p.device) {
+        app.metrics.rate_limited.inc();
+        return HttpError::rate_limited(wait).into_response();
+    }
+    let slot = match app.connections.take(
+        p.device,
+        app.config.max_connections,
+        app.config.max_device_connections,
+    ) {
+        Ok(slot) => slot,
+        Err(full) => {
+            app.metrics.connections_over_cap.inc();
+            tracing::warn!(device = %p.device, ?full, "sync socket refused: over the cap");
+            return match full {
+                Full::Server => HttpError::new(ErrorCode::ServerBusy, "服务器繁忙，请稍后再同步")
+                    .into_response(),
+                Full::Device => HttpError::rate_limited(Duration::from_secs(5)).into_response(),
+            };
+        }
+    };
     // A credential enrolled by another process (the CLI) since the last poll: the share policy
     // learns of it now, or samod would answer its documents as unavailable.
     if app.acl.borrow().principal(&peer_id_of(&p)).is_none() {
@@ -56,11 +82,21 @@ pub async fn sync_ws(
     let limit = app.config.max_message_bytes;
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| serve(app, p, socket))
+        .on_upgrade(move |socket| serve(app, p, socket, slot))
 }
 
-async fn serve(app: App, p: Principal, socket: WebSocket) {
-    let cancel = app.cancel_token(&p.device);
+async fn serve(app: App, p: Principal, socket: WebSocket, slot: Slot) {
+    // Ended by a revocation (the device's token) or by the watchdog (idle, or too long).
+    let cancel = app.cancel_token(&p.device).child_token();
+    let started = Instant::now();
+    let last_heard = Arc::new(AtomicU64::new(0));
+    let watchdog = tokio::spawn(watch(
+        cancel.clone(),
+        started,
+        last_heard.clone(),
+        (app.config.sync_idle, app.config.sync_session),
+        app.metrics.clone(),
+    ));
     let (mut sink, stream) = socket.split();
     let metrics = app.metrics.clone();
     // One writer owns the socket: samod's messages and our own refusal notice go through it, so a
@@ -80,8 +116,12 @@ async fn serve(app: App, p: Principal, socket: WebSocket) {
     let check_app = app.clone();
     let who = p.clone();
     let incoming = stream
-        .take_until(cancel.cancelled_owned())
+        .take_until(cancel.clone().cancelled_owned())
         .then(move |m| {
+            last_heard.store(
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
             let app = check_app.clone();
             let who = who.clone();
             let notice_tx = notice_tx.clone();
@@ -139,7 +179,36 @@ async fn serve(app: App, p: Principal, socket: WebSocket) {
         Err(_) => tracing::warn!("sync connection refused: the repo is stopping"),
     }
     let _ = writer.await;
+    cancel.cancel();
+    let _ = watchdog.await;
     app.metrics.connections_open.dec();
+    drop(slot);
+}
+
+/// Ends a socket the device has sent nothing on for `idle`, or that has lasted `session`.
+async fn watch(
+    cancel: CancellationToken,
+    started: Instant,
+    last_heard: Arc<AtomicU64>,
+    (idle, session): (Duration, Duration),
+    metrics: Arc<crate::metrics::Metrics>,
+) {
+    loop {
+        let heard = Duration::from_millis(last_heard.load(Ordering::Relaxed));
+        let quiet = started.elapsed().saturating_sub(heard);
+        let wait = idle
+            .saturating_sub(quiet)
+            .min(session.saturating_sub(started.elapsed()));
+        if wait.is_zero() {
+            metrics.sockets_timed_out.inc();
+            cancel.cancel();
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = cancel.cancelled() => return,
+        }
+    }
 }
 
 /// Why a frame was refused, as a device reads it.
@@ -229,10 +298,11 @@ fn frame_fields(frame: &[u8]) -> Option<Frame> {
     Some(Frame { ty: ty?, doc, data })
 }
 
-/// The changes a sync message carries (documents and bundles expanded into their changes).
-/// `Err` when the message or one of its chunks does not decode: such a frame is refused, never
-/// passed on unjudged.
-fn changes_of(data: &[u8]) -> Result<Vec<Change>, ()> {
+/// The changes a sync message carries (documents and bundles expanded into their changes),
+/// measured against `core::limits` before any is decoded. `Err` when the message is over a
+/// limit or one of its chunks does not decode: such a frame is refused, never passed on
+/// unjudged.
+fn changes_of(data: &[u8], bounds: Bounds) -> Result<Vec<Change>, Refusal> {
     let Ok(msg) = automerge::sync::Message::decode(data) else {
         return Ok(Vec::new());
     };
@@ -240,7 +310,15 @@ fn changes_of(data: &[u8]) -> Result<Vec<Change>, ()> {
     if chunks.is_empty() {
         return Ok(Vec::new());
     }
-    gridvoice_store::decode_chunks(&chunks).map_err(|_| ())
+    match measure(&chunks, bounds) {
+        Ok(_) => {}
+        Err(Oversize::TooLarge(what)) => {
+            tracing::warn!(over = what, "sync message over a limit");
+            return Err(Refusal::TooLarge);
+        }
+        Err(Oversize::Unreadable(_)) => return Err(Refusal::Unreadable),
+    }
+    gridvoice_store::decode_chunks(&chunks).map_err(|_| Refusal::Unreadable)
 }
 
 /// Judges one incoming frame: its changes' authors (actors) and, under the authority rule, what
@@ -258,9 +336,7 @@ async fn check_frame(app: &App, who: &Principal, frame: &[u8]) -> Result<(), Ref
     if ty != "sync" && ty != "request" {
         return Ok(());
     }
-    let Ok(changes) = changes_of(&data) else {
-        return Err(Refused::Rule(Refusal::Unreadable));
-    };
+    let changes = changes_of(&data, app.config.change_bounds).map_err(Refused::Rule)?;
     if changes.is_empty() {
         return Ok(());
     }

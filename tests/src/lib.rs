@@ -1,6 +1,8 @@
 //! End-to-end scenarios live in `tests/tests/`; what several of them (and the benches) share
 //! lives here.
 
+pub mod forge;
+
 use std::path::Path;
 
 use gridvoice_core::access::{Person, Role};

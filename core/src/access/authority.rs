@@ -208,6 +208,9 @@ pub enum Refusal {
     FixedFieldChanged,
     /// A record or event this version cannot read.
     Unreadable,
+    /// Over a size limit (`core::limits`): a record's or an event's text, or a change's or a
+    /// message's operations or bytes.
+    TooLarge,
 }
 
 impl Refusal {
@@ -222,6 +225,7 @@ impl Refusal {
         Refusal::WrongDocument,
         Refusal::FixedFieldChanged,
         Refusal::Unreadable,
+        Refusal::TooLarge,
     ];
 
     pub fn code(self) -> &'static str {
@@ -236,6 +240,7 @@ impl Refusal {
             Refusal::WrongDocument => "wrong_document",
             Refusal::FixedFieldChanged => "fixed_field_changed",
             Refusal::Unreadable => "unreadable",
+            Refusal::TooLarge => "too_large",
         }
     }
 
@@ -251,6 +256,7 @@ impl Refusal {
             Refusal::WrongDocument => "记录所属的工作站与所在文档不符",
             Refusal::FixedFieldChanged => "已保存的记录不能修改或删除",
             Refusal::Unreadable => "记录格式无法识别",
+            Refusal::TooLarge => "内容超过允许的长度或大小",
         }
     }
 }

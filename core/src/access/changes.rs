@@ -22,6 +22,7 @@ use super::authority::{Author, Refusal, Target, may_append, may_put};
 use crate::doc::{self, Collection, DocKind};
 use crate::ids::{DelegateId, StationId};
 use crate::model::{Contact, Demand, Suggestion, Visit};
+use crate::service::Record;
 use crate::territory::Territory;
 use crate::workflow::Event;
 
@@ -225,6 +226,7 @@ impl RecordCtx<'_> {
                 if held_elsewhere(self.collection, self.key) {
                     return Err(Refusal::KeyMismatch);
                 }
+                self.fits(fields)?;
                 let facts = self.facts(fields)?;
                 may_put(self.author, self.collection, self.owner, &facts.1)?;
                 facts
@@ -247,6 +249,7 @@ impl RecordCtx<'_> {
                 return Err(Refusal::FixedFieldChanged);
             };
             let event: Event = parse(json)?;
+            crate::limits::event_fits(json.len(), &event).map_err(|_| Refusal::TooLarge)?;
             if &event.id.to_string() != key {
                 return Err(Refusal::KeyMismatch);
             }
@@ -267,6 +270,17 @@ impl RecordCtx<'_> {
             may_append(self.author, &event.what, target)?;
         }
         Ok(())
+    }
+
+    /// Whether a new record keeps the limits its capture keeps (`core::limits`).
+    fn fits(&self, json: &str) -> Result<(), Refusal> {
+        let record = match self.collection {
+            Collection::Demands => Record::Demand(parse(json)?),
+            Collection::Visits => Record::Visit(parse(json)?),
+            Collection::Suggestions => Record::Suggestion(parse(json)?),
+            Collection::Contacts => Record::Contact(parse(json)?),
+        };
+        crate::limits::record_fits(json.len(), &record).map_err(|_| Refusal::TooLarge)
     }
 
     /// The record's station (for station documents) and recorder, checked against its key and
@@ -420,6 +434,35 @@ mod tests {
         assert_eq!(verdict(&base, &attach), Ok(()));
         // Changes the receiver already holds are not judged again.
         assert_eq!(verdict(&base, &base.get_changes(&[])), Ok(()));
+    }
+
+    #[test]
+    fn a_device_that_skips_its_own_checks_stores_no_more_than_capture_allows() {
+        use crate::limits::MAX_TEXT_CHARS;
+        let base = s01();
+        let with_text = |n: usize| {
+            let mut d = demand(2, "S01", "D03");
+            d.text = "字".repeat(n);
+            made(&base, |tx| {
+                doc::put_record(tx, Collection::Demands, &key(2), &d).unwrap();
+            })
+        };
+        assert_eq!(verdict(&base, &with_text(MAX_TEXT_CHARS)), Ok(()));
+        assert_eq!(
+            verdict(&base, &with_text(MAX_TEXT_CHARS + 1)),
+            Err(Refusal::TooLarge)
+        );
+        let long_note = made(&base, |tx| {
+            let e = event(
+                Actor::Delegate("D03".into()),
+                3,
+                EventKind::Note {
+                    text: "字".repeat(MAX_TEXT_CHARS + 1),
+                },
+            );
+            doc::append_event(tx, Collection::Demands, &key(1), &e).unwrap();
+        });
+        assert_eq!(verdict(&base, &long_note), Err(Refusal::TooLarge));
     }
 
     #[test]

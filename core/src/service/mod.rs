@@ -151,6 +151,17 @@ impl Record {
         }
     }
 
+    /// Its fixed fields as they are stored (JSON).
+    pub fn json(&self) -> Result<String, Error> {
+        let json = match self {
+            Record::Visit(v) => serde_json::to_string(v),
+            Record::Demand(d) => serde_json::to_string(d),
+            Record::Contact(x) => serde_json::to_string(x),
+            Record::Suggestion(x) => serde_json::to_string(x),
+        };
+        json.map_err(|e| Error::CorruptDocument(e.to_string()))
+    }
+
     /// Writes it into a document (its fixed fields as canonical JSON, an empty event map).
     pub fn put(&self, tx: &mut impl automerge::transaction::Transactable) -> Result<(), Error> {
         let (c, key) = (self.collection(), self.id());
@@ -208,6 +219,39 @@ pub struct Ctx<'a> {
 /// Handles one request for `who`. Refusals come back as [`ApiError`] (stable code, Chinese
 /// message); nothing is produced half: either every effect or none.
 pub fn handle<S: State>(
+    state: &mut S,
+    who: &Principal,
+    ctx: &mut Ctx<'_>,
+    req: Request,
+) -> Result<Outcome, S::Error> {
+    let outcome = dispatch(state, who, ctx, req)?;
+    within_limits(&outcome.effects)?;
+    Ok(outcome)
+}
+
+/// Every record and event a request would write keeps `core::limits` — the same limits the
+/// server holds a device's changes to — or the request writes nothing.
+fn within_limits(effects: &[Effect]) -> Result<(), Error> {
+    for e in effects {
+        let fits = match e {
+            Effect::Put { record, .. } => {
+                let len = record.json().map(|j| j.len()).unwrap_or(usize::MAX);
+                crate::limits::record_fits(len, record)
+            }
+            Effect::Append { event, .. } => {
+                let len = serde_json::to_string(event).map_or(usize::MAX, |j| j.len());
+                crate::limits::event_fits(len, event)
+            }
+        };
+        fits.map_err(|o| Error::TextTooLong {
+            len: o.len,
+            max: o.max,
+        })?;
+    }
+    Ok(())
+}
+
+fn dispatch<S: State>(
     state: &mut S,
     who: &Principal,
     ctx: &mut Ctx<'_>,
