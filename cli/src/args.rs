@@ -78,6 +78,17 @@ pub(crate) enum Command {
     Request { json: String },
     /// Recompute every projection from the documents and compact them.
     Rebuild,
+    /// Start this device over (重置设备): wipe every record, photo and credential it holds, so it
+    /// can be enrolled again — at another server too. Refused while the server has not confirmed
+    /// everything, unless `--discard-unsent`.
+    Reset {
+        /// Confirms the wipe.
+        #[arg(long)]
+        yes: bool,
+        /// Throw away records and photos the server has not confirmed.
+        #[arg(long)]
+        discard_unsent: bool,
+    },
     /// Enrol this device with a sync server (绑定设备): trades a one-time code for a credential.
     Enrol {
         /// The server's base URL, e.g. https://sync.example.cn

@@ -335,6 +335,29 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
             )?;
             Ok(())
         }
+        Command::Reset {
+            yes,
+            discard_unsent,
+        } => {
+            if !yes {
+                Err(Refused(ApiError::new(
+                    gridvoice_core::ErrorCode::MissingField,
+                    "重置将清除本机全部记录、照片和凭据；确认请加 --yes",
+                )))
+            } else {
+                match store.reset_device(discard_unsent) {
+                    Err(e) => Err(Refused(e.into())),
+                    Ok(wiped) => {
+                        writeln!(
+                            out,
+                            "已重置本设备：放弃未同步的记录 {} 条、照片 {} 张；可重新绑定",
+                            wiped.unsent_records, wiped.unsent_photos
+                        )?;
+                        Ok(())
+                    }
+                }
+            }
+        }
         Command::Sync { server, attempts } => {
             let mut cfg = gridvoice_sync::SyncConfig::from_store(&store)?;
             if let Some(server) = server {

@@ -92,6 +92,11 @@ pub struct EnrolResponse {
     /// its absence (it then trusts the server's `peer` message).
     #[serde(default)]
     pub server_peer_id: Option<String>,
+    /// This server's own identity (a random id made once, when its data was initialised). A
+    /// device pins it at its first enrolment: enrolling again at another server takes an explicit
+    /// reset that wipes the device's copies first.
+    #[serde(default)]
+    pub server_id: Option<String>,
 }
 
 /// `POST /api/session`: a browser redeems a one-time code for a session (station heads and the
@@ -184,6 +189,7 @@ mod tests {
             station: Some("S01".into()),
             territory: crate::territory::sample::small(),
             server_peer_id: Some("server".into()),
+            server_id: Some("3f9c".into()),
         };
         assert!(!format!("{answer:?}").contains("topsecret"));
         let json = serde_json::to_value(&answer).unwrap();
@@ -203,6 +209,7 @@ mod tests {
             station: Some("S01".into()),
             territory: crate::territory::sample::small(),
             server_peer_id: None,
+            server_id: None,
         })
         .unwrap();
         json.as_object_mut().unwrap().remove("server_peer_id");

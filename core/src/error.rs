@@ -167,6 +167,8 @@ pub enum ErrorCode {
     ServerBusy,
     /// This device has uploaded as many photos as it may today.
     QuotaExceeded,
+    /// The device holds records or photos the server has not confirmed (a reset would lose them).
+    Unsent,
 }
 
 impl ErrorCode {
@@ -218,6 +220,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::ServerBusy => "SERVER_BUSY",
             ErrorCode::QuotaExceeded => "QUOTA_EXCEEDED",
+            ErrorCode::Unsent => "UNSENT",
             ErrorCode::UnknownUnit => "UNKNOWN_UNIT",
             ErrorCode::InvalidDeadline => "INVALID_DEADLINE",
             ErrorCode::NotRouted => "NOT_ROUTED",

@@ -18,6 +18,9 @@ pub enum Error {
     NotInitialised,
     #[error("this device is already initialised")]
     AlreadyInitialised,
+    /// A reset asked for while the server has not confirmed everything.
+    #[error("{records} records and {photos} photos are not yet on the server")]
+    Unsent { records: usize, photos: usize },
 }
 
 impl Error {
@@ -51,6 +54,12 @@ impl From<Error> for ApiError {
             Error::AlreadyInitialised => {
                 ApiError::new(ErrorCode::AlreadyInitialised, "本设备已经初始化过")
             }
+            Error::Unsent { records, photos } => ApiError::new(
+                ErrorCode::Unsent,
+                format!(
+                    "还有 {records} 条记录、{photos} 张照片未同步到服务器；请先同步，或确认放弃这些内容后再重置"
+                ),
+            ),
             Error::Sqlite(ref s) => match s.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
                     ApiError::new(ErrorCode::CorruptStore, "本机数据文件已损坏，无法读取")

@@ -72,6 +72,9 @@ pub struct ServerLink {
     pub server_peer_id: Option<String>,
     /// The role the credential is bound to (`gridvoice_core::access::Role` code).
     pub role: String,
+    /// The server's identity as its enrolment reported it, pinned (`EnrolResponse::server_id`).
+    #[serde(default)]
+    pub server_id: Option<String>,
 }
 
 impl std::fmt::Debug for ServerLink {
@@ -81,6 +84,7 @@ impl std::fmt::Debug for ServerLink {
             .field("credential", &"<redacted>")
             .field("server_peer_id", &self.server_peer_id)
             .field("role", &self.role)
+            .field("server_id", &self.server_id)
             .finish()
     }
 }

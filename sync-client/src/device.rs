@@ -217,7 +217,9 @@ impl DeviceService {
                         ErrorCode::EnrolmentUsed
                     }
                     Error::EnrolRefused { .. } => ErrorCode::EnrolmentInvalid,
-                    Error::AlreadyEnrolled | Error::OtherDelegate => ErrorCode::AlreadyInitialised,
+                    Error::AlreadyEnrolled | Error::OtherDelegate | Error::OtherServer => {
+                        ErrorCode::AlreadyInitialised
+                    }
                     Error::BadServerUrl(_) | Error::InsecureServer(_) => ErrorCode::BadRequest,
                     _ => ErrorCode::Internal,
                 };
@@ -516,6 +518,7 @@ mod tests {
                 credential: gridvoice_core::boundary::Credential::new("x"),
                 server_peer_id: None,
                 role: "delegate".into(),
+                server_id: None,
             })
             .unwrap();
     }

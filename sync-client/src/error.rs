@@ -12,6 +12,11 @@ pub enum Error {
     /// Re-enrolment with a code for another delegate: this device holds someone else's records.
     #[error("the code belongs to another delegate than this device's")]
     OtherDelegate,
+    /// Enrolment at another server than the one this device is pinned to (another address, or
+    /// another server's identity): it would receive this device's residents' contacts. Only an
+    /// explicit reset (which wipes the device's copies) lets the device enrol elsewhere.
+    #[error("the device is pinned to another server")]
+    OtherServer,
     /// The server refused the credential (401/403 at the upgrade or on an API call): revoked or
     /// wrong. Retrying cannot help; the app offers re-enrolment.
     #[error("credential refused by the server")]
@@ -60,6 +65,7 @@ impl Error {
             Error::NotEnrolled => "not_enrolled",
             Error::AlreadyEnrolled => "already_enrolled",
             Error::OtherDelegate => "other_delegate",
+            Error::OtherServer => "other_server",
             Error::CredentialRefused => "credential_refused",
             Error::EnrolRefused { .. } => "enrol_refused",
             Error::RoleUnsupported(_) => "role_unsupported",
@@ -94,6 +100,9 @@ impl Error {
             Error::AlreadyEnrolled => "本设备已经绑定过",
             Error::OtherDelegate => {
                 "这个绑定码属于另一位代表；本设备存有原代表的记录，不能改绑，请联系代表工作室"
+            }
+            Error::OtherServer => {
+                "本设备已绑定另一台同步服务器，不能改绑到这里；如确需更换服务器，请先在代表工作室的指导下重置本设备（将清除本机数据）"
             }
             Error::CredentialRefused => "服务器拒绝了本设备的凭据（可能已被注销），请重新绑定",
             Error::EnrolRefused { .. } => "绑定码无效、已使用或已过期",

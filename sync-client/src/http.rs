@@ -130,6 +130,11 @@ pub(crate) async fn enrol(
         return Err(Error::AlreadyEnrolled);
     }
     let base = base_url(server)?;
+    // Pinned: a device that has a server enrols again only there (its code goes nowhere else).
+    let pinned = store.server_link()?;
+    if pinned.as_ref().is_some_and(|p| p.server != base) {
+        return Err(Error::OtherServer);
+    }
     let resp = client(timeout)?
         .post(format!("{base}/api/enrol"))
         .json(&EnrolRequest {
@@ -166,6 +171,14 @@ pub(crate) async fn enrol(
     else {
         return Err(Error::RoleUnsupported(r.role.code().to_owned()));
     };
+    // The same address answering as another server (a new server put in its place) is another
+    // server too.
+    if let Some(p) = &pinned
+        && p.server_id.is_some()
+        && p.server_id != r.server_id
+    {
+        return Err(Error::OtherServer);
+    }
     let identity = DeviceIdentity {
         device: r.device,
         delegate: delegate.clone(),
@@ -183,6 +196,7 @@ pub(crate) async fn enrol(
         credential: r.credential.clone(),
         server_peer_id: r.server_peer_id,
         role: r.role.code().to_owned(),
+        server_id: r.server_id,
     })?;
     Ok(Enrolled {
         device: r.device,

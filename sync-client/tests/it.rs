@@ -199,6 +199,7 @@ impl Device {
                 credential: gridvoice_core::boundary::Credential::new(self.token.clone()),
                 server_peer_id: Some(SERVER_PEER.into()),
                 role: "delegate".into(),
+                server_id: None,
             })
             .unwrap();
     }

@@ -437,6 +437,7 @@ async fn enrol(State(app): State<App>, source: Source, body: Bytes) -> Result<Re
         station: p.station,
         territory: (*app.territory).clone(),
         server_peer_id: Some(app.peer_id.clone()),
+        server_id: Some(app.server_id.clone()),
     })
     .into_response())
 }

@@ -236,6 +236,8 @@ pub struct AppInner {
     pub connections: Arc<limits::Connections>,
     /// Each authenticated device's requests and sync sockets (`Config::request_rate`).
     pub requests: limits::Buckets<DeviceId>,
+    /// This server's identity, made once with its data (devices pin it at enrolment).
+    pub server_id: String,
     /// Failed enrolments by the socket's peer address (`Config::failed_enrolment_rate`).
     pub failed_enrolments: limits::Buckets<std::net::IpAddr>,
 }
@@ -376,10 +378,23 @@ pub fn open_data(dir: &Path) -> Result<(Store, AuthDb, Territory)> {
     Ok((store, auth, territory))
 }
 
+/// The server's identity: a random id kept in its store, made the first time it is asked for.
+fn server_id(store: &Store) -> Result<String> {
+    if let Some(id) = store.meta("server_id")? {
+        return Ok(id);
+    }
+    let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
+    let id = gridvoice_core::clock::IdSource::next_uuid(&mut gridvoice_store::system::OsIds, now)
+        .to_string();
+    store.set_meta("server_id", &id)?;
+    Ok(id)
+}
+
 /// Builds the server's state from its data directory: store, credentials, share policy, sync repo.
 pub async fn build(config: Config) -> Result<App> {
     let rates = (config.request_rate, config.failed_enrolment_rate);
     let (store, auth, territory) = open_data(&config.data_dir)?;
+    let server_id = server_id(&store)?;
     let store = Arc::new(Mutex::new(store));
     let auth = Arc::new(auth);
     let territory = Arc::new(territory);
@@ -420,6 +435,7 @@ pub async fn build(config: Config) -> Result<App> {
         connections: Arc::new(limits::Connections::default()),
         requests: limits::Buckets::new(rates.0),
         failed_enrolments: limits::Buckets::new(rates.1),
+        server_id,
     }))
 }
 

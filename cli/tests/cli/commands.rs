@@ -371,3 +371,41 @@ fn a_demand_is_recorded_with_its_photo_and_a_file_that_is_not_one_is_refused() {
         "{pending}"
     );
 }
+
+#[test]
+fn a_device_is_reset_only_when_told_and_not_while_its_records_wait_for_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = device(dir.path());
+    let o = gv(
+        &s,
+        &[
+            "record",
+            "--text",
+            "楼道灯坏了三天",
+            "--category",
+            "电梯维保",
+            "--grid",
+            GRID,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = gv(&s, &["reset"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+    let o = gv(&s, &["reset", "--yes"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("[UNSENT]"), "{}", stderr(&o));
+    assert!(stdout(&gv(&s, &["list"])).contains("楼道灯坏了三天"));
+
+    let o = gv(&s, &["reset", "--yes", "--discard-unsent"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("放弃未同步的记录 1 条"),
+        "{}",
+        stdout(&o)
+    );
+    let o = gv(&s, &["list"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("NOT_INITIALISED"), "{}", stderr(&o));
+}

@@ -93,6 +93,7 @@ fn the_server_link_is_kept_and_its_credential_never_printed() {
         credential: gridvoice_core::boundary::Credential::new("s3cret-credential"),
         server_peer_id: Some("srv-1".into()),
         role: "delegate".into(),
+        server_id: None,
     };
     alice.store.set_server_link(&link).unwrap();
     assert_eq!(alice.store.server_link().unwrap(), Some(link.clone()));
