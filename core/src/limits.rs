@@ -55,6 +55,10 @@ pub const SYNC_SESSION: std::time::Duration = std::time::Duration::from_secs(30 
 pub const MAX_CONNECTIONS: usize = 1_000;
 pub const MAX_DEVICE_CONNECTIONS: usize = 4;
 
+/// Photo bytes one device may upload to the server in a day (a busy day: fifty demands with four
+/// large photos each is about 600 MiB).
+pub const MAX_PHOTO_BYTES_PER_DAY: usize = 1024 * 1024 * 1024;
+
 /// Something over a limit: how long it is, and the most allowed (characters, items or bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow {

@@ -21,6 +21,9 @@ pub enum Error {
     /// A reset asked for while the server has not confirmed everything.
     #[error("{records} records and {photos} photos are not yet on the server")]
     Unsent { records: usize, photos: usize },
+    /// A device's photos today are over `limits::MAX_PHOTO_BYTES_PER_DAY`.
+    #[error("the device's photo quota for today is used")]
+    QuotaExceeded,
 }
 
 impl Error {
@@ -54,6 +57,10 @@ impl From<Error> for ApiError {
             Error::AlreadyInitialised => {
                 ApiError::new(ErrorCode::AlreadyInitialised, "本设备已经初始化过")
             }
+            Error::QuotaExceeded => ApiError::new(
+                ErrorCode::QuotaExceeded,
+                "本设备今天上传的照片已达上限，明天将继续上传",
+            ),
             Error::Unsent { records, photos } => ApiError::new(
                 ErrorCode::Unsent,
                 format!(

@@ -19,6 +19,7 @@ pub use files::owner_only;
 mod receipts;
 mod recovery;
 mod reset;
+mod uploads;
 pub use blobs::{Photo, photo_hash};
 pub use reset::Wiped;
 pub mod import;

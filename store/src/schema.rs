@@ -236,6 +236,17 @@ INSERT INTO meta (key, value) VALUES ('reproject', '1')
 -- another document?): an index instead of a scan of every change under the store's lock.
 CREATE INDEX changes_hash ON changes(hash);
 "#,
+    r#"
+-- A server counts each device's photo uploads against its daily quota.
+CREATE TABLE photo_uploads (
+    device TEXT NOT NULL,
+    hash   TEXT NOT NULL,
+    bytes  INTEGER NOT NULL,
+    at     INTEGER NOT NULL,
+    PRIMARY KEY (device, hash)
+) STRICT;
+CREATE INDEX photo_uploads_at ON photo_uploads(device, at);
+"#,
 ];
 
 /// The schema version this program writes.

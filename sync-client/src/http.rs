@@ -325,6 +325,9 @@ pub(crate) async fn upload_photos(
                     uploaded += 1;
                 }
                 401 | 403 => return Err(Error::CredentialRefused),
+                // The day's quota (or the device's rate) is used: the rest wait on the device
+                // for a later sync, which is not a failure of this one.
+                429 => break,
                 s => return Err(Error::HttpStatus(s)),
             }
         }

@@ -492,8 +492,9 @@ async fn receipts(
     .into_response())
 }
 
-/// A delegate's device uploads a photo its demand names. The body is the image; its SHA-256 must
-/// be the name in the path. The photo belongs to the uploader's station (and to every other station
+/// A delegate's device uploads a photo its demand names (the demand synced first: a photo no
+/// demand of the station names is refused). The body is the image; its SHA-256 must be the name
+/// in the path. Each device may upload `limits::MAX_PHOTO_BYTES_PER_DAY` a day. The photo belongs to the uploader's station (and to every other station
 /// that uploads the same bytes) and is read under the station document's rule (`core::access`):
 /// those stations' people and the office.
 #[utoipa::path(
@@ -507,10 +508,11 @@ async fn receipts(
     ),
     responses(
         (status = 200, description = "stored (again: nothing changed)", body = PhotoStored),
-        (status = 400, description = "INVALID_PHOTO: not an image, or the bytes are not the name", body = ApiError),
+        (status = 400, description = "INVALID_PHOTO: not an image, the bytes are not the name, or no demand of the uploader's station names it", body = ApiError),
         (status = 401, description = "no valid credential", body = ApiError),
         (status = 403, description = "not a delegate's device", body = ApiError),
         (status = 413, description = "larger than 8 MB"),
+        (status = 429, description = "QUOTA_EXCEEDED: the device's photos today are over 1 GiB", body = ApiError),
     )
 )]
 async fn put_photo(
@@ -533,8 +535,9 @@ async fn put_photo(
         ));
     };
     let now = gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock);
+    let (device, quota) = (p.device, app.config.photo_quota);
     let stored = app
-        .with_store(move |s| s.put_named_photo(&hash, &body, Some(&station), now))
+        .with_store(move |s| s.accept_upload((&device, &station), &hash, &body, quota, now))
         .await
         .ok_or_else(HttpError::internal)??;
     Ok(axum::Json(PhotoStored { hash: stored }).into_response())

@@ -93,6 +93,8 @@ pub struct Config {
     pub request_rate: limits::Rate,
     /// Failed enrolments one source address may make.
     pub failed_enrolment_rate: limits::Rate,
+    /// Photo bytes one device may upload in a day.
+    pub photo_quota: u64,
 }
 
 /// The request service's clock: the system's, moved by an offset that tests (and a demo that
@@ -138,6 +140,7 @@ impl Config {
             max_device_connections: gridvoice_core::limits::MAX_DEVICE_CONNECTIONS,
             request_rate: limits::Rate::REQUESTS,
             failed_enrolment_rate: limits::Rate::FAILED_ENROLMENTS,
+            photo_quota: gridvoice_core::limits::MAX_PHOTO_BYTES_PER_DAY as u64,
         }
     }
 }

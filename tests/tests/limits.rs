@@ -381,3 +381,70 @@ async fn a_device_over_its_rate_is_told_when_to_retry_and_code_guessing_is_throt
     assert!(metric(&server.app, "gridvoice_rate_limited_total ") >= 2);
     server.stop().await;
 }
+
+/// A demand naming a photo of `size` bytes, recorded on the device (the photo stored there).
+fn record_with_photo(store: &mut Store, seed: u64, text: &str, size: usize) -> String {
+    use gridvoice_core::clock::{FixedClock, SeededIds, Timestamp};
+    let mut bytes = b"RIFF\x20\0\0\0WEBPVP8 ".to_vec();
+    bytes.extend(text.bytes().cycle().take(size));
+    let clock = FixedClock(Timestamp(1_614_556_800_000));
+    let hash = store.put_photo(&bytes, None, clock.0).unwrap();
+    let grid = {
+        let me = store.identity().unwrap().delegate.clone();
+        store.territory().unwrap().delegate(&me).unwrap().grids[0].clone()
+    };
+    let mut ids = SeededIds::new(seed);
+    let mut ctx = gridvoice_store::service::Ctx {
+        clock: &clock,
+        ids: &mut ids,
+    };
+    let req = Request::RecordDemand(gridvoice_core::api::RecordDemand {
+        text: text.into(),
+        category: "other".into(),
+        grid: Some(grid),
+        location: None,
+        visit: None,
+        contact: None,
+        id: None,
+        attachments: vec![hash.clone()],
+    });
+    gridvoice_store::service::handle(store, &mut ctx, req).unwrap();
+    hash
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_past_a_devices_daily_quota_wait_on_the_phone_and_others_upload_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    gridvoice_server::init_data(&data, &gridvoice_core::demo::gulou().unwrap()).unwrap();
+    let mut cfg = Config::new(&data, "127.0.0.1:0".parse().unwrap());
+    cfg.photo_quota = 100_000;
+    let server = gridvoice_server::start(cfg).await.unwrap();
+    let url = format!("http://{}", server.addr);
+    let (mut wang, wang_cfg, _) = phone(dir.path(), &url, "D01", 1).await;
+    let (mut li, li_cfg, _) = phone(dir.path(), &url, "D02", 2).await;
+
+    // Two 60 kB photos in a day's quota of 100 kB: one goes, the other waits.
+    let first = record_with_photo(&mut wang, 11, "楼道墙皮脱落", 60_000);
+    let second = record_with_photo(&mut wang, 12, "井盖松动", 60_000);
+    let report = sync_once(&mut wang, &wang_cfg, &mut |_| {}).await.unwrap();
+    assert_eq!(report.photos_uploaded, 1, "{report:?}");
+    assert_eq!(report.pending_left, 1, "{report:?}");
+    let on_server = |h: String| server.app.with_store(move |s| s.has_photo(&h).unwrap());
+    let held = (
+        on_server(first.clone()).await.unwrap(),
+        on_server(second.clone()).await.unwrap(),
+    );
+    assert!(held.0 != held.1, "exactly one is on the server: {held:?}");
+    let waiting = if held.0 { second } else { first };
+    // Syncing again changes nothing today: the photo is still on the phone, not lost.
+    let report = sync_once(&mut wang, &wang_cfg, &mut |_| {}).await.unwrap();
+    assert_eq!((report.photos_uploaded, report.pending_left), (0, 1));
+    assert!(wang.photo(&waiting).unwrap().is_some());
+
+    // li's quota is his own.
+    record_with_photo(&mut li, 21, "路口积水", 60_000);
+    let report = sync_once(&mut li, &li_cfg, &mut |_| {}).await.unwrap();
+    assert_eq!((report.photos_uploaded, report.pending_left), (1, 0));
+    server.stop().await;
+}

@@ -80,6 +80,17 @@ pub fn device(t: &Territory, delegate: &str, n: u128) -> Store {
 }
 
 pub fn record(s: &mut Store, text: &str, grid: &str, contact: Option<(&str, &str)>) -> String {
+    record_with(s, text, grid, contact, Vec::new())
+}
+
+/// [`record`], naming photos already stored on the device.
+pub fn record_with(
+    s: &mut Store,
+    text: &str,
+    grid: &str,
+    contact: Option<(&str, &str)>,
+    attachments: Vec<String>,
+) -> String {
     let clock = FixedClock(Timestamp(1_614_556_800_000));
     // Ids from the words and the grid themselves (FNV-1a): two demands of the same length must
     // not share an id, or one station's demand would look like a forged copy of another's.
@@ -107,7 +118,7 @@ pub fn record(s: &mut Store, text: &str, grid: &str, contact: Option<(&str, &str
             consent: true,
         }),
         id: None,
-        attachments: Vec::new(),
+        attachments,
     });
     match handle(s, &mut ctx, req).unwrap() {
         gridvoice_core::api::Response::Demand(v) => v.demand.id.to_string(),

@@ -10,7 +10,7 @@ use gridvoice_core::access::{Person, Role};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use crate::{Who, app, deliver, device, enrol, record, staff, station_doc};
+use crate::{Who, app, deliver, device, enrol, record, record_with, staff, station_doc};
 
 async fn call(
     router: &axum::Router,
@@ -119,19 +119,31 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
         &t.delegate(&"D01".into()).unwrap().grids[0].to_string(),
         Some(("刘大妈", "13912345678")),
     );
-    record(
+    // The second names a photo of the broken lamp (WebP by its header; ASCII, so it travels as
+    // this test's text body): the one photo the server takes from A's devices.
+    let photo = "RIFF\u{20}\0\0\0WEBPVP8 a photo of the broken lamp";
+    let named = a_dev
+        .put_photo(photo.as_bytes(), None, gridvoice_core::clock::Timestamp(1))
+        .unwrap();
+    record_with(
         &mut a_dev,
         "小区停车难",
         &t.delegate(&"D01".into()).unwrap().grids[0].to_string(),
         None,
+        vec![named],
     );
     deliver(&mut a_dev, d);
+    // B's delegate was sent the same picture and names it too.
     let mut b_dev = device(&t, b_delegate.id.as_str(), 12);
-    record(
+    let forwarded = b_dev
+        .put_photo(photo.as_bytes(), None, gridvoice_core::clock::Timestamp(1))
+        .unwrap();
+    record_with(
         &mut b_dev,
         "西门路灯不亮",
         &b_delegate.grids[0].to_string(),
         None,
+        vec![forwarded],
     );
     deliver(&mut b_dev, d);
 
@@ -166,9 +178,13 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
     let no_contact: Check = |v| v["items"].as_array().map(Vec::len) == Some(0);
     let unauthorized: Check = |v| v["code"] == "UNAUTHORIZED";
     let s = StatusCode::OK;
-    // A photo (WebP by its header; ASCII, so it travels as this test's text body), its name, and
-    // a name whose bytes the body is not.
-    let photo = "RIFF\u{20}\0\0\0WEBPVP8 a photo of the broken lamp";
+    // A photo no demand names.
+    let stray = "RIFF\u{20}\0\0\0WEBPVP8 a photo nobody recorded a demand for";
+    let stray_path = format!(
+        "/api/photos/{}",
+        gridvoice_store::photo_hash(stray.as_bytes())
+    );
+    // The photo's name, and a name whose bytes the body is not.
     let photo_path = format!(
         "/api/photos/{}",
         gridvoice_store::photo_hash(photo.as_bytes())
@@ -523,6 +539,12 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
         ),
         (
             "PUT",
+            &stray_path,
+            stray.into(),
+            vec![(&del_a, StatusCode::BAD_REQUEST, invalid_photo)],
+        ),
+        (
+            "PUT",
             &not_image_path,
             not_image.into(),
             vec![(&del_a, StatusCode::BAD_REQUEST, invalid_photo)],
@@ -664,8 +686,8 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
                 (&anon, StatusCode::UNAUTHORIZED, unauthorized),
             ],
         ),
-        // The same picture, forwarded to a delegate of station B, uploaded from there: now B's
-        // too; A's people still see it, outsiders still do not.
+        // The same picture, forwarded to a delegate of station B who named it in a demand,
+        // uploaded from there: now B's too; A's people still see it, outsiders still do not.
         ("PUT", &photo_path, photo.into(), vec![(&del_b, s, any)]),
         (
             "GET",
