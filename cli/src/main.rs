@@ -222,8 +222,15 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
                 }),
             }
         }
-        Command::Visit(VisitCommand::List) => call(&mut store, Request::ListVisits).map(|r| {
-            if let Response::Visits { items } = r {
+        Command::Visit(VisitCommand::List) => call(
+            &mut store,
+            Request::ListVisits {
+                limit: None,
+                offset: None,
+            },
+        )
+        .map(|r| {
+            if let Response::Visits { items, .. } = r {
                 for v in items {
                     let _ = writeln!(out, "{}", visit_line(&v));
                 }

@@ -56,7 +56,14 @@ pub enum Request {
         demand: DemandId,
         contact: NewContact,
     },
-    ListVisits,
+    /// Visits, newest first, a page at a time: `limit` (at most [`MAX_PAGE`], the default) from
+    /// `offset`; the answer's `total` counts them all.
+    ListVisits {
+        #[serde(default)]
+        limit: Option<u32>,
+        #[serde(default)]
+        offset: Option<u32>,
+    },
     /// The residents' contacts of a demand, for those allowed to see them (the recording
     /// delegate, their station head, the office).
     ContactsOf {
@@ -76,9 +83,14 @@ pub enum Request {
     },
     /// A station's delegate suggestions 代表建议, newest first, each with the demands it carries.
     /// A station's people get their own station's; the office names one.
+    /// Paged like [`Request::ListVisits`].
     ListSuggestions {
         #[serde(default)]
         station: Option<crate::ids::StationId>,
+        #[serde(default)]
+        limit: Option<u32>,
+        #[serde(default)]
+        offset: Option<u32>,
     },
     /// A register 三簿一册 for a period (`core::register`): the visit register, the opinions
     /// register, the suggestion-handling register, or a delegate's duty book.
@@ -341,6 +353,15 @@ pub struct ParsedFilter {
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 500;
 
+/// A page of `limit` (default and at most [`MAX_PAGE`]) from `offset`, for the lists whose
+/// callers have always read them whole.
+pub fn page(limit: Option<u32>, offset: Option<u32>) -> (u32, u32) {
+    (
+        limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE),
+        offset.unwrap_or(0),
+    )
+}
+
 impl DemandFilter {
     pub fn parse(&self) -> Result<ParsedFilter, Error> {
         let day = 24 * 3_600_000;
@@ -539,6 +560,8 @@ pub enum Response {
     Visit(Box<VisitView>),
     Visits {
         items: Vec<VisitView>,
+        #[serde(default)]
+        total: u64,
     },
     Demand(Box<DemandView>),
     Demands {
@@ -559,6 +582,8 @@ pub enum Response {
     Suggestion(Box<SuggestionView>),
     Suggestions {
         items: Vec<SuggestionView>,
+        #[serde(default)]
+        total: u64,
     },
     /// A register 三簿一册, as a table (`core::register`).
     Register(Box<crate::register::Register>),

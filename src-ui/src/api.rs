@@ -274,7 +274,14 @@ pub async fn suggestion(id: SuggestionId) -> Result<SuggestionView> {
 }
 
 pub async fn list_visits() -> Result<Vec<VisitView>> {
-    let got: Items<VisitView> = ask(&Request::ListVisits, "visits").await?;
+    let got: Items<VisitView> = ask(
+        &Request::ListVisits {
+            limit: None,
+            offset: None,
+        },
+        "visits",
+    )
+    .await?;
     Ok(got.items)
 }
 

@@ -135,8 +135,12 @@ pub fn Suggestion() -> impl IntoView {
 /// The station's suggestions, and the words of the demands they carry (those in a suggestion).
 async fn station_suggestions()
 -> Result<(Vec<SuggestionView>, BTreeMap<DemandId, DemandView>), ApiError> {
-    let Response::Suggestions { items } =
-        api::request(&Request::ListSuggestions { station: None }).await?
+    let Response::Suggestions { items, .. } = api::request(&Request::ListSuggestions {
+        station: None,
+        limit: None,
+        offset: None,
+    })
+    .await?
     else {
         return Err(api::unexpected());
     };

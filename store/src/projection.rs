@@ -346,6 +346,29 @@ pub fn list_suggestions(conn: &Connection, station: &str) -> Result<Vec<Suggesti
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// A page of [`list_visits`], with the count of them all.
+pub fn visits_page(
+    conn: &Connection,
+    station: Option<&str>,
+    limit: u32,
+    offset: u32,
+) -> Result<(Vec<VisitView>, u64)> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT view FROM visits WHERE (?1 IS NULL OR station = ?1)
+         ORDER BY started_at DESC, id LIMIT ?2 OFFSET ?3",
+    )?;
+    let rows = stmt.query_map((station, limit, offset), |r| {
+        parse_view(&r.get::<_, String>(0)?)
+    })?;
+    let items = rows.collect::<rusqlite::Result<_>>()?;
+    let total: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM visits WHERE (?1 IS NULL OR station = ?1)",
+        [station],
+        |r| r.get(0),
+    )?;
+    Ok((items, u64::try_from(total).unwrap_or(0)))
+}
+
 pub fn list_visits(conn: &Connection, station: Option<&str>) -> Result<Vec<VisitView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT view FROM visits WHERE (?1 IS NULL OR station = ?1)

@@ -146,6 +146,15 @@ impl State for Store {
         projection::list_visits(self.connection(), station_str(station))
     }
 
+    fn visits_page(
+        &mut self,
+        station: Option<&StationId>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<VisitView>, u64)> {
+        projection::visits_page(self.connection(), station_str(station), limit, offset)
+    }
+
     fn contacts(&mut self, holder: &DelegateId, demand: &DemandId) -> Result<Vec<Contact>> {
         let id = gridvoice_core::ids::DocId::for_contacts(holder);
         if !self.has_doc(&id)? {

@@ -473,7 +473,10 @@ mod send_check {
     fn futures_are_send(s: &super::DeviceService) {
         is_send(&s.status());
         is_send(&s.sync_now());
-        is_send(&s.request(gridvoice_core::api::Request::ListVisits));
+        is_send(&s.request(gridvoice_core::api::Request::ListVisits {
+            limit: None,
+            offset: None,
+        }));
         is_send(&s.pending());
         is_send(&s.put_photo(gridvoice_core::device::PhotoInput {
             data_base64: String::new(),

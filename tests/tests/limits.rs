@@ -341,7 +341,10 @@ async fn a_device_over_its_rate_is_told_when_to_retry_and_code_guessing_is_throt
     let ask = |key: &str| {
         http.post(format!("{url}/api/request"))
             .bearer_auth(key)
-            .json(&Request::ListVisits)
+            .json(&Request::ListVisits {
+                limit: None,
+                offset: None,
+            })
             .send()
     };
     let mut statuses = Vec::new();

@@ -83,7 +83,10 @@ fn request(
         6 if !demands.is_empty() => Request::ContactsOf {
             demand: *demands.choose(rng).unwrap(),
         },
-        7 => Request::ListVisits,
+        7 => Request::ListVisits {
+            limit: None,
+            offset: None,
+        },
         _ => Request::RecordDemand(RecordDemand {
             text: (*TEXTS.choose(rng).unwrap()).into(),
             category: (*CATEGORIES.choose(rng).unwrap()).into(),

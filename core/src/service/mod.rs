@@ -49,6 +49,13 @@ pub trait State {
         station: Option<&StationId>,
     ) -> Result<Vec<DemandView>, Self::Error>;
     fn list_visits(&mut self, station: Option<&StationId>) -> Result<Vec<VisitView>, Self::Error>;
+    /// A page of [`State::list_visits`] (`limit` from `offset`), with the count of them all.
+    fn visits_page(
+        &mut self,
+        station: Option<&StationId>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<VisitView>, u64), Self::Error>;
     /// The contacts of `demand` held in `holder`'s contacts document, as far as this side holds it.
     fn contacts(
         &mut self,
@@ -316,10 +323,11 @@ fn dispatch<S: State>(
             let total = items.len() as u64;
             Ok(Outcome::read(Response::Demands { items, total }))
         }
-        Request::ListVisits => {
+        Request::ListVisits { limit, offset } => {
             let scope = scope(who)?;
-            let items = state.list_visits(scope.as_ref())?;
-            Ok(Outcome::read(Response::Visits { items }))
+            let (limit, offset) = crate::api::page(limit, offset);
+            let (items, total) = state.visits_page(scope.as_ref(), limit, offset)?;
+            Ok(Outcome::read(Response::Visits { items, total }))
         }
         Request::ContactsOf { demand } => {
             let items = contacts_of(state, who, &demand)?;
@@ -352,7 +360,11 @@ fn dispatch<S: State>(
             let items = crate::cluster::clusters(&open, state.territory()?);
             Ok(Outcome::read(Response::Clusters { items }))
         }
-        Request::ListSuggestions { station } => {
+        Request::ListSuggestions {
+            station,
+            limit,
+            offset,
+        } => {
             // The office, naming no station, reads every station's.
             let stations = match (scope(who)?, station) {
                 (None, None) => state
@@ -368,7 +380,14 @@ fn dispatch<S: State>(
                 items.extend(state.list_suggestions(s)?);
             }
             items.sort_by_key(|s| std::cmp::Reverse((s.suggestion.formed_at.0, s.suggestion.id)));
-            Ok(Outcome::read(Response::Suggestions { items }))
+            let total = items.len() as u64;
+            let (limit, offset) = crate::api::page(limit, offset);
+            let items = items
+                .into_iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .collect();
+            Ok(Outcome::read(Response::Suggestions { items, total }))
         }
         Request::GetSuggestion { id } => {
             let scope = scope(who)?;

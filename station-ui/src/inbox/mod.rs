@@ -55,8 +55,13 @@ async fn search(query: String) -> Result<Vec<DemandView>, ApiError> {
 
 /// The station's visits, newest first (for the visit filter).
 async fn visits() -> Result<Vec<VisitView>, ApiError> {
-    match api::request(&Request::ListVisits).await? {
-        Response::Visits { items } => Ok(items),
+    match api::request(&Request::ListVisits {
+        limit: None,
+        offset: None,
+    })
+    .await?
+    {
+        Response::Visits { items, .. } => Ok(items),
         _ => Err(api::unexpected()),
     }
 }

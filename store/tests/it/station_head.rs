@@ -448,8 +448,12 @@ fn the_head_lists_one_delegates_demands_and_the_stations_suggestions() {
     };
     assert_eq!(total, 0, "李秀英 records for another station");
 
-    let Response::Suggestions { items } = wang
-        .call(Request::ListSuggestions { station: None })
+    let Response::Suggestions { items, .. } = wang
+        .call(Request::ListSuggestions {
+            station: None,
+            limit: None,
+            offset: None,
+        })
         .unwrap()
     else {
         panic!("not suggestions")
@@ -466,8 +470,12 @@ fn the_head_lists_one_delegates_demands_and_the_stations_suggestions() {
         }))
         .unwrap(),
     );
-    let Response::Suggestions { items } = wang
-        .call(Request::ListSuggestions { station: None })
+    let Response::Suggestions { items, .. } = wang
+        .call(Request::ListSuggestions {
+            station: None,
+            limit: None,
+            offset: None,
+        })
         .unwrap()
     else {
         panic!("not suggestions")

@@ -140,8 +140,14 @@ fn a_delegate_records_three_demands_offline_during_a_visit_and_finds_them_after_
         },
     );
     assert!(none_yet.is_empty());
-    match again.call(Request::ListVisits).unwrap() {
-        Response::Visits { items } => {
+    match again
+        .call(Request::ListVisits {
+            limit: None,
+            offset: None,
+        })
+        .unwrap()
+    {
+        Response::Visits { items, .. } => {
             assert_eq!(items.len(), 1);
             assert_eq!(items[0].state.attendance, Some(23));
             assert_eq!(items[0].visit.delegates, vec!["D01".into(), "D03".into()]);
@@ -302,4 +308,45 @@ fn the_head_sees_the_same_lift_problem_from_two_delegates_as_one_cluster() {
     want.sort();
     assert_eq!(got, want);
     assert!(!items[0].demands.contains(&other.demand.id));
+}
+
+#[test]
+fn a_delegate_pages_through_a_season_of_visits_newest_first() {
+    let mut wang = Device::new(Store::open_in_memory().unwrap(), "D01", 1);
+    let mut started = Vec::new();
+    for (i, place) in ["东菜园社区", "西菜园社区", "南菜园社区"]
+        .iter()
+        .enumerate()
+    {
+        wang.clock.0 = gridvoice_core::clock::Timestamp(1_614_556_800_000 + i as i64 * 86_400_000);
+        match wang
+            .call(Request::StartVisit(StartVisit {
+                grid: GRID_A1.into(),
+                place: (*place).into(),
+                topic: "意见征集".into(),
+                delegates: vec![],
+            }))
+            .unwrap()
+        {
+            Response::Visit(v) => started.push(v.visit.id),
+            other => panic!("{other:?}"),
+        }
+    }
+    let page = |wang: &mut Device, limit, offset| match wang
+        .call(Request::ListVisits {
+            limit: Some(limit),
+            offset: Some(offset),
+        })
+        .unwrap()
+    {
+        Response::Visits { items, total } => {
+            (items.iter().map(|v| v.visit.id).collect::<Vec<_>>(), total)
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(page(&mut wang, 2, 0), (vec![started[2], started[1]], 3));
+    assert_eq!(page(&mut wang, 2, 2), (vec![started[0]], 3));
+    // No page is larger than the largest page.
+    let (all, _) = page(&mut wang, 100_000, 0);
+    assert_eq!(all.len(), 3);
 }
