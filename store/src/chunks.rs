@@ -12,6 +12,22 @@ use crate::{Error, Result};
 /// The changes in Automerge storage chunks: documents (every change they hold), single changes
 /// (plain or compressed) and bundles. Used for what samod stores and for what devices send.
 pub fn decode_chunks(encoded: &[Vec<u8>]) -> Result<Vec<Change>> {
+    guarded("a sync or stored chunk", || decode_unguarded(encoded))?
+}
+
+/// Runs an Automerge decode of bytes from outside, turning a panic into a corrupt-document error.
+/// Fuzzing found Automerge 0.12's bundle parser unwrapping a short read (`fuzz/`, the
+/// `doc_load` target; the fixture is `store/tests/it/bad_input.rs`): a device's bytes must never
+/// take down the thread that reads them.
+pub fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
+        Error::from(gridvoice_core::Error::CorruptDocument(format!(
+            "{what} does not decode (the decoder failed)"
+        )))
+    })
+}
+
+fn decode_unguarded(encoded: &[Vec<u8>]) -> Result<Vec<Change>> {
     let corrupt = |what: String| Error::from(gridvoice_core::Error::CorruptDocument(what));
     let mut changes = Vec::with_capacity(encoded.len());
     for bytes in encoded {

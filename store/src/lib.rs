@@ -615,9 +615,8 @@ fn load_into<'d>(
                 )
                 .optional()?;
             let mut doc = match snapshot {
-                Some(bytes) => {
-                    Automerge::load(&bytes).map_err(|e| corrupt(format!("snapshot: {e}")))?
-                }
+                Some(bytes) => chunks::guarded("a snapshot", || Automerge::load(&bytes))?
+                    .map_err(|e| corrupt(format!("snapshot: {e}")))?,
                 None => Automerge::new(),
             };
             let mut stmt = conn.prepare("SELECT bytes FROM changes WHERE doc_id = ?1")?;

@@ -124,7 +124,7 @@ impl Store {
             let id: DocId = key
                 .parse()
                 .map_err(|_| Error::CorruptStore(format!("stash names {key}")))?;
-            let old = Automerge::load(&bytes)
+            let old = crate::chunks::guarded("a stash", || Automerge::load(&bytes))?
                 .map_err(|e| Error::CorruptStore(format!("stash of {key}: {e}")))?;
             let Ok(info) = doc::info(&old) else { continue };
             let target = match info.kind {

@@ -264,14 +264,15 @@ fn refusal_notice(r: Refused) -> Vec<u8> {
 const SERVER_PEER: &str = "gridvoice-server";
 
 /// What the check needs from a frame: its type, document and sync data.
-struct Frame {
-    ty: String,
-    doc: Option<DocId>,
-    data: Option<Vec<u8>>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub ty: String,
+    pub doc: Option<DocId>,
+    pub data: Option<Vec<u8>>,
 }
 
 /// The `type`, `documentId` and `data` of a wire message, if it is a CBOR map that has them.
-fn frame_fields(frame: &[u8]) -> Option<Frame> {
+pub fn frame_fields(frame: &[u8]) -> Option<Frame> {
     let mut d = minicbor::Decoder::new(frame);
     let n = d.map().ok()??;
     let mut ty = None;
@@ -302,7 +303,7 @@ fn frame_fields(frame: &[u8]) -> Option<Frame> {
 /// measured against `core::limits` before any is decoded. `Err` when the message is over a
 /// limit or one of its chunks does not decode: such a frame is refused, never passed on
 /// unjudged.
-fn changes_of(data: &[u8], bounds: Bounds) -> Result<Vec<Change>, Refusal> {
+pub fn changes_of(data: &[u8], bounds: Bounds) -> Result<Vec<Change>, Refusal> {
     let Ok(msg) = automerge::sync::Message::decode(data) else {
         return Ok(Vec::new());
     };

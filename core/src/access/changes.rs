@@ -54,7 +54,12 @@ pub fn judge(
     let before_heads = base.get_heads();
     // The patches of this apply alone (far cheaper than diffing heads on a large document).
     let mut log = automerge::PatchLog::active();
-    if after.apply_changes_log_patches(fresh, &mut log).is_err() {
+    // A device's changes must never take the judging thread down, even where Automerge panics
+    // on what it cannot apply (the fuzzer has found such panics in its decoders).
+    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        after.apply_changes_log_patches(fresh, &mut log)
+    }));
+    if !matches!(applied, Ok(Ok(()))) {
         return Err(Refusal::Unreadable);
     }
     if before_heads == after.get_heads() {

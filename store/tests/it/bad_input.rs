@@ -261,6 +261,25 @@ fn garbage_sync_bytes_are_refused_whole() {
     assert_eq!(footprint(&d.store), before);
 }
 
+/// Every input the fuzzer found crashing a decoder (`fuzz/`, `scripts/fuzz`), kept as a fixture:
+/// refused as corrupt, nothing stored, nothing panics out of the store.
+#[test]
+fn chunks_the_fuzzer_found_are_refused_not_panicked_on() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    let mut found = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(gridvoice_store::decode_chunks(std::slice::from_ref(&bytes)).is_err());
+        let mut d = Device::in_memory("D01", 14);
+        let before = footprint(&d.store);
+        let station = gridvoice_core::ids::DocId::for_station(&"S01".into());
+        assert!(d.store.apply_changes(&station, &[bytes]).is_err());
+        assert_eq!(footprint(&d.store), before);
+        found += 1;
+    }
+    assert!(found >= 1, "the fixtures are in {}", dir.display());
+}
+
 /// The store's files hold residents' contacts: readable by their owner only, whatever the
 /// process's umask, the write-ahead log and its index included; a file made readable by others
 /// is tightened again when it is opened.
