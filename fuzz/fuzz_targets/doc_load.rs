@@ -1,5 +1,6 @@
-//! A stored document: loaded the way the store reads what it holds (chunks decoded into changes),
-//! then read the way projections read it (schema, every record of every collection).
+//! A document from outside: measured, decoded into changes and loaded the way the store reads
+//! what it holds, then read the way projections read it (schema, every record of every
+//! collection).
 #![no_main]
 
 use gridvoice_core::doc::{self, Collection};
@@ -8,12 +9,13 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     gridvoice_fuzz::quiet_caught_panics();
+    // Decoded (and loaded whole) only within the limits a device's message is held to, as at
+    // the server's door.
     let chunks = [data.to_vec()];
-    let _ = gridvoice_store::decode_chunks(&chunks);
-    // Loaded whole only within the limits a device's message is held to.
     if measure(&chunks, Bounds::default()).is_err() {
         return;
     }
+    let _ = gridvoice_store::decode_chunks(&chunks);
     let Ok(Ok(d)) =
         gridvoice_store::chunks::guarded("a document", || automerge::Automerge::load(data))
     else {

@@ -68,6 +68,10 @@ pub struct Store {
     change_counts: HashMap<DocId, usize>,
     /// Bumped each time the device starts over after a refusal (see `recovery`).
     actor_epoch: u32,
+    /// Drawn at random each time the store is opened: the actor this device writes under is
+    /// derived from it, so a store restored from a backup (or copied to another phone) never
+    /// writes a change under an actor and sequence number it already used.
+    session: uuid::Uuid,
     identity: Option<DeviceIdentity>,
     territory: Option<Territory>,
     /// Point → grid index over the territory, built on first use.
@@ -134,6 +138,10 @@ impl Store {
             docs: HashMap::new(),
             change_counts: HashMap::new(),
             actor_epoch,
+            session: gridvoice_core::clock::IdSource::next_uuid(
+                &mut system::OsIds,
+                gridvoice_core::clock::Clock::now(&system::SystemClock),
+            ),
             identity,
             territory,
             locator: None,
@@ -172,7 +180,7 @@ impl Store {
         if delegate.station != identity.station {
             return Err(gridvoice_core::Error::UnknownStation(identity.station.to_string()).into());
         }
-        let actor = identity.device.actor();
+        let actor = self.session_actor();
         self.write(Some(actor), |b| {
             write_meta(&b.sql, "identity", &identity)?;
             write_meta(&b.sql, "territory", &territory)?;

@@ -32,15 +32,16 @@ use crate::{Error, Result, Store, projection, write_meta};
 pub use gridvoice_core::device::Recovered;
 
 impl Store {
-    /// The actor this device writes under now.
+    /// The actor this device writes under now: fresh for each opening of the store (its random
+    /// session) and each recovery in it (the epoch). The server binds each actor to the device
+    /// that first sends a change under it.
     pub(crate) fn actor(&self) -> Option<automerge::ActorId> {
-        let device = self.identity.as_ref()?.device;
-        Some(if self.actor_epoch == 0 {
-            device.actor()
-        } else {
-            let fresh = uuid::Uuid::new_v5(&device.0, &self.actor_epoch.to_be_bytes());
-            automerge::ActorId::from(fresh.as_bytes().as_slice())
-        })
+        self.identity.as_ref().map(|_| self.session_actor())
+    }
+
+    pub(crate) fn session_actor(&self) -> automerge::ActorId {
+        let fresh = uuid::Uuid::new_v5(&self.session, &self.actor_epoch.to_be_bytes());
+        automerge::ActorId::from(fresh.as_bytes().as_slice())
     }
 
     /// Whether a recovery has begun and not finished.

@@ -18,8 +18,8 @@ use gridvoice_core::api::{RecordDemand, Request, Response};
 use gridvoice_core::clock::{FixedClock, SeededIds, Timestamp};
 use gridvoice_core::ids::StationId;
 use gridvoice_server::Config;
+use gridvoice_store::Store;
 use gridvoice_store::service::{Ctx, handle};
-use gridvoice_store::{DeviceIdentity, Store};
 use gridvoice_sync::wire::{WireMessage, doc_to_wire};
 use gridvoice_sync::{SyncConfig, enrol, sync_once};
 use tokio_tungstenite::tungstenite::Message;
@@ -190,67 +190,91 @@ async fn broken_and_hostile_frames_are_refused_and_honest_devices_carry_on() {
     drop(ws);
     assert_eq!(demands_on_server(&server.app).await, 1, "nothing applied");
 
-    // Another device of the station, delivering changes under wang's actor (a cloned phone).
-    let mut thief = Store::open(dir.path().join("thief.sqlite")).unwrap();
-    let enrolled = enrol(&mut thief, &url, &code(&data, "D02"), "thief")
+    // Another device of the station (li's phone, D02) sends a change made by hand under the
+    // actor wang's phone writes under, continuing wang's history: refused whole, and li's phone
+    // reads why before its socket closes. (A copied phone cannot do it by accident: every opening
+    // of a store writes under a fresh actor.)
+    let mut li = Store::open(dir.path().join("li.sqlite")).unwrap();
+    enrol(&mut li, &url, &code(&data, "D02"), "li")
         .await
         .unwrap();
-    let thief_cfg = SyncConfig::from_store(&thief).unwrap();
-    drop(thief);
-    let mut clone = Store::open(dir.path().join("clone.sqlite")).unwrap();
-    clone
-        .init_device(
-            DeviceIdentity {
-                device: wang.identity().unwrap().device,
-                delegate: "D02".into(),
-                station: StationId::new("S01"),
-            },
-            gridvoice_core::demo::gulou().unwrap(),
-        )
-        .unwrap();
-    // The clone carries wang's history, so its next change continues wang's actor.
-    for (id, _, _) in wang.documents().unwrap() {
-        let changes = wang.changes_since(&id, &[]).unwrap();
-        clone.apply_changes(&id, &changes).unwrap();
-    }
-    record(&mut clone, 9, "冒名写入的诉求");
-    // Changes under wang's actor from another device are refused whole; the clone then starts
-    // over under an actor of its own (its delegate's demand is written again, as its own).
-    let wang_actor = wang.identity().unwrap().device.actor();
-    let by_wang = |changes: Vec<Vec<u8>>| {
-        changes
-            .into_iter()
-            .filter_map(|b| automerge::Change::from_bytes(b).ok())
-            .filter(|c| c.actor_id() == &wang_actor)
-            .count()
-    };
+    let li_cfg = SyncConfig::from_store(&li).unwrap();
+    let li_cred = li
+        .server_link()
+        .unwrap()
+        .unwrap()
+        .credential
+        .expose()
+        .to_owned();
     let station = gridvoice_core::ids::DocId::for_station(&StationId::new("S01"));
-    let wangs_own = by_wang(wang.changes_since(&station, &[]).unwrap());
-    let report = sync_once(&mut clone, &thief_cfg, &mut |_| {})
+    let wangs: Vec<automerge::Change> = wang
+        .changes_since(&station, &[])
+        .unwrap()
+        .into_iter()
+        .filter_map(|b| automerge::Change::from_bytes(b).ok())
+        .collect();
+    let wang_actor = wangs.last().unwrap().actor_id().clone();
+    let mut copy = automerge::Automerge::new();
+    copy.apply_changes(wangs.clone()).unwrap();
+    let mut copy = copy.with_actor(wang_actor.clone());
+    let mut tx = copy.transaction();
+    automerge::transaction::Transactable::put(&mut tx, automerge::ROOT, "forged", "by li").unwrap();
+    tx.commit();
+    let forged = copy.get_last_local_change().unwrap().raw_bytes().to_vec();
+    let mut ws = connect(server.addr, &li_cred).await;
+    ws.send(Message::Binary(join(&li_cfg.peer_id).into()))
         .await
-        .expect("the clone recovers");
-    assert!(report.recovered.is_some(), "{report:?}");
+        .unwrap();
+    let msg = automerge::sync::Message {
+        heads: Vec::new(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: vec![forged].into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    let sync = WireMessage::Sync {
+        document_id: doc_to_wire(&station),
+        sender_id: li_cfg.peer_id.clone(),
+        target_id: "gridvoice-server".into(),
+        data: msg.encode(),
+    };
+    ws.send(Message::Binary(sync.encode().unwrap().into()))
+        .await
+        .unwrap();
+    let mut told = String::new();
+    while let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+        if let Message::Binary(b) = m {
+            told.push_str(&String::from_utf8_lossy(&b));
+        }
+    }
+    assert!(
+        told.contains("actor_of_another_device"),
+        "li's phone reads why: {told}"
+    );
     let on_server = server
         .app
         .with_store(move |s| s.changes_since(&station, &[]).unwrap())
         .await
         .unwrap();
+    let by_wang = on_server
+        .into_iter()
+        .filter_map(|b| automerge::Change::from_bytes(b).ok())
+        .filter(|c| c.actor_id() == &wang_actor)
+        .count();
     assert_eq!(
-        by_wang(on_server),
-        wangs_own,
-        "no change under wang's actor came from the clone"
+        by_wang,
+        wangs.iter().filter(|c| c.actor_id() == &wang_actor).count(),
+        "no change under wang's actor came from li"
     );
-    let metrics = server.app.metrics.render();
-    assert!(
-        !metrics.contains("gridvoice_rejected_changes_total 0"),
-        "{metrics}"
-    );
-    let _ = enrolled;
+    // li's own demand, under li's own actor, goes through.
+    record(&mut li, 9, "楼下商铺噪音扰民");
+    sync_once(&mut li, &li_cfg, &mut |_| {}).await.unwrap();
 
     // Honest devices carry on.
     record(&mut wang, 2, "小区停车位不足");
     sync_once(&mut wang, &wang_cfg, &mut |_| {}).await.unwrap();
-    // wang's two, and the clone's own demand written again under its own actor.
+    // wang's two, and li's own.
     assert_eq!(demands_on_server(&server.app).await, 3);
     server.stop().await;
 }

@@ -269,6 +269,11 @@ fn chunks_the_fuzzer_found_are_refused_not_panicked_on() {
     let mut found = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let at_the_door = gridvoice_store::chunks::measure::measure(
+            std::slice::from_ref(&bytes),
+            Default::default(),
+        );
+        assert!(at_the_door.is_err(), "{at_the_door:?}");
         assert!(gridvoice_store::decode_chunks(std::slice::from_ref(&bytes)).is_err());
         let mut d = Device::in_memory("D01", 14);
         let before = footprint(&d.store);
