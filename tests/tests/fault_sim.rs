@@ -4,6 +4,11 @@
 //! heals, every replica of every document is identical, no acknowledged demand is missing, and every
 //! replica's projections equal a recomputation from its documents.
 //!
+//! Each device's clock is off by up to a day either way, and one phone is backed up now and then
+//! and restored from its backup: it writes again from there (under a fresh actor — no two changes
+//! anywhere share an actor and sequence number), and only what it recorded after the backup and
+//! had not yet synced is lost with the restore.
+//!
 //! Seeds: `GRIDVOICE_SIM_SEEDS` (default 200) starting at `GRIDVOICE_SEED` (printed).
 
 #![allow(
@@ -68,8 +73,19 @@ fn scratch() -> tempfile::TempDir {
     }
 }
 
-fn device(t: &Territory, delegate: &str, seed: u64, n: u64) -> Node {
-    let mut store = Store::open_in_memory().unwrap();
+/// A delegate's device whose clock is `skew` ms off; on disk at `path` when given (the phone that
+/// is backed up and restored).
+fn device(
+    t: &Territory,
+    delegate: &str,
+    (seed, n): (u64, u64),
+    skew: i64,
+    path: Option<PathBuf>,
+) -> Node {
+    let mut store = match &path {
+        Some(p) => Store::open(p).unwrap(),
+        None => Store::open_in_memory().unwrap(),
+    };
     let d = t.delegate(&DelegateId::new(delegate)).unwrap();
     let identity = DeviceIdentity {
         device: DeviceId(uuid::Uuid::from_u64_pair(seed, n)),
@@ -80,12 +96,17 @@ fn device(t: &Territory, delegate: &str, seed: u64, n: u64) -> Node {
     let docs = vec![DocId::for_station(&d.station), DocId::for_contacts(&d.id)];
     Node {
         store,
-        path: None,
+        path,
         ids: SeededIds::new(seed * 100 + n),
-        clock: FixedClock(Timestamp(1_614_556_800_000)),
+        clock: FixedClock(Timestamp(1_614_556_800_000 + skew)),
         docs,
     }
 }
+
+/// The phone that is backed up and restored.
+const RESTORED: usize = 2;
+
+const DAY_MS: i64 = 86_400_000;
 
 fn all_docs(t: &Territory) -> Vec<DocId> {
     t.stations
@@ -100,8 +121,13 @@ struct Sim {
     nodes: Vec<Node>,
     links: Vec<Link>,
     net: Vec<Packet>,
-    /// Demands each device heard "saved" for.
+    /// Demands each device heard "saved" for, and which device.
     acknowledged: BTreeSet<String>,
+    made_on: BTreeMap<String, usize>,
+    /// The restored phone's last backup: where, and the demands it held.
+    backup: Option<(PathBuf, BTreeSet<String>)>,
+    restores: usize,
+    dir: PathBuf,
     territory: Territory,
 }
 
@@ -131,8 +157,12 @@ impl Sim {
                 docs: all_docs(&t),
             },
         ];
+        let mut rng = StdRng::seed_from_u64(seed);
         for (n, d) in ["D01", "D03", "D02"].iter().enumerate() {
-            nodes.push(device(&t, d, seed, n as u64 + 2));
+            let skew = rng.random_range(-DAY_MS..=DAY_MS);
+            let i = n + 2;
+            let path = (i == RESTORED).then(|| dir.join(format!("phone-{i}.sqlite")));
+            nodes.push(device(&t, d, (seed, i as u64), skew, path));
         }
         let mut links = Vec::new();
         for (i, node) in nodes.iter().enumerate().skip(1) {
@@ -147,11 +177,15 @@ impl Sim {
             }
         }
         Sim {
-            rng: StdRng::seed_from_u64(seed),
+            rng,
             nodes,
             links,
             net: Vec::new(),
             acknowledged: BTreeSet::new(),
+            made_on: BTreeMap::new(),
+            backup: None,
+            restores: 0,
+            dir: dir.to_owned(),
             territory: t,
         }
     }
@@ -196,6 +230,7 @@ impl Sim {
         };
         if let Ok(Response::Demand(v)) = handle(&mut node.store, &mut ctx, req) {
             self.acknowledged.insert(v.demand.id.to_string());
+            self.made_on.insert(v.demand.id.to_string(), i);
         }
     }
 
@@ -306,6 +341,76 @@ impl Sim {
         link.server_state = State::new();
     }
 
+    /// Demand ids a node's copy of its station document holds.
+    fn demands_on(&mut self, node: usize) -> BTreeSet<String> {
+        let station = self.nodes[node].docs[0];
+        doc::record_ids(
+            self.nodes[node].store.doc(&station).unwrap(),
+            Collection::Demands,
+        )
+        .unwrap()
+        .into_iter()
+        .collect()
+    }
+
+    /// The phone is backed up (a copy of its store file, as a backup app would take).
+    fn back_up(&mut self) {
+        let to = self.dir.join(format!("backup-{}.sqlite", self.restores));
+        let _ = std::fs::remove_file(&to);
+        self.nodes[RESTORED]
+            .store
+            .connection()
+            .execute("VACUUM INTO ?1", [to.to_str().unwrap()])
+            .unwrap();
+        let held = self.demands_on(RESTORED);
+        self.backup = Some((to, held));
+    }
+
+    /// The phone is restored from its last backup and goes on from there. What it recorded since
+    /// and had not synced is gone with the restore; everything else must survive.
+    fn restore(&mut self) {
+        let Some((from, held)) = self.backup.clone() else {
+            return;
+        };
+        let on_server: BTreeSet<String> = self.all_on_server();
+        self.restores += 1;
+        let to = self
+            .dir
+            .join(format!("phone-restored-{}.sqlite", self.restores));
+        std::fs::copy(&from, &to).unwrap();
+        self.nodes[RESTORED].store = Store::open(&to).unwrap();
+        self.nodes[RESTORED].path = Some(to);
+        let lost: Vec<String> = self
+            .made_on
+            .iter()
+            .filter(|(id, on)| **on == RESTORED && !held.contains(*id) && !on_server.contains(*id))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in lost {
+            self.acknowledged.remove(&id);
+        }
+        for l in 0..self.links.len() {
+            if self.links[l].device == RESTORED {
+                self.reconnect(l);
+            }
+        }
+    }
+
+    fn all_on_server(&mut self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for s in &self.territory.stations {
+            let id = DocId::for_station(&s.id);
+            out.extend(
+                doc::record_ids(
+                    self.nodes[SERVER].store.doc(&id).unwrap(),
+                    Collection::Demands,
+                )
+                .unwrap(),
+            );
+        }
+        out
+    }
+
     fn restart_server(&mut self) {
         let path = self.nodes[SERVER].path.clone().unwrap();
         self.nodes[SERVER].store = Store::open(&path).unwrap();
@@ -349,10 +454,12 @@ impl Sim {
                 self.links[l].up = up;
                 self.reconnect(l);
             }
-            93..=96 => {
+            93..=95 => {
                 let l = self.rng.random_range(0..self.links.len());
                 self.reconnect(l);
             }
+            96 => self.back_up(),
+            97 => self.restore(),
             _ => self.restart_server(),
         }
     }
@@ -411,23 +518,27 @@ impl Sim {
             }
         }
         // Every acknowledged demand reached the server (and survived its restarts).
-        let mut on_server = BTreeMap::new();
-        for s in &self.territory.stations {
-            let id = DocId::for_station(&s.id);
-            for key in doc::record_ids(
-                self.nodes[SERVER].store.doc(&id).unwrap(),
-                Collection::Demands,
-            )
-            .unwrap()
-            {
-                on_server.insert(key, ());
-            }
-        }
+        let on_server = self.all_on_server();
         for a in &self.acknowledged {
             assert!(
-                on_server.contains_key(a),
+                on_server.contains(a),
                 "seed {seed}: acknowledged demand {a} is missing on the server"
             );
+        }
+        // No two changes anywhere share an actor and a sequence number.
+        for doc_id in &docs {
+            let mut seen: BTreeMap<(Vec<u8>, u64), automerge::ChangeHash> = BTreeMap::new();
+            for bytes in self.nodes[SERVER].store.changes_since(doc_id, &[]).unwrap() {
+                let c = automerge::Change::from_bytes(bytes).unwrap();
+                let key = (c.actor_id().to_bytes().to_vec(), c.seq());
+                if let Some(other) = seen.insert(key, c.hash()) {
+                    assert_eq!(
+                        other,
+                        c.hash(),
+                        "seed {seed}: an actor reused a sequence number"
+                    );
+                }
+            }
         }
         let doc = self.nodes[SERVER]
             .store
@@ -457,6 +568,7 @@ fn devices_server_and_office_converge_under_faults() {
         base + seeds
     );
     let mut acknowledged = 0;
+    let mut restores = 0;
     for seed in base..base + seeds {
         let dir = scratch();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -467,17 +579,20 @@ fn devices_server_and_office_converge_under_faults() {
             }
             sim.heal();
             sim.check(seed);
-            sim.acknowledged.len()
+            (sim.acknowledged.len(), sim.restores)
         }));
         match result {
-            Ok(n) => acknowledged += n,
+            Ok((n, r)) => {
+                acknowledged += n;
+                restores += r;
+            }
             Err(_) => panic!(
                 "fault simulation failed for seed {seed}; rerun with GRIDVOICE_SEED={seed} GRIDVOICE_SIM_SEEDS=1"
             ),
         }
     }
     println!(
-        "fault simulation: {seeds} seeds, {acknowledged} acknowledged demands, all present and converged"
+        "fault simulation: {seeds} seeds, {acknowledged} acknowledged demands, all present and converged; {restores} phones restored from a backup"
     );
     assert!(
         acknowledged as u64 > seeds,
