@@ -72,6 +72,8 @@ pub struct Store {
     /// derived from it, so a store restored from a backup (or copied to another phone) never
     /// writes a change under an actor and sequence number it already used.
     session: uuid::Uuid,
+    /// Stored changes of a document beside its snapshot that make the next compaction due.
+    compact_after: usize,
     identity: Option<DeviceIdentity>,
     territory: Option<Territory>,
     /// Point → grid index over the territory, built on first use.
@@ -138,6 +140,7 @@ impl Store {
             docs: HashMap::new(),
             change_counts: HashMap::new(),
             actor_epoch,
+            compact_after: COMPACT_AFTER_CHANGES,
             session: gridvoice_core::clock::IdSource::next_uuid(
                 &mut system::OsIds,
                 gridvoice_core::clock::Clock::now(&system::SystemClock),
@@ -311,7 +314,7 @@ impl Store {
         let due: Vec<DocId> = self
             .change_counts
             .iter()
-            .filter(|(_, n)| **n >= COMPACT_AFTER_CHANGES)
+            .filter(|(_, n)| **n >= self.compact_after)
             .map(|(id, _)| *id)
             .collect();
         for id in due {
@@ -509,6 +512,21 @@ impl Store {
             .conn
             .prepare_cached("SELECT 1 FROM changes WHERE hash = ?1 LIMIT 1")?
             .exists([hash.0.as_slice()])?)
+    }
+
+    /// Whether this store holds a change of `doc`, stored on its own or compacted into the
+    /// document's snapshot.
+    pub fn holds_change_in(&mut self, doc: &DocId, hash: &ChangeHash) -> Result<bool> {
+        if self.holds_change(hash)? {
+            return Ok(true);
+        }
+        Ok(self.doc(doc)?.get_change_meta_by_hash(hash).is_some())
+    }
+
+    /// Compacts a document once this many changes are stored beside its snapshot (the default
+    /// is 2,000).
+    pub fn set_compact_after(&mut self, changes: usize) {
+        self.compact_after = changes.max(1);
     }
 
     /// Whether the database answers (for a health check).

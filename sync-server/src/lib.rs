@@ -95,6 +95,8 @@ pub struct Config {
     pub failed_enrolment_rate: limits::Rate,
     /// Photo bytes one device may upload in a day.
     pub photo_quota: u64,
+    /// A document is compacted once this many changes are stored beside its snapshot.
+    pub compact_after: usize,
 }
 
 /// The request service's clock: the system's, moved by an offset that tests (and a demo that
@@ -141,6 +143,7 @@ impl Config {
             request_rate: limits::Rate::REQUESTS,
             failed_enrolment_rate: limits::Rate::FAILED_ENROLMENTS,
             photo_quota: gridvoice_core::limits::MAX_PHOTO_BYTES_PER_DAY as u64,
+            compact_after: 2_000,
         }
     }
 }
@@ -396,7 +399,8 @@ fn server_id(store: &Store) -> Result<String> {
 /// Builds the server's state from its data directory: store, credentials, share policy, sync repo.
 pub async fn build(config: Config) -> Result<App> {
     let rates = (config.request_rate, config.failed_enrolment_rate);
-    let (store, auth, territory) = open_data(&config.data_dir)?;
+    let (mut store, auth, territory) = open_data(&config.data_dir)?;
+    store.set_compact_after(config.compact_after);
     let server_id = server_id(&store)?;
     let store = Arc::new(Mutex::new(store));
     let auth = Arc::new(auth);

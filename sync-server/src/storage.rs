@@ -8,8 +8,9 @@
 //! Writes are group-committed: a writer thread drains every pending `put` and commits them together,
 //! and a `put` resolves only after that commit. Loads answer from the same tables (a snapshot under
 //! one key, every stored change under its hash). `delete` is a no-op: the store's changes are the
-//! durable truth and its own compaction keeps them lean; a chunk samod sees again on load is
-//! de-duplicated by Automerge.
+//! durable truth, and the writer compacts them itself (`Config::compact_after`: a snapshot, and
+//! the changes it covers deleted, after the commit's acknowledgements); a chunk samod sees again
+//! on load is de-duplicated by Automerge.
 //!
 //! The trait cannot return errors, so the storage fails loudly instead: a write that fails on the
 //! database is retried with backoff, never reported as done; a chunk that does not decode
@@ -195,6 +196,16 @@ fn write_loop(
         // Nobody listening is fine: the pages are told only while they are open.
         for d in docs {
             let _ = changed.send(d);
+        }
+        // After the acknowledgements: a document with many changes beside its snapshot is
+        // compacted (a new snapshot, the changes it covers deleted, in one transaction); every
+        // change stays readable for sync, from the snapshot. A failed compaction leaves all as it
+        // was and is tried again after the next commit.
+        if let Ok(mut s) = store.lock()
+            && let Err(e) = s.maybe_compact()
+        {
+            metrics.errors.inc();
+            tracing::warn!(error = %e, "compaction failed; left for the next commit");
         }
     }
 }

@@ -372,7 +372,7 @@ pub fn check_actors(
             .store
             .lock()
             .map_err(|_| Refused::Unjudged)?
-            .holds_change(&c.hash())
+            .holds_change_in(doc, &c.hash())
             .map_err(|_| Refused::Unjudged)?;
         if held {
             continue;
