@@ -99,6 +99,13 @@ pub struct EnrolResponse {
     pub server_id: Option<String>,
 }
 
+/// `POST /api/renew`: a device's new credential (the old one is taken until this one is used).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RenewResponse {
+    pub credential: Credential,
+}
+
 /// `POST /api/session`: a browser redeems a one-time code for a session (station heads and the
 /// office at their desks). The credential goes into an `HttpOnly` cookie, never into the body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

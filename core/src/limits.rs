@@ -59,6 +59,12 @@ pub const MAX_DEVICE_CONNECTIONS: usize = 4;
 /// large photos each is about 600 MiB).
 pub const MAX_PHOTO_BYTES_PER_DAY: usize = 1024 * 1024 * 1024;
 
+/// A device credential's term from its issue: past it the server refuses the credential. The
+/// device renews it during sync once it is older than [`CREDENTIAL_RENEW_AFTER`].
+pub const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(180 * 24 * 3600);
+pub const CREDENTIAL_RENEW_AFTER: std::time::Duration =
+    std::time::Duration::from_secs(30 * 24 * 3600);
+
 /// Something over a limit: how long it is, and the most allowed (characters, items or bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow {

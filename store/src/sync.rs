@@ -75,6 +75,10 @@ pub struct ServerLink {
     /// The server's identity as its enrolment reported it, pinned (`EnrolResponse::server_id`).
     #[serde(default)]
     pub server_id: Option<String>,
+    /// When the credential was issued, by this device's clock (Unix ms): renewed during sync
+    /// once older than `limits::CREDENTIAL_RENEW_AFTER`. `None`: renewed at the next sync.
+    #[serde(default)]
+    pub issued_at: Option<i64>,
 }
 
 impl std::fmt::Debug for ServerLink {
@@ -85,6 +89,7 @@ impl std::fmt::Debug for ServerLink {
             .field("server_peer_id", &self.server_peer_id)
             .field("role", &self.role)
             .field("server_id", &self.server_id)
+            .field("issued_at", &self.issued_at)
             .finish()
     }
 }

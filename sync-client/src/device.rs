@@ -522,6 +522,7 @@ mod tests {
                 server_peer_id: None,
                 role: "delegate".into(),
                 server_id: None,
+                issued_at: None,
             })
             .unwrap();
     }

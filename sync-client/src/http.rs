@@ -6,7 +6,7 @@ use std::time::Duration;
 use automerge::ChangeHash;
 use gridvoice_core::access::{Person, Role};
 use gridvoice_core::boundary::{
-    Credential, EnrolRequest, EnrolResponse, ReceiptsRequest, ReceiptsResponse,
+    Credential, EnrolRequest, EnrolResponse, ReceiptsRequest, ReceiptsResponse, RenewResponse,
 };
 use gridvoice_core::clock::Clock;
 use gridvoice_core::ids::{DeviceId, DocId, StationId};
@@ -197,6 +197,7 @@ pub(crate) async fn enrol(
         server_peer_id: r.server_peer_id,
         role: r.role.code().to_owned(),
         server_id: r.server_id,
+        issued_at: Some(crate::SystemClock.now().0),
     })?;
     Ok(Enrolled {
         device: r.device,
@@ -205,6 +206,25 @@ pub(crate) async fn enrol(
         role: r.role,
         station: r.station,
     })
+}
+
+/// Trades the credential for a new one (`POST /api/renew`).
+pub(crate) async fn renew(
+    base: &str,
+    credential: &Credential,
+    timeout: Duration,
+) -> Result<Credential> {
+    let resp = client(timeout)?
+        .post(format!("{base}/api/renew"))
+        .bearer_auth(credential.expose())
+        .send()
+        .await
+        .map_err(|e| net(&e))?;
+    match resp.status().as_u16() {
+        200 => Ok(read_json::<RenewResponse>(resp).await?.credential),
+        401 | 403 => Err(Error::CredentialRefused),
+        s => Err(Error::HttpStatus(s)),
+    }
 }
 
 /// Asks the server which pending receipts of `docs` it has committed and marks them.

@@ -236,6 +236,40 @@ async fn connect(cfg: &SyncConfig) -> Result<Socket> {
     }
 }
 
+/// The configuration a sync runs with: the caller's, with the credential the store holds now (an
+/// earlier sync may have renewed it), renewed first when it is older than
+/// `limits::CREDENTIAL_RENEW_AFTER` (or of unknown age). A renewal that fails for any reason but
+/// a refused credential leaves the current one in use, to be renewed at a later sync.
+async fn current(store: &mut Store, cfg: &SyncConfig) -> Result<SyncConfig> {
+    let mut cfg = cfg.clone();
+    let Some(mut link) = store.server_link()? else {
+        return Ok(cfg);
+    };
+    cfg.credential = link.credential.clone();
+    let now = gridvoice_core::clock::Clock::now(&SystemClock).0;
+    let after = i64::try_from(gridvoice_core::limits::CREDENTIAL_RENEW_AFTER.as_millis())
+        .unwrap_or(i64::MAX);
+    if link.issued_at.is_some_and(|t| now - t <= after) {
+        return Ok(cfg);
+    }
+    let base = http::base_url(&cfg.server)?;
+    match http::renew(&base, &cfg.credential, cfg.limits.connect_timeout).await {
+        Ok(fresh) => {
+            link.credential = fresh.clone();
+            link.issued_at = Some(now);
+            store.set_server_link(&link)?;
+            cfg.credential = fresh;
+            tracing::info!("device credential renewed");
+        }
+        Err(Error::CredentialRefused) => return Err(Error::CredentialRefused),
+        Err(e) => tracing::warn!(
+            code = e.code(),
+            "credential renewal failed; trying again later"
+        ),
+    }
+    Ok(cfg)
+}
+
 /// Percent-encodes a query value (credentials are URL-safe in practice; this makes sure).
 fn encode_query(s: &str) -> String {
     s.bytes()
@@ -270,6 +304,8 @@ pub async fn sync_once(
     cfg: &SyncConfig,
     events: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<SyncReport> {
+    let current = current(store, cfg).await?;
+    let cfg = &current;
     let limits = &cfg.limits;
     let mut recovered = None;
     // A recovery left half-way (the app closed, the connection broke) goes on first.

@@ -200,6 +200,7 @@ impl Device {
                 server_peer_id: Some(SERVER_PEER.into()),
                 role: "delegate".into(),
                 server_id: None,
+                issued_at: None,
             })
             .unwrap();
     }

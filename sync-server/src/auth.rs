@@ -92,6 +92,13 @@ CREATE TABLE IF NOT EXISTS actors (
 ) STRICT;
 ";
 
+/// A device credential's term from its issue (`gridvoice_core::limits::CREDENTIAL_TTL`).
+pub const CREDENTIAL_TTL_MS: i64 = gridvoice_core::limits::CREDENTIAL_TTL.as_millis() as i64;
+
+/// How long after a renewal the replaced credential is still taken while the device has not used
+/// the new one (the renewal's answer lost on the way).
+pub const RENEW_GRACE_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
 /// Crockford's base32 without I, L, O, U: nothing to misread when a code is read out over the phone.
 const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -153,6 +160,16 @@ impl AuthDb {
         }
         if !has("last_seen")? {
             conn.execute_batch("ALTER TABLE devices ADD COLUMN last_seen INTEGER")?;
+        }
+        // Added with credential expiry: when the current credential was issued, and the one it
+        // replaced (still taken until the device first uses the new one, so a renewal whose answer
+        // was lost does not lock the phone out).
+        if !has("issued_at")? {
+            conn.execute_batch(
+                "ALTER TABLE devices ADD COLUMN issued_at INTEGER;
+                 UPDATE devices SET issued_at = enrolled_at;
+                 ALTER TABLE devices ADD COLUMN previous_hash TEXT;",
+            )?;
         }
         Ok(AuthDb {
             conn: Mutex::new(conn),
@@ -266,8 +283,8 @@ impl AuthDb {
         )?;
         tx.execute(
             "INSERT INTO devices (id, credential_hash, person_kind, person_id, role, station, name,
-                                  enrolled_at, kind, last_seen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
+                                  enrolled_at, kind, last_seen, issued_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8, ?8)",
             params![
                 device.to_string(),
                 sha256_hex(&credential),
@@ -312,12 +329,16 @@ impl AuthDb {
             Option<String>,
             String,
             Option<i64>,
+            (Option<i64>, bool, bool),
         );
+        let hash = sha256_hex(credential);
         let row: Option<Row> = conn
             .query_row(
-                "SELECT id, person_kind, person_id, role, station, kind, last_seen FROM devices
-                 WHERE credential_hash = ?1 AND revoked_at IS NULL",
-                [sha256_hex(credential)],
+                "SELECT id, person_kind, person_id, role, station, kind, last_seen, issued_at,
+                        credential_hash = ?1, previous_hash IS NOT NULL
+                 FROM devices
+                 WHERE (credential_hash = ?1 OR previous_hash = ?1) AND revoked_at IS NULL",
+                [&hash],
                 |r| {
                     Ok((
                         r.get(0)?,
@@ -327,13 +348,35 @@ impl AuthDb {
                         r.get(4)?,
                         r.get(5)?,
                         r.get(6)?,
+                        (r.get(7)?, r.get(8)?, r.get(9)?),
                     ))
                 },
             )
             .optional()?;
-        let Some((id, kind, pid, role, station, holder, last_seen)) = row else {
+        let Some((id, kind, pid, role, station, holder, last_seen, (issued, current, replaced))) =
+            row
+        else {
             return Ok(None);
         };
+        if holder == "device" {
+            // A device credential lasts CREDENTIAL_TTL_MS from its issue; the device renews it
+            // during sync long before. The one a renewal replaced is taken until the new one is
+            // first used, for RENEW_GRACE_MS at most.
+            let term = if current {
+                CREDENTIAL_TTL_MS
+            } else {
+                RENEW_GRACE_MS
+            };
+            if now.0 - issued.unwrap_or(0) > term {
+                return Ok(None);
+            }
+            if current && replaced {
+                conn.execute(
+                    "UPDATE devices SET previous_hash = NULL WHERE id = ?1",
+                    [&id],
+                )?;
+            }
+        }
         if holder == "browser" {
             let idle = now.0 - last_seen.unwrap_or(0);
             if idle > SESSION_IDLE_MS {
@@ -355,6 +398,27 @@ impl AuthDb {
                 station: station.map(StationId),
             })
         }))
+    }
+
+    /// A new credential for the device `credential` belongs to (a device's, not a browser
+    /// session's), issued `now`; the old one stays valid until the new one is first used. `None`
+    /// when the credential is not an active device's.
+    pub fn renew(&self, credential: &str, now: Timestamp) -> Result<Option<Credential>, AuthError> {
+        let Some(p) = self.authenticate_at(credential, now)? else {
+            return Ok(None);
+        };
+        let fresh = format!("gv1.{}", hex::encode(random_bytes::<32>()?));
+        let n = self.conn()?.execute(
+            "UPDATE devices SET previous_hash = ?2, credential_hash = ?3, issued_at = ?4
+             WHERE id = ?1 AND kind = 'device' AND revoked_at IS NULL",
+            params![
+                p.device.to_string(),
+                sha256_hex(credential),
+                sha256_hex(&fresh),
+                now.0
+            ],
+        )?;
+        Ok((n == 1).then(|| Credential::new(fresh)))
     }
 
     /// Revokes a device. Returns whether it was active.

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod credentials;
 pub mod entry;
 pub mod events;
 pub mod http;

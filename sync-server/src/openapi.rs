@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 
 use gridvoice_core::api::{ApiError, Request, Response};
 use gridvoice_core::boundary::{
-    Credential, EnrolRequest, EnrolResponse, Health, PhotoStored, ReceiptsRequest, ReceiptsResponse,
+    Credential, EnrolRequest, EnrolResponse, Health, PhotoStored, ReceiptsRequest,
+    ReceiptsResponse, RenewResponse,
 };
 use gridvoice_core::error::ErrorCode;
 use utoipa::openapi::OpenApi as Document;
@@ -23,7 +24,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&Bearer),
     components(schemas(
         ApiError, ErrorCode, Credential, EnrolRequest, EnrolResponse, ReceiptsRequest,
-        ReceiptsResponse, PhotoStored, Health, Request, Response
+        ReceiptsResponse, RenewResponse, PhotoStored, Health, Request, Response
     ))
 )]
 struct Base;

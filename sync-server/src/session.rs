@@ -104,7 +104,7 @@ fn view(p: &gridvoice_core::access::Principal) -> SessionView {
 )]
 pub(crate) async fn open_session(
     State(app): State<App>,
-    source: crate::http::Source,
+    source: crate::credentials::Source,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
@@ -115,18 +115,20 @@ pub(crate) async fn open_session(
     }
     let req: SessionRequest = parse(&body)?;
     let auth = app.auth.clone();
-    let (p, credential) = crate::http::redeem_throttled(&app, &source, "sign-in", move || {
-        let clock = gridvoice_store::system::SystemClock;
-        let now = gridvoice_core::clock::Clock::now(&clock);
-        let session = gridvoice_core::ids::DeviceId::new(&mut gridvoice_store::system::OsIds, now);
-        let name = if req.name.trim().is_empty() {
-            "浏览器"
-        } else {
-            req.name.trim()
-        };
-        auth.redeem_session(&req.code, name, now, session)
-    })
-    .await?;
+    let (p, credential) =
+        crate::credentials::redeem_throttled(&app, &source, "sign-in", move || {
+            let clock = gridvoice_store::system::SystemClock;
+            let now = gridvoice_core::clock::Clock::now(&clock);
+            let session =
+                gridvoice_core::ids::DeviceId::new(&mut gridvoice_store::system::OsIds, now);
+            let name = if req.name.trim().is_empty() {
+                "浏览器"
+            } else {
+                req.name.trim()
+            };
+            auth.redeem_session(&req.code, name, now, session)
+        })
+        .await?;
     let a = app.clone();
     let _ = tokio::task::spawn_blocking(move || a.refresh_devices()).await;
     tracing::info!(session = %p.device, role = p.role.code(), "browser session opened");

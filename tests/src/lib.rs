@@ -38,7 +38,7 @@ pub fn enrolled(
     let (p, credential) = auth.redeem(
         &code,
         "test device",
-        Timestamp(1),
+        gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock),
         gridvoice_core::ids::DeviceId(uuid::Uuid::from_u128(n)),
     )?;
     Ok((p, credential.expose().to_owned()))

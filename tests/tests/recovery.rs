@@ -141,7 +141,7 @@ async fn a_device_whose_change_was_refused_starts_over_and_keeps_its_honest_reco
             .redeem(
                 &office_code,
                 "office",
-                Timestamp(1),
+                gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock),
                 gridvoice_core::ids::DeviceId(uuid::Uuid::from_u128(9)),
             )
             .unwrap();

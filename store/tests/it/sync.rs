@@ -94,6 +94,7 @@ fn the_server_link_is_kept_and_its_credential_never_printed() {
         server_peer_id: Some("srv-1".into()),
         role: "delegate".into(),
         server_id: None,
+        issued_at: None,
     };
     alice.store.set_server_link(&link).unwrap();
     assert_eq!(alice.store.server_link().unwrap(), Some(link.clone()));

@@ -71,9 +71,9 @@ fn an_older_auth_store_gains_the_session_columns_and_its_devices_stay_devices() 
     }
     let db = AuthDb::open(&path).unwrap();
     let p = db
-        .authenticate_at("gv1.old", Timestamp(i64::MAX / 2))
+        .authenticate_at("gv1.old", Timestamp(1 + 30 * 24 * 60 * 60 * 1000))
         .unwrap()
-        .expect("a device does not idle out");
+        .expect("a device does not idle out in a month");
     assert_eq!(p.person, Person::Delegate("D01".into()));
     let rows = db.devices().unwrap();
     assert_eq!(rows.len(), 1);
@@ -134,7 +134,10 @@ fn a_code_is_redeemed_once_before_it_expires_and_a_revoked_device_is_refused() {
         .redeem(&typed, "王建国的手机", Timestamp(10), dev)
         .unwrap();
     assert_eq!(p.person, wang);
-    assert_eq!(db.authenticate(cred.expose()).unwrap(), Some(p));
+    assert_eq!(
+        db.authenticate_at(cred.expose(), Timestamp(20)).unwrap(),
+        Some(p)
+    );
     assert_eq!(
         db.redeem(&code, "again", Timestamp(11), DeviceId(Uuid::from_u128(2))),
         Err(AuthError::Used)
@@ -159,4 +162,63 @@ fn a_code_is_redeemed_once_before_it_expires_and_a_revoked_device_is_refused() {
     assert_eq!(db.authenticate(cred.expose()).unwrap(), None);
     assert_eq!(db.authenticate("gv1.nonsense").unwrap(), None);
     assert_eq!(db.devices().unwrap().len(), 1);
+}
+
+/// 王建国's phone credential lasts its term; renewed, the new one works at once and the old one
+/// only until the new one has been used (a renewal answer lost on the way locks nobody out); a
+/// credential left past its term is refused.
+#[test]
+fn a_credential_expires_unless_renewed_and_a_lost_renewal_locks_nobody_out() {
+    const DAY: i64 = 24 * 60 * 60 * 1000;
+    let dir = tempfile::tempdir().unwrap();
+    let db = AuthDb::open(&dir.path().join("auth.sqlite")).unwrap();
+    let code = db
+        .create_enrolment(
+            &Person::Delegate("D01".into()),
+            Role::Delegate,
+            Some(&StationId::new("S01")),
+            Timestamp(0),
+            i64::MAX / 4,
+        )
+        .unwrap();
+    let (p, first) = db
+        .redeem(&code, "手机", Timestamp(0), DeviceId(Uuid::from_u128(3)))
+        .unwrap();
+    let who = |c: &Credential, day: i64| {
+        db.authenticate_at(c.expose(), Timestamp(day * DAY))
+            .unwrap()
+            .map(|p| p.device)
+    };
+    assert_eq!(who(&first, 179), Some(p.device));
+    assert_eq!(who(&first, 181), None, "past its term");
+
+    // Renewed on day 40: both work until the phone uses the new one.
+    let second = db
+        .renew(first.expose(), Timestamp(40 * DAY))
+        .unwrap()
+        .unwrap();
+    assert_ne!(second, first);
+    assert_eq!(
+        who(&first, 41),
+        Some(p.device),
+        "the answer may have been lost"
+    );
+    // The phone renews again with the old one (it never got the answer): a third credential.
+    let third = db
+        .renew(first.expose(), Timestamp(42 * DAY))
+        .unwrap()
+        .unwrap();
+    assert_eq!(who(&third, 43), Some(p.device));
+    assert_eq!(
+        who(&first, 44),
+        None,
+        "once the new one is used, the old one is over"
+    );
+    assert_eq!(who(&second, 44), None);
+    // The new term runs from the renewal.
+    assert_eq!(who(&third, 42 + 179), Some(p.device));
+    assert_eq!(who(&third, 42 + 181), None);
+    // A revoked device renews nothing.
+    assert!(db.revoke(&p.device, Timestamp(50 * DAY)).unwrap());
+    assert_eq!(db.renew(third.expose(), Timestamp(51 * DAY)).unwrap(), None);
 }

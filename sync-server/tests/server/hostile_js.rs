@@ -250,6 +250,7 @@ async fn a_delegate_credential_in_a_stock_client_cannot_forge_another_stations_d
             server_peer_id: Some("gridvoice-server".into()),
             role: Role::StationHead.code().into(),
             server_id: None,
+            issued_at: None,
         })
         .unwrap();
     let id = record(&mut phone, "楼下快递柜坏了", &grid_a, None);

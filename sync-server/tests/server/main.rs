@@ -52,7 +52,7 @@ pub fn enrol(
         .redeem(
             &code,
             label,
-            Timestamp(1),
+            gridvoice_core::clock::Clock::now(&gridvoice_store::system::SystemClock),
             DeviceId(uuid::Uuid::from_u128(n)),
         )
         .unwrap();

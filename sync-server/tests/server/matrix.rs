@@ -245,6 +245,19 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
                 })
                 .collect(),
         ),
+        // A device renews its credential; the old one stays good until the new one is used (it
+        // is not, here), so B's delegate goes on with it below.
+        (
+            "POST",
+            "/api/renew",
+            String::new(),
+            vec![
+                (&anon, StatusCode::UNAUTHORIZED, unauthorized),
+                (&revoked, StatusCode::UNAUTHORIZED, unauthorized),
+                (&forged, StatusCode::UNAUTHORIZED, unauthorized),
+                (&del_b, s, |v| v["credential"].as_str().is_some_and(|c| c.starts_with("gv1."))),
+            ],
+        ),
         (
             "POST",
             "/api/receipts",
