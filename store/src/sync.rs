@@ -24,8 +24,9 @@ impl Store {
     /// Takes a sync message from a peer. Its changes are stored and projected durably first (one
     /// transaction, as [`Store::apply_changes`]); only then does the in-memory sync state see the
     /// message, so memory never runs ahead of the disk: the changes it carries are already in the
-    /// document and Automerge skips them. Bytes that do not decode are refused whole, nothing
-    /// applied.
+    /// document and Automerge skips them. Bytes that do not decode, or that would decode to more
+    /// than `core::limits` allows (measured first: a server is not trusted with the phone's
+    /// memory either), are refused whole, nothing applied.
     pub fn receive_sync_message(
         &mut self,
         id: &DocId,
@@ -37,6 +38,11 @@ impl Store {
         let report = if chunks.is_empty() {
             ApplyReport::default()
         } else {
+            crate::chunks::measure::measure(&chunks, Default::default()).map_err(|o| {
+                crate::Error::from(gridvoice_core::Error::CorruptDocument(format!(
+                    "a sync message over the limits: {o:?}"
+                )))
+            })?;
             self.apply_changes(id, &chunks)?
         };
         let actor = self.actor();

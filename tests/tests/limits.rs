@@ -451,3 +451,34 @@ async fn photos_past_a_devices_daily_quota_wait_on_the_phone_and_others_upload_t
     assert_eq!((report.photos_uploaded, report.pending_left), (1, 0));
     server.stop().await;
 }
+
+#[test]
+fn a_phone_refuses_a_bomb_from_a_server_before_decoding_it() {
+    let mut phone = Store::open_in_memory().unwrap();
+    phone
+        .init_device(
+            gridvoice_store::DeviceIdentity {
+                device: gridvoice_core::ids::DeviceId(uuid::Uuid::from_u128(1)),
+                delegate: "D01".into(),
+                station: StationId::new("S01"),
+            },
+            gridvoice_core::demo::gulou().unwrap(),
+        )
+        .unwrap();
+    let station = DocId::for_station(&StationId::new("S01"));
+    let before = phone.heads(&station).unwrap();
+    let message = automerge::sync::Message {
+        heads: Vec::new(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: vec![forge::puts(ACTOR, 100_000_000)].into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    let mut state = automerge::sync::State::new();
+    let e = phone
+        .receive_sync_message(&station, &mut state, message)
+        .unwrap_err();
+    assert!(e.to_string().contains("over the limits"), "{e}");
+    assert_eq!(phone.heads(&station).unwrap(), before, "nothing applied");
+}
