@@ -194,3 +194,15 @@ pub fn browser_story_dirs() -> (std::path::PathBuf, std::path::PathBuf) {
     );
     (pages, e2e)
 }
+
+/// How many demands the server's store holds, every station (`None`: the store did not answer).
+pub async fn demands_on_server(app: &gridvoice_server::App) -> Option<u64> {
+    app.with_store(|s| {
+        let f = gridvoice_core::api::DemandFilter::default().parse().ok()?;
+        gridvoice_store::projection::list_demands(s.connection(), &f)
+            .ok()
+            .map(|(_, total)| total)
+    })
+    .await
+    .flatten()
+}

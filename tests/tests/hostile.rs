@@ -92,21 +92,6 @@ fn record(store: &mut Store, seed: u64, text: &str) {
     ));
 }
 
-async fn demands_on_server(app: &gridvoice_server::App) -> u64 {
-    app.with_store(|s| {
-        gridvoice_store::projection::list_demands(
-            s.connection(),
-            &gridvoice_core::api::DemandFilter::default()
-                .parse()
-                .unwrap(),
-        )
-        .unwrap()
-        .1
-    })
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_and_hostile_frames_are_refused_and_honest_devices_carry_on() {
     let dir = tempfile::tempdir().unwrap();
@@ -124,7 +109,12 @@ async fn broken_and_hostile_frames_are_refused_and_honest_devices_carry_on() {
     record(&mut wang, 1, "3号楼电梯经常停运");
     let wang_cfg = SyncConfig::from_store(&wang).unwrap();
     sync_once(&mut wang, &wang_cfg, &mut |_| {}).await.unwrap();
-    assert_eq!(demands_on_server(&server.app).await, 1);
+    assert_eq!(
+        gridvoice_tests::demands_on_server(&server.app)
+            .await
+            .unwrap(),
+        1
+    );
     let cred = wang
         .server_link()
         .unwrap()
@@ -188,7 +178,13 @@ async fn broken_and_hostile_frames_are_refused_and_honest_devices_carry_on() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     drop(ws);
-    assert_eq!(demands_on_server(&server.app).await, 1, "nothing applied");
+    assert_eq!(
+        gridvoice_tests::demands_on_server(&server.app)
+            .await
+            .unwrap(),
+        1,
+        "nothing applied"
+    );
 
     // Another device of the station (li's phone, D02) sends a change made by hand under the
     // actor wang's phone writes under, continuing wang's history: refused whole, and li's phone
@@ -275,7 +271,12 @@ async fn broken_and_hostile_frames_are_refused_and_honest_devices_carry_on() {
     record(&mut wang, 2, "小区停车位不足");
     sync_once(&mut wang, &wang_cfg, &mut |_| {}).await.unwrap();
     // wang's two, and li's own.
-    assert_eq!(demands_on_server(&server.app).await, 3);
+    assert_eq!(
+        gridvoice_tests::demands_on_server(&server.app)
+            .await
+            .unwrap(),
+        3
+    );
     server.stop().await;
 }
 

@@ -132,21 +132,6 @@ fn record(store: &mut Store, seed: u64, text: &str) {
     gridvoice_tests::record_on_device(store, seed, text, "other", None).unwrap();
 }
 
-async fn demands_on_server(app: &gridvoice_server::App) -> u64 {
-    app.with_store(|s| {
-        gridvoice_store::projection::list_demands(
-            s.connection(),
-            &gridvoice_core::api::DemandFilter::default()
-                .parse()
-                .unwrap(),
-        )
-        .unwrap()
-        .1
-    })
-    .await
-    .unwrap()
-}
-
 fn metric(app: &gridvoice_server::App, line: &str) -> u64 {
     let text = app.metrics.render();
     text.lines()
@@ -187,7 +172,12 @@ async fn a_phone_that_sends_a_change_bomb_is_refused_and_the_station_carries_on(
         .unwrap();
     let url = format!("http://{}", server.addr);
     let (mut wang, wang_cfg, cred) = phone(dir.path(), &url, "D01", 1).await;
-    assert_eq!(demands_on_server(&server.app).await, 1);
+    assert_eq!(
+        gridvoice_tests::demands_on_server(&server.app)
+            .await
+            .unwrap(),
+        1
+    );
 
     // wang's credential in a hand-made client: a sync message carrying a hundred million puts.
     let mut ws = socket(server.addr, &cred).await.unwrap();
@@ -242,7 +232,12 @@ async fn a_phone_that_sends_a_change_bomb_is_refused_and_the_station_carries_on(
     record(&mut wang, 2, "小区路灯不亮");
     sync_once(&mut wang, &wang_cfg, &mut |_| {}).await.unwrap();
     let (_li, _, _) = phone(dir.path(), &url, "D02", 3).await;
-    assert_eq!(demands_on_server(&server.app).await, 3);
+    assert_eq!(
+        gridvoice_tests::demands_on_server(&server.app)
+            .await
+            .unwrap(),
+        3
+    );
 
     // The same limits hold for what the station's head writes through the request service.
     let (head, _) = gridvoice_tests::enrolled(
@@ -312,7 +307,12 @@ async fn sockets_over_a_share_or_left_idle_are_closed_and_the_others_carry_on() 
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     record(&mut zhao, 4, "菜市场门口积水");
     sync_once(&mut zhao, &zhao_cfg, &mut |_| {}).await.unwrap();
-    assert_eq!(demands_on_server(&server.app).await, 4);
+    assert_eq!(
+        gridvoice_tests::demands_on_server(&server.app)
+            .await
+            .unwrap(),
+        4
+    );
     server.stop().await;
 }
 
