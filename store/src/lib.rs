@@ -16,10 +16,12 @@ pub mod chunks;
 mod error;
 mod files;
 pub use files::owner_only;
+mod link;
 mod receipts;
 mod recovery;
 mod reset;
 mod uploads;
+pub mod vault;
 pub use blobs::{Photo, photo_hash};
 pub use reset::Wiped;
 pub mod import;
@@ -81,6 +83,8 @@ pub struct Store {
     /// An office's working-day calendar, when this side loaded one (else the carried one).
     calendar: Option<gridvoice_core::calendar::Calendar>,
     policy: Option<gridvoice_core::deadline::Policy>,
+    /// Where the device credential is kept when not in the `server_link` row (`link.rs`).
+    vault: Option<std::sync::Arc<dyn vault::Vault>>,
 }
 
 impl Store {
@@ -150,6 +154,7 @@ impl Store {
             locator: None,
             calendar: None,
             policy: None,
+            vault: None,
         };
         // A migration that changed how records are projected asks for every document again.
         if read_meta::<serde_json::Value>(&store.conn, "reproject")?.is_some() {

@@ -26,6 +26,9 @@ impl Store {
                 photos: wiped.unsent_photos,
             });
         }
+        // The credential first: a keystore that cannot forget it stops the reset before anything
+        // is wiped (unlock it and reset again), so no credential outlives its store.
+        self.forget_credential()?;
         let tables: Vec<String> = self
             .conn
             .prepare(

@@ -1,7 +1,7 @@
 //! The store's side of sync: Automerge sync messages generated and received against the store's
 //! own documents (no second copy in a sync library), and the server this device syncs with.
 
-use crate::{load_into, read_meta, write_meta};
+use crate::load_into;
 use gridvoice_core::ids::DocId;
 use serde::{Deserialize, Serialize};
 
@@ -54,16 +54,6 @@ impl Store {
             return Err(gridvoice_core::Error::from(e).into());
         }
         Ok(report)
-    }
-
-    /// Where and how this device syncs (set at enrolment).
-    pub fn server_link(&self) -> Result<Option<ServerLink>> {
-        read_meta(&self.conn, "server_link")
-    }
-
-    /// Remembers where and how this device syncs (enrolment, or a new server address).
-    pub fn set_server_link(&self, link: &ServerLink) -> Result<()> {
-        write_meta(&self.conn, "server_link", link)
     }
 }
 

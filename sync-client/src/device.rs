@@ -111,14 +111,18 @@ fn failure(e: &Error) -> SyncFailure {
     SyncFailure {
         code: e.code().to_owned(),
         message: e.zh().to_owned(),
-        reenrol: e.code() == "credential_refused",
+        reenrol: matches!(e.code(), "credential_refused" | "credential_missing"),
     }
 }
 
 impl DeviceService {
     /// Opens (creating if needed) the device store at `path`.
     pub fn open(path: &Path) -> Result<DeviceService, ApiError> {
-        let store = Store::open(path).map_err(ApiError::from)?;
+        let mut store = Store::open(path).map_err(ApiError::from)?;
+        // The credential in the OS keystore where there is one (`store::vault`).
+        if let Some(vault) = gridvoice_store::vault::system() {
+            store.use_vault(vault).map_err(ApiError::from)?;
+        }
         let pending = pending_count(&store).unwrap_or(0);
         let identity = Identity::of(&store);
         Ok(DeviceService {

@@ -78,6 +78,9 @@ impl Error {
             Error::ServerError(_) => "server_error",
             Error::MessageTooLarge => "message_too_large",
             Error::ChangeRefused(_) => "change_refused",
+            // The credential kept in the OS keystore (`store::vault`): not there, or no answer.
+            Error::Store(gridvoice_store::Error::CredentialMissing) => "credential_missing",
+            Error::Store(gridvoice_store::Error::Keystore(_)) => "keystore_unavailable",
             Error::Store(_) => "store",
             Error::Stopped => "stopped",
         }
@@ -87,7 +90,9 @@ impl Error {
     /// credential, a server that does not speak the protocol, a full disk.
     pub fn is_retryable(&self) -> bool {
         match self {
+            // A locked keyring may be unlocked by the next try.
             Error::Network(_) | Error::Timeout => true,
+            Error::Store(gridvoice_store::Error::Keystore(_)) => true,
             Error::HttpStatus(s) => *s >= 500 || *s == 429 || *s == 408,
             _ => false,
         }
@@ -118,6 +123,12 @@ impl Error {
             Error::MessageTooLarge => "同步消息超过大小上限",
             Error::ChangeRefused(_) => {
                 "服务器拒绝了本机的一项修改，本次同步未保存任何内容；本机将按服务器的数据重新整理，并重新提交您的其他记录"
+            }
+            Error::Store(gridvoice_store::Error::CredentialMissing) => {
+                "本设备的凭据不在系统钥匙串中（数据文件可能复制自别处），请重新绑定"
+            }
+            Error::Store(gridvoice_store::Error::Keystore(_)) => {
+                "无法从系统钥匙串读取本设备的凭据，请解锁钥匙串，稍后自动重试"
             }
             Error::Store(_) => "本机数据保存失败",
             Error::Stopped => "同步已停止",
