@@ -54,6 +54,15 @@ pub const SYNC_SESSION: std::time::Duration = std::time::Duration::from_secs(30 
 /// device (a phone syncs over one; a few more cover a reconnect racing the old socket's close).
 pub const MAX_CONNECTIONS: usize = 1_000;
 pub const MAX_DEVICE_CONNECTIONS: usize = 4;
+/// Event streams (`/api/events`) one browser may hold open: a desk's tabs. They count towards
+/// [`MAX_CONNECTIONS`] with the sync sockets, and end after [`SYNC_SESSION`] (the page's
+/// `EventSource` opens a new one by itself).
+pub const MAX_DEVICE_EVENT_STREAMS: usize = 16;
+
+/// A request's JSON body at the server.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// A territory upload (a street's GeoJSON files as one JSON body).
+pub const MAX_TERRITORY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Photo bytes one device may upload to the server in a day (a busy day: fifty demands with four
 /// large photos each is about 600 MiB).

@@ -120,16 +120,13 @@ impl IntoResponse for HttpError {
     }
 }
 
-/// The largest territory upload (the files of a street, as JSON).
-const TERRITORY_LIMIT: usize = 16 * 1024 * 1024;
-
 /// Every route, declared once: `routes!` takes each handler's method and path from its
 /// `#[utoipa::path]`, which also writes its entry in the OpenAPI document, so the router and the
 /// document cannot disagree (the route test in `tests/server/routes.rs` checks the built router
 /// against the document all the same). The JSON routes share a body limit of `limit` bytes; a
 /// photo may be up to `capture::MAX_PHOTO_BYTES`.
 pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
-    let photo_limit = gridvoice_core::capture::MAX_PHOTO_BYTES + 1024;
+    let photo_limit = gridvoice_core::capture::MAX_PHOTO_BYTES;
     let photos = OpenApiRouter::default()
         .routes(routes!(put_photo, get_photo))
         .layer(DefaultBodyLimit::disable())
@@ -138,7 +135,9 @@ pub(crate) fn routes(limit: usize) -> OpenApiRouter<App> {
     let territory = OpenApiRouter::default()
         .routes(routes!(crate::admin::territory))
         .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(TERRITORY_LIMIT));
+        .layer(RequestBodyLimitLayer::new(
+            gridvoice_core::limits::MAX_TERRITORY_BYTES,
+        ));
     OpenApiRouter::with_openapi(crate::openapi::base())
         .routes(routes!(healthz))
         .routes(routes!(metrics))
@@ -207,6 +206,9 @@ pub fn router(app: App) -> Router {
         // A handler that panics answers 500 like any failure (its message, which may quote a
         // request, is not logged); the store's lock, if it held it, is then found poisoned and
         // `/healthz` fails, so the server is restarted rather than run on a store in doubt.
+        // A body over its route's limit, refused by the limit layers with a bare 413: answered
+        // with the API's own error, as every other refusal.
+        .layer(axum::middleware::map_response(too_large_as_api_error))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
                 tracing::error!("a request handler panicked");
@@ -214,6 +216,18 @@ pub fn router(app: App) -> Router {
             },
         ))
         .with_state(app)
+}
+
+async fn too_large_as_api_error(r: Response) -> Response {
+    let json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        return HttpError::new(ErrorCode::PayloadTooLarge, "提交的内容超过大小上限")
+            .into_response();
+    }
+    r
 }
 
 /// The credential of a request: `Authorization: Bearer …`.

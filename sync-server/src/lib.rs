@@ -131,7 +131,7 @@ impl Config {
             data_dir: data_dir.into(),
             bind,
             max_message_bytes: gridvoice_core::boundary::MAX_SYNC_MESSAGE_BYTES,
-            max_body_bytes: 1024 * 1024,
+            max_body_bytes: gridvoice_core::limits::MAX_BODY_BYTES,
             revocation_poll: Duration::from_millis(500),
             pages_dir: None,
             clock: ServiceClock::default(),

@@ -2,6 +2,10 @@
 //! attention. 王 records a visit with demands and a resident's contact on his phone and syncs,
 //! records again and syncs again, and a second phone of his starts from nothing and syncs the
 //! whole station, on the demo's Gulou Street with its history. Its own test binary, so the log collector sees this server alone.
+//!
+//! The same day is the canary search of the logs: every event and span of every level, from the
+//! server, the phones' sync engine and the libraries under them, is kept with its field values,
+//! and the resident's name and phone (and the device credentials) appear in none of it.
 
 #![allow(
     clippy::unwrap_used,
@@ -20,12 +24,37 @@ use gridvoice_store::service::{Ctx, handle};
 use gridvoice_sync::{SyncConfig, enrol, sync_once};
 use tracing_subscriber::layer::SubscriberExt;
 
-/// Counts ERROR events and keeps their text (targets and messages only).
+/// Counts ERROR events and keeps their text (targets and messages only); keeps every event's and
+/// span's field values, of every level, for the canary search.
 #[derive(Clone, Default)]
-struct Errors(Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<String>>>);
+struct Errors(
+    Arc<AtomicUsize>,
+    Arc<std::sync::Mutex<Vec<String>>>,
+    Arc<std::sync::Mutex<String>>,
+);
+
+/// Writes the fields it is shown as `name=value`.
+struct Fields<'a>(&'a mut String);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_str(&mut self, f: &tracing::field::Field, v: &str) {
+        self.0.push_str(&format!(" {}={v}", f.name()));
+    }
+    fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={v:?}", f.name()));
+    }
+}
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Errors {
     fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if let Ok(mut all) = self.2.lock() {
+            all.push_str(&format!(
+                "\n{} {}",
+                e.metadata().level(),
+                e.metadata().target()
+            ));
+            e.record(&mut Fields(&mut all));
+        }
         if *e.metadata().level() == tracing::Level::ERROR {
             self.0.fetch_add(1, Ordering::SeqCst);
             if let Ok(mut v) = self.1.lock() {
@@ -35,6 +64,29 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Errors {
                     e.metadata().fields()
                 ));
             }
+        }
+    }
+
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if let Ok(mut all) = self.2.lock() {
+            all.push_str(&format!("\nspan {}", attrs.metadata().name()));
+            attrs.record(&mut Fields(&mut all));
+        }
+    }
+
+    fn on_record(
+        &self,
+        _: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if let Ok(mut all) = self.2.lock() {
+            values.record(&mut Fields(&mut all));
         }
     }
 }
@@ -143,6 +195,38 @@ async fn an_ordinary_day_of_syncs_logs_no_error() {
         0,
         "ERROR logged: {seen:#?}"
     );
+
+    // The canary search: what was logged, at every level, names no resident and no credential.
+    let logged = errors.2.lock().unwrap().clone();
+    let credentials: Vec<String> = [&phone, &second]
+        .iter()
+        .map(|s| {
+            s.server_link()
+                .unwrap()
+                .unwrap()
+                .credential
+                .expose()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        logged.lines().count() > 100,
+        "the collector heard the day: {} lines",
+        logged.lines().count()
+    );
+    assert!(
+        logged.contains("gridvoice"),
+        "the collector heard the server and the phones"
+    );
+    for secret in ["13912345678", "刘大妈"]
+        .into_iter()
+        .chain(credentials.iter().map(String::as_str))
+    {
+        assert!(
+            !logged.contains(secret),
+            "a resident's contact or a credential in the logs"
+        );
+    }
 }
 
 fn enrolment_code(data: &std::path::Path, delegate: &str) -> String {

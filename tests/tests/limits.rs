@@ -317,6 +317,72 @@ async fn sockets_over_a_share_or_left_idle_are_closed_and_the_others_carry_on() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heads_open_pages_hold_places_like_sockets_and_their_streams_end_after_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    gridvoice_server::init_data(&data, &gridvoice_core::demo::gulou().unwrap()).unwrap();
+    let mut cfg = Config::new(&data, "127.0.0.1:0".parse().unwrap());
+    let share = gridvoice_core::limits::MAX_DEVICE_EVENT_STREAMS;
+    cfg.max_connections = share + 1;
+    cfg.sync_session = Duration::from_secs(3);
+    let server = gridvoice_server::start(cfg).await.unwrap();
+    let url = format!("http://{}", server.addr);
+    let (_li, _, li) = phone(dir.path(), &url, "D02", 2).await;
+    let (mut zhao, zhao_cfg, zhao_key) = phone(dir.path(), &url, "D03", 3).await;
+    let (_, head) = gridvoice_tests::enrolled(
+        &data,
+        &gridvoice_core::access::Person::Delegate("D01".into()),
+        gridvoice_core::access::Role::StationHead,
+        Some("S01"),
+        90,
+    )
+    .unwrap();
+
+    // The head has the station's inbox open in sixteen tabs: the seventeenth is told to wait.
+    gridvoice_sync::install_crypto_provider();
+    let http = reqwest::Client::new();
+    let events = || {
+        http.get(format!("{url}/api/events"))
+            .bearer_auth(&head)
+            .send()
+    };
+    let mut tabs = Vec::new();
+    for _ in 0..share {
+        let r = events().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        tabs.push(r);
+    }
+    let r = events().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "RATE_LIMITED");
+    // The streams count among the server's places: li takes the last, zhao finds none.
+    let li_socket = socket(server.addr, &li).await.unwrap();
+    assert_eq!(socket(server.addr, &zhao_key).await.err(), Some(503));
+    drop(li_socket);
+
+    // Each stream ends by itself after a session, and its place is free again.
+    for tab in &mut tabs {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(20), tab.chunk()).await {
+                Err(_) => panic!("a stream outlived its session"),
+                Ok(Ok(Some(_))) => {}
+                Ok(Ok(None) | Err(_)) => break,
+            }
+        }
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.app.connections.open() > 0 {
+        assert!(std::time::Instant::now() < deadline, "places still held");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(events().await.unwrap().status().as_u16(), 200);
+    record(&mut zhao, 4, "菜市场门口积水");
+    sync_once(&mut zhao, &zhao_cfg, &mut |_| {}).await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_over_its_rate_is_told_when_to_retry_and_code_guessing_is_throttled() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");

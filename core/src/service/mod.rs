@@ -291,6 +291,15 @@ fn dispatch<S: State>(
             Ok(Outcome::read(Response::Demands { items, total }))
         }
         Request::Search { query, limit } => {
+            // Words to look for are held to a demand's length: a longer query finds nothing a
+            // demand could hold, and only costs the index.
+            if !crate::limits::words_fit(&query) {
+                return Err(Error::TextTooLong {
+                    len: query.chars().count(),
+                    max: crate::limits::MAX_TEXT_CHARS,
+                }
+                .into());
+            }
             let scope = scope(who)?;
             let mut items = state.search(&query, limit.unwrap_or(50), scope.as_ref())?;
             with_clocks(state, ctx, &mut items);

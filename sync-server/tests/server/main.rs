@@ -8,6 +8,7 @@
     reason = "a test that cannot go on fails loudly"
 )]
 
+mod bodies;
 mod failure;
 mod hostile_js;
 mod interop;
@@ -147,4 +148,53 @@ pub fn station_doc(s: &str) -> DocId {
 
 pub fn staff(s: &str) -> Person {
     Person::Staff(StaffId::new(s))
+}
+
+/// `method path` through the router in process, as `who`, with a JSON body: the status and the
+/// answer's JSON (null when it is not JSON).
+pub async fn call(
+    router: &axum::Router,
+    method: &str,
+    path: &str,
+    who: &Who,
+    body: &str,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    call_with(
+        router,
+        method,
+        path,
+        who,
+        "application/json",
+        body.as_bytes().to_vec(),
+    )
+    .await
+}
+
+/// The same with a body of any type.
+pub async fn call_with(
+    router: &axum::Router,
+    method: &str,
+    path: &str,
+    who: &Who,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", content_type);
+    if let Some(c) = &who.credential {
+        req = req.header("authorization", format!("Bearer {c}"));
+    }
+    let resp = router
+        .clone()
+        .oneshot(req.body(axum::body::Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, json)
 }

@@ -4,38 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use gridvoice_core::access::{Person, Role};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-use crate::{Who, app, deliver, device, enrol, record, record_with, staff, station_doc};
-
-async fn call(
-    router: &axum::Router,
-    method: &str,
-    path: &str,
-    who: &Who,
-    body: &str,
-) -> (StatusCode, serde_json::Value) {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json");
-    if let Some(c) = &who.credential {
-        req = req.header("authorization", format!("Bearer {c}"));
-    }
-    let resp = router
-        .clone()
-        .oneshot(req.body(Body::from(body.to_owned())).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-    (status, json)
-}
+use crate::{Who, app, call, deliver, device, enrol, record, record_with, staff, station_doc};
 
 #[tokio::test]
 async fn every_route_and_request_answers_each_role_as_the_rules_say() {
@@ -755,100 +727,4 @@ async fn every_route_and_request_answers_each_role_as_the_rules_say() {
             "route {method} {path} is missing from the matrix"
         );
     }
-}
-
-#[tokio::test]
-async fn a_body_over_the_limit_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    gridvoice_server::init_data(dir.path(), &gridvoice_core::demo::gulou().unwrap()).unwrap();
-    let office = enrol(
-        dir.path(),
-        "office",
-        staff("office-1"),
-        Role::Office,
-        None,
-        5,
-    );
-    let router = gridvoice_server::http::router(app(dir.path()).await);
-    let huge = format!(r#"{{"op":"search","query":"{}"}}"#, "字".repeat(600_000));
-    let (status, _) = call(&router, "POST", "/api/request", &office, &huge).await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-}
-
-/// The office checks the street's territory files before installing them: the demo's pass with
-/// their counts; the same files with one grid dragged over its neighbour are refused with the
-/// grids named, and nothing is installed; then the good files are installed.
-#[tokio::test]
-async fn the_office_checks_a_territory_and_installs_it_only_when_it_passes() {
-    let dir = tempfile::tempdir().unwrap();
-    let t = gridvoice_core::demo::gulou().unwrap();
-    gridvoice_server::init_data(dir.path(), &t).unwrap();
-    let office = enrol(
-        dir.path(),
-        "office",
-        staff("office-01"),
-        Role::Office,
-        None,
-        5,
-    );
-    let router = gridvoice_server::http::router(app(dir.path()).await);
-    let files = gridvoice_core::geography::geojson::export_files(&t);
-    let upload = |grids: &str| {
-        serde_json::json!({
-            "street": files.street, "communities": files.communities,
-            "quarters": files.quarters, "grids": grids, "stations": files.stations,
-            "organisation": files.organisation,
-        })
-        .to_string()
-    };
-    let (status, report) = call(
-        &router,
-        "POST",
-        "/api/admin/territory",
-        &office,
-        &upload(&files.grids),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["grids"], t.grids.len());
-    assert_eq!(report["stations"], t.stations.len());
-    assert_eq!(report["installed"], false, "a check installs nothing");
-
-    // One grid moved onto its neighbour: its first corner shifted by a few hundred metres.
-    let mut grids: serde_json::Value = serde_json::from_str(&files.grids).unwrap();
-    let ring = &mut grids["features"][0]["geometry"]["coordinates"][0];
-    let n = ring.as_array().unwrap().len();
-    for i in [0, n - 1] {
-        let lon = ring[i][0].as_f64().unwrap();
-        ring[i][0] = serde_json::json!(lon + 0.004);
-    }
-    let (status, report) = call(
-        &router,
-        "POST",
-        "/api/admin/territory?install=true",
-        &office,
-        &upload(&grids.to_string()),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{report}");
-    assert_eq!(report["installed"], false);
-    let problems = report["problems"].as_array().unwrap();
-    let first = t.grids[0].id.to_string();
-    assert!(
-        problems
-            .iter()
-            .any(|p| p.as_str().is_some_and(|p| p.contains(&first))),
-        "the moved grid is named: {problems:?}"
-    );
-
-    let (status, report) = call(
-        &router,
-        "POST",
-        "/api/admin/territory?install=true",
-        &office,
-        &upload(&files.grids),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["installed"], true);
 }
