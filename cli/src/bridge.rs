@@ -181,6 +181,13 @@ async fn command(State(b): State<Bridge>, Path(cmd): Path<String>, body: Bytes) 
             },
             Err(e) => refuse(e),
         },
+        DeviceCommand::Reset => match parse(&body) {
+            Ok(input) => match s.reset(input).await {
+                Ok(v) => ok(serde_json::to_value(v)),
+                Err(e) => refuse(e),
+            },
+            Err(e) => refuse(e),
+        },
     }
 }
 

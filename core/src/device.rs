@@ -109,6 +109,22 @@ pub struct PhotoData {
     pub data_base64: String,
 }
 
+/// `POST /device/reset` / command `reset`: wipe the device (its records, photos, credential and
+/// identity) so it can be enrolled anew — the one way to move it to another server. Refused with
+/// `UNSENT` while the server has not confirmed everything, unless `discard_unsent`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetInput {
+    #[serde(default)]
+    pub discard_unsent: bool,
+}
+
+/// What a reset threw away that the server had not confirmed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetDone {
+    pub unsent_records: u32,
+    pub unsent_photos: u32,
+}
+
 /// A photo stored on the device: its name (SHA-256, hex) for `RecordDemand::attachments`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhotoSaved {

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use gridvoice_core::api::{ApiError, Request, Response};
 use gridvoice_core::device::{
-    DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved, SyncSummary,
+    DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved, ResetDone,
+    ResetInput, SyncSummary,
 };
 use gridvoice_core::territory::Territory;
 use gridvoice_sync::device::DeviceService;
@@ -52,4 +53,9 @@ pub async fn put_photo(device: Device<'_>, input: PhotoInput) -> Result<PhotoSav
 #[tauri::command]
 pub async fn photo(device: Device<'_>, input: PhotoRef) -> Result<PhotoData, ApiError> {
     device.photo(input).await
+}
+
+#[tauri::command]
+pub async fn reset(device: Device<'_>, input: ResetInput) -> Result<ResetDone, ApiError> {
+    device.reset(input).await
 }

@@ -62,7 +62,8 @@ fn main() {
             commands::territory,
             commands::request,
             commands::put_photo,
-            commands::photo
+            commands::photo,
+            commands::reset
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {

@@ -232,6 +232,14 @@ export function startDevBackend({ dist = path.join(here, "..", "..", "dist"), po
         if (!st.online) return err("OFFLINE", "照片还没有下载到本机，联网后再打开即可查看", 503);
         return err("NOT_FOUND", "服务器上还没有这张照片（拍照的代表可能尚未同步）", 404);
       }
+      case "reset": {
+        const unsent = st.pending.length;
+        if (unsent && !input.discard_unsent) {
+          return err("UNSENT", `还有 ${unsent} 条记录、0 张照片未同步到服务器；请先同步，或确认放弃这些内容后再重置`, 400);
+        }
+        st.enrolled = false; st.pending = [];
+        return { unsent_records: unsent, unsent_photos: 0 };
+      }
       default: return err("NOT_FOUND", "没有这个命令", 404);
     }
   }

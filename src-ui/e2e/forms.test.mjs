@@ -934,3 +934,39 @@ test("call-backs: the tasks page lists the two residents to call back with the a
   assert.deepEqual(p.errors, []);
   await p.context().close();
 });
+
+test("a phone pinned to another server: the enrol page offers the reset, asks again before discarding what is unsent, then the phone enrols anew", async () => {
+  const p = await page();
+  // A record the server has not confirmed yet.
+  const g = myGrid(0);
+  await fetch(`${backend.url}/device/request`, { method: "POST", body: JSON.stringify({ op: "record_demand", text: "南锣鼓巷口路灯不亮", category: "safety", grid: g.id }) });
+  await go(p, "/enrol");
+  assert.equal(await p.locator("[data-testid=reset-submit]").count(), 0, "no reset offered before it is needed");
+  await fake("fail", { command: "enrol", code: "ALREADY_INITIALISED", http: 400,
+    message: "本设备已绑定另一台同步服务器，不能改绑到这里；如确需更换服务器，请先在代表工作室的指导下重置本设备（将清除本机数据）" });
+  await p.fill("#enrol-server", "https://new.gulou.example");
+  await p.fill("#enrol-code", "NEWC-ODE1-2345");
+  await p.click("#enrol-submit");
+  await p.waitForSelector("[data-testid=reset-submit]");
+  assert.match(await text(p, "[data-testid=enrol-error]"), /另一台同步服务器/);
+  assert.match(await text(p, "[data-testid=reset]"), /清除本机的记录、照片和凭据/);
+  assert.equal(await text(p, "[data-testid=reset-submit]"), "重置本设备");
+  // The first tap is refused while a record waits for the server; the button now says what it would discard.
+  await p.click("[data-testid=reset-submit]");
+  await p.waitForFunction(() => document.querySelector("[data-testid=reset-submit]")?.textContent.includes("放弃"));
+  assert.match(await text(p, "[data-testid=enrol-error]"), /未同步到服务器/);
+  assert.equal((await (await fetch(`${backend.url}/device/status`, { method: "POST", body: "{}" })).json()).enrolled, true, "nothing wiped yet");
+  await shot(p, "reset-unsent");
+  await p.click("[data-testid=reset-submit]");
+  await p.waitForSelector("[data-testid=enrol-ok]");
+  assert.equal(await text(p, "[data-testid=enrol-ok]"), "本设备已重置，可以重新绑定");
+  assert.equal(await p.locator("[data-testid=reset-submit]").count(), 0);
+  assert.equal((await (await fetch(`${backend.url}/device/status`, { method: "POST", body: "{}" })).json()).enrolled, false);
+  await shot(p, "reset-done");
+  // Enrolled anew at the new server.
+  await p.fill("#enrol-code", "NEWC-ODE1-2345");
+  await p.click("#enrol-submit");
+  await p.waitForURL(`${backend.url}/`);
+  assert.deepEqual(p.errors, []);
+  await p.context().close();
+});

@@ -9,7 +9,8 @@ use gridvoice_core::boundary::DeviceCommand;
 use gridvoice_core::clock::Timestamp;
 use gridvoice_core::deadline::StageClock;
 use gridvoice_core::device::{
-    DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved, SyncSummary,
+    DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved, ResetInput,
+    SyncSummary,
 };
 use gridvoice_core::ids::{DemandId, SuggestionId, VisitId};
 use gridvoice_core::model::WhistleRoute;
@@ -53,6 +54,14 @@ pub async fn territory() -> Result<Territory> {
 /// Stores a photo on the device; the answer names it for `RecordDemand::attachments`.
 pub async fn put_photo(data_base64: String) -> Result<PhotoSaved> {
     call(DeviceCommand::PutPhoto, &PhotoInput { data_base64 }).await
+}
+
+/// Wipes the device to enrol it anew (`UNSENT` while the server lacks something, unless discarded).
+/// The answer's counts (`ResetDone`) are not shown: the page says the device is reset.
+pub async fn reset(discard_unsent: bool) -> Result<()> {
+    call_text(DeviceCommand::Reset, &ResetInput { discard_unsent })
+        .await
+        .map(drop)
 }
 
 /// A photo to show: from the device, else fetched from the server once (needs the network).

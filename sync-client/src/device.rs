@@ -18,8 +18,8 @@ use gridvoice_core::ErrorCode;
 use gridvoice_core::api::{ApiError, Request, Response};
 use gridvoice_core::clock::{Clock, Timestamp};
 use gridvoice_core::device::{
-    DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved,
-    SyncFailure, SyncProgress, SyncSummary,
+    DeviceStatus, EnrolInput, PendingItem, PhotoData, PhotoInput, PhotoRef, PhotoSaved, ResetDone,
+    ResetInput, SyncFailure, SyncProgress, SyncSummary,
 };
 use gridvoice_core::territory::Territory;
 use gridvoice_store::Store;
@@ -245,6 +245,23 @@ impl DeviceService {
         }
         self.wake.notify_one();
         Ok(self.status().await)
+    }
+
+    /// Wipes the device (records, photos, credential, identity) so it can be enrolled anew, at
+    /// another server: refused with `UNSENT` while the server has not confirmed everything,
+    /// unless told to discard it.
+    pub async fn reset(&self, input: ResetInput) -> Result<ResetDone, ApiError> {
+        let mut store = self.store.lock().await;
+        let wiped = store
+            .reset_device(input.discard_unsent)
+            .map_err(ApiError::from)?;
+        let mut info = self.info();
+        *info = SyncInfo::default();
+        info.identity = Identity::of(&store);
+        Ok(ResetDone {
+            unsent_records: u32::try_from(wiped.unsent_records).unwrap_or(u32::MAX),
+            unsent_photos: u32::try_from(wiped.unsent_photos).unwrap_or(u32::MAX),
+        })
     }
 
     /// Syncs every document now; the answer says what happened, in plain words when it failed.

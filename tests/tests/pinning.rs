@@ -10,9 +10,9 @@
     reason = "a test that cannot go on fails loudly"
 )]
 
-use gridvoice_core::device::EnrolInput;
+use gridvoice_core::device::{EnrolInput, ResetDone, ResetInput};
 use gridvoice_server::Config;
-use gridvoice_store::{Error as StoreError, Store};
+use gridvoice_store::Store;
 use gridvoice_sync::device::DeviceService;
 use gridvoice_sync::{SyncConfig, enrol, sync_once};
 
@@ -91,18 +91,29 @@ async fn a_phone_pinned_to_its_server_enrols_elsewhere_only_after_a_reset() {
     // The real one comes back; the phone syncs with it as ever.
     let street = server(&dir.path().join("street"), &addr).await;
     let mut wang = Store::open(&phone).unwrap();
-    let cfg = SyncConfig::from_store(&wang).unwrap();
     gridvoice_tests::record_on_device(&mut wang, 2, "小区停车位不足", "other", None).unwrap();
 
-    // A reset while the server has not confirmed everything is refused; the records stay.
-    match wang.reset_device(false) {
-        Err(StoreError::Unsent { records, photos }) => assert_eq!((records, photos), (2, 0)),
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(demands(&mut wang), 2);
-    sync_once(&mut wang, &cfg, &mut |_| {}).await.unwrap();
-    let wiped = wang.reset_device(false).unwrap();
-    assert_eq!(wiped, gridvoice_store::Wiped::default());
+    // The app's reset: refused while the server has not confirmed everything; the records stay.
+    drop(wang);
+    let app = DeviceService::open(&phone).unwrap();
+    let e = app
+        .reset(ResetInput {
+            discard_unsent: false,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code.as_str(), "UNSENT", "{e:?}");
+    assert!(e.message.contains("还有 2 条记录"), "{}", e.message);
+    assert!(app.status().await.enrolled, "nothing wiped");
+    // Synced, the same tap wipes the phone: nothing was left unsent.
+    let synced = app.sync_now().await;
+    assert!(synced.ok, "{synced:?}");
+    let done = app.reset(ResetInput::default()).await.unwrap();
+    assert_eq!(done, ResetDone::default());
+    let status = app.status().await;
+    assert!(!status.enrolled && status.delegate.is_none(), "{status:?}");
+    drop(app);
+    let wang = Store::open(&phone).unwrap();
     assert!(wang.identity().is_none() && wang.server_link().unwrap().is_none());
     drop(wang);
     // Nothing of the street's records is left in the file.

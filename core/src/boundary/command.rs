@@ -28,6 +28,8 @@ pub enum DeviceCommand {
     PutPhoto,
     /// A photo to show (`PhotoRef` → `PhotoData`).
     Photo,
+    /// Wipe this device to enrol it anew, at another server (`ResetInput` → `ResetDone`).
+    Reset,
 }
 
 impl DeviceCommand {
@@ -41,6 +43,7 @@ impl DeviceCommand {
         DeviceCommand::Request,
         DeviceCommand::PutPhoto,
         DeviceCommand::Photo,
+        DeviceCommand::Reset,
     ];
 
     /// The command's name on every transport.
@@ -54,6 +57,7 @@ impl DeviceCommand {
             DeviceCommand::Request => "request",
             DeviceCommand::PutPhoto => "put_photo",
             DeviceCommand::Photo => "photo",
+            DeviceCommand::Reset => "reset",
         }
     }
 
@@ -108,7 +112,8 @@ mod tests {
             | DeviceCommand::Territory
             | DeviceCommand::Request
             | DeviceCommand::PutPhoto
-            | DeviceCommand::Photo => DeviceCommand::ALL.contains(&c),
+            | DeviceCommand::Photo
+            | DeviceCommand::Reset => DeviceCommand::ALL.contains(&c),
         };
         for c in [
             DeviceCommand::Status,
@@ -119,6 +124,7 @@ mod tests {
             DeviceCommand::Request,
             DeviceCommand::PutPhoto,
             DeviceCommand::Photo,
+            DeviceCommand::Reset,
         ] {
             assert!(listed(c), "{c} is missing from DeviceCommand::ALL");
         }

@@ -90,6 +90,22 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Enter a server address starting with http:// or https://",
     ),
     ("enrol.err.code", "请填写绑定码", "Enter the enrolment code"),
+    (
+        "enrol.reset_hint",
+        "改绑到另一台服务器前须重置本设备：清除本机的记录、照片和凭据。请在代表工作室指导下操作。",
+        "To enrol at another server, reset this device first: its records, photos and credential are wiped. Do it with the delegate office.",
+    ),
+    ("enrol.reset_submit", "重置本设备", "Reset this device"),
+    (
+        "enrol.reset_discard",
+        "仍然重置，放弃未同步的内容",
+        "Reset anyway, discarding what is unsent",
+    ),
+    (
+        "enrol.reset_done",
+        "本设备已重置，可以重新绑定",
+        "This device is reset: enrol it again",
+    ),
     // record
     ("record.title", "记诉求", "Record a demand"),
     ("record.in_visit", "本次走访：", "In visit:"),

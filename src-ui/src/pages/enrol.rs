@@ -1,6 +1,8 @@
 //! Enrol 绑定设备: the server's address and the one-time code the office handed out bind this
-//! device to its delegate. Also the way back after the server refused the credential.
+//! device to its delegate. Also the way back after the server refused the credential, and — when
+//! the device is pinned to another server — the way to reset it first.
 
+use gridvoice_core::ErrorCode;
 use gridvoice_core::device::EnrolInput;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -30,6 +32,9 @@ pub fn Enrol() -> impl IntoView {
     let code_err = RwSignal::new(None::<String>);
     let result = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
+    // Enrolment refused because the device is bound to another server: offer the reset.
+    let pinned = RwSignal::new(false);
+    let unsent = RwSignal::new(false);
     let navigate = use_navigate();
 
     Effect::new(move || {
@@ -77,9 +82,24 @@ pub fn Enrol() -> impl IntoView {
                     navigate("/", Default::default());
                 }
                 Err(e) => {
+                    let _ = pinned.try_set(e.code == ErrorCode::AlreadyInitialised);
                     let _ = result.try_set(Some(Err(e.message)));
                 }
             }
+            let _ = busy.try_set(false);
+        });
+    };
+
+    let reset = move |discard: bool| {
+        busy.set(true);
+        spawn_local(async move {
+            let r = api::reset(discard).await;
+            let _ = unsent.try_set(matches!(&r, Err(e) if e.code == ErrorCode::Unsent));
+            let _ = pinned.try_set(r.is_err());
+            let _ = result.try_set(Some(
+                r.map(|_| i18n.t("enrol.reset_done").to_owned())
+                    .map_err(|e| e.message),
+            ));
             let _ = busy.try_set(false);
         });
     };
@@ -109,6 +129,14 @@ pub fn Enrol() -> impl IntoView {
             {move || result.get().map(|r| match r {
                 Ok(m) => view! { <p class="ok" data-testid="enrol-ok" role="status">{m}</p> }.into_any(),
                 Err(m) => view! { <p class="error" data-testid="enrol-error" role="alert">{m}</p> }.into_any(),
+            })}
+            // One button: a plain reset, or — once told records are unsent — a reset that discards them.
+            {move || pinned.get().then(|| view! {
+                <p class="warn" data-testid="reset">{t("enrol.reset_hint")}</p>
+                <button type="button" class="btn" data-testid="reset-submit"
+                    disabled=move || busy.get() on:click=move |_| reset(unsent.get_untracked())>
+                    {move || i18n.t(if unsent.get() { "enrol.reset_discard" } else { "enrol.reset_submit" })}
+                </button>
             })}
         </section>
     }
