@@ -6,6 +6,11 @@
 //! `ws_frame-op-order.bin` (a whole frame) each carry a forged genesis-like change writing the
 //! document's root and a demand under it: applying them tripped Automerge 0.12's own op-order
 //! invariant. They are now refused before anything is applied (no device writes the root).
+//!
+//! `sync_message-2.bin` (found by the run after that fix) is one compressed change whose
+//! operation names an actor missing from the change's actor table: Automerge's decoder, which the
+//! root check calls, unwrapped it and panicked; `ws_frame-2.bin` is the same class in a frame.
+//! Such a change is now refused as unreadable.
 
 #![allow(
     clippy::unwrap_used,
@@ -56,5 +61,39 @@ fn changes_that_broke_automerges_op_order_are_refused_before_they_are_applied() 
     assert_eq!(
         through_the_door(&frame.data.unwrap()),
         Err(Refusal::FixedFieldChanged)
+    );
+}
+
+#[test]
+fn a_compressed_change_the_fuzzer_found_is_judged_without_a_panic() {
+    let data = fixture("sync_message-2.bin");
+    let (mode, chunk) = data.split_first().unwrap();
+    assert_eq!(
+        mode % 2,
+        1,
+        "the target's mode byte: one chunk in a message"
+    );
+    let message = automerge::sync::Message {
+        heads: Vec::new(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: vec![chunk.to_vec()].into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    assert_eq!(
+        through_the_door(&message.encode()),
+        Err(Refusal::Unreadable),
+        "a change whose operations name an actor it does not list"
+    );
+}
+
+#[test]
+fn a_frame_the_fuzzer_found_after_the_root_fix_is_refused_without_a_panic() {
+    let frame =
+        gridvoice_server::ws::frame_fields(&fixture("ws_frame-2.bin")).expect("the frame reads");
+    assert_eq!(
+        through_the_door(&frame.data.expect("it carries data")),
+        Err(Refusal::Unreadable)
     );
 }

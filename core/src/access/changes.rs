@@ -55,11 +55,17 @@ pub fn judge(
     // the genesis's trips Automerge 0.12's own op-order invariant (found by fuzzing:
     // `fuzz/known/`).
     for c in &fresh {
-        if c.decode()
-            .operations
-            .iter()
-            .any(|op| op.obj == automerge::legacy::ObjectId::Root)
-        {
+        // Decoding a forged change can panic inside Automerge (an operation naming an actor its
+        // change does not list: found by fuzzing, `tests/fixtures/fuzz/sync_message-2.bin`):
+        // such a change is unreadable, refused like any other.
+        let touches_root = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            c.decode()
+                .operations
+                .iter()
+                .any(|op| op.obj == automerge::legacy::ObjectId::Root)
+        }))
+        .map_err(|_| Refusal::Unreadable)?;
+        if touches_root {
             return Err(Refusal::FixedFieldChanged);
         }
     }
