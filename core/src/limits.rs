@@ -59,6 +59,10 @@ pub const MAX_DEVICE_CONNECTIONS: usize = 4;
 /// `EventSource` opens a new one by itself).
 pub const MAX_DEVICE_EVENT_STREAMS: usize = 16;
 
+/// Objects nested in objects that one message's changes may make, counted from the first object
+/// they make inside what exists (a record nests three or four deep).
+pub const MAX_NESTING: usize = 16;
+
 /// A request's JSON body at the server.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A territory upload (a street's GeoJSON files as one JSON body).

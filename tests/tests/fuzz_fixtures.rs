@@ -97,3 +97,14 @@ fn a_frame_the_fuzzer_found_after_the_root_fix_is_refused_without_a_panic() {
         Err(Refusal::Unreadable)
     );
 }
+
+#[test]
+fn a_change_nesting_objects_without_end_is_refused_before_automerge_builds_its_patches() {
+    let frame =
+        gridvoice_server::ws::frame_fields(&fixture("ws_frame-3.bin")).expect("the frame reads");
+    let r = through_the_door(&frame.data.expect("it carries data"));
+    assert!(
+        matches!(r, Err(Refusal::TooLarge | Refusal::Unreadable)),
+        "refused as too deep or looping: {r:?}"
+    );
+}

@@ -54,21 +54,26 @@ pub fn judge(
     // held already): refused before it is applied. Applying root operations that contend with
     // the genesis's trips Automerge 0.12's own op-order invariant (found by fuzzing:
     // `fuzz/known/`).
+    let mut made = std::collections::HashMap::new();
     for c in &fresh {
         // Decoding a forged change can panic inside Automerge (an operation naming an actor its
         // change does not list: found by fuzzing, `tests/fixtures/fuzz/sync_message-2.bin`):
         // such a change is unreadable, refused like any other.
-        let touches_root = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            c.decode()
-                .operations
-                .iter()
-                .any(|op| op.obj == automerge::legacy::ObjectId::Root)
-        }))
-        .map_err(|_| Refusal::Unreadable)?;
-        if touches_root {
-            return Err(Refusal::FixedFieldChanged);
+        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.decode()))
+            .map_err(|_| Refusal::Unreadable)?;
+        let mut counter = decoded.start_op.get();
+        for op in &decoded.operations {
+            if op.obj == automerge::legacy::ObjectId::Root {
+                return Err(Refusal::FixedFieldChanged);
+            }
+            if matches!(op.action, automerge::legacy::OpType::Make(_)) {
+                let id = automerge::legacy::OpId(counter, decoded.actor_id.clone());
+                made.insert(id, op.obj.clone());
+            }
+            counter = counter.saturating_add(1);
         }
     }
+    nesting_fits(&made)?;
     let mut after = base.clone();
     let before_heads = base.get_heads();
     // The patches of this apply alone (far cheaper than diffing heads on a large document).
@@ -341,6 +346,46 @@ impl RecordCtx<'_> {
         }
         Ok((station, by))
     }
+}
+
+/// The objects the fresh changes make, each nested no deeper than `limits::MAX_NESTING` and none
+/// inside itself. Automerge follows an object's parents to build each patch's path: a change that
+/// makes an object inside itself sends it round the loop for ever, and a chain of thousands of
+/// nested objects — a few hundred bytes once compressed — costs memory by the square of its
+/// length (found by fuzzing: `tests/fixtures/fuzz/ws_frame-3.bin`). Checked before applying.
+fn nesting_fits(
+    made: &std::collections::HashMap<automerge::legacy::OpId, automerge::legacy::ObjectId>,
+) -> Result<(), Refusal> {
+    use automerge::legacy::{ObjectId, OpId};
+    let most = crate::limits::MAX_NESTING;
+    let mut depth: std::collections::HashMap<&OpId, usize> = std::collections::HashMap::new();
+    for start in made.keys() {
+        let mut path: Vec<&OpId> = Vec::new();
+        let mut at = start;
+        let below = loop {
+            if let Some(d) = depth.get(at) {
+                break *d;
+            }
+            if path.contains(&at) {
+                return Err(Refusal::Unreadable);
+            }
+            if path.len() >= most {
+                return Err(Refusal::TooLarge);
+            }
+            path.push(at);
+            match made.get(at) {
+                Some(ObjectId::Id(parent)) => at = parent,
+                _ => break 0,
+            }
+        };
+        if below + path.len() > most {
+            return Err(Refusal::TooLarge);
+        }
+        for (i, id) in path.iter().rev().enumerate() {
+            depth.insert(id, below + i + 1);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
