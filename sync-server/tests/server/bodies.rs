@@ -10,15 +10,6 @@ use gridvoice_core::limits::{MAX_BODY_BYTES, MAX_TERRITORY_BYTES};
 
 use crate::{app, call, call_with, enrol, staff};
 
-/// A JSON body of exactly `size` bytes: a search for a run of 'x'.
-fn search_of(size: usize) -> String {
-    let frame = r#"{"op":"search","query":""}"#;
-    format!(
-        r#"{{"op":"search","query":"{}"}}"#,
-        "x".repeat(size - frame.len())
-    )
-}
-
 #[tokio::test]
 async fn each_body_one_byte_over_its_limit_is_refused_and_at_the_limit_is_read() {
     let dir = tempfile::tempdir().unwrap();
@@ -40,92 +31,79 @@ async fn each_body_one_byte_over_its_limit_is_refused_and_at_the_limit_is_read()
         6,
     );
     let router = gridvoice_server::http::router(app(dir.path()).await);
-    let too_large = |status: StatusCode, body: &serde_json::Value| {
-        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+
+    // (what, method, path, who, content type, a body of n bytes, its limit, the code at the limit)
+    type Body = Box<dyn Fn(usize) -> Vec<u8>>;
+    let padded = |head: &'static str, tail: &'static str| -> Body {
+        Box::new(move |n| {
+            format!("{head}{}{tail}", "x".repeat(n - head.len() - tail.len())).into_bytes()
+        })
+    };
+    let photo: Body = Box::new(|n| {
+        let mut b = b"RIFF\x20\0\0\0WEBPVP8 ".to_vec();
+        b.resize(n, 7);
+        b
+    });
+    let photo_path = format!("/api/photos/{}", "a".repeat(64));
+    let cases: Vec<(&str, &str, &str, _, &str, Body, usize, Option<&str>)> = vec![
+        // A search of a million characters: read, and its words are over their limit.
+        (
+            "a request's JSON",
+            "POST",
+            "/api/request",
+            &office,
+            "application/json",
+            padded(r#"{"op":"search","query":""#, r#""}"#),
+            MAX_BODY_BYTES,
+            Some("TEXT_TOO_LONG"),
+        ),
+        // A photo no demand names.
+        (
+            "a photo",
+            "PUT",
+            photo_path.as_str(),
+            &wang,
+            "image/webp",
+            photo,
+            MAX_PHOTO_BYTES,
+            Some("INVALID_PHOTO"),
+        ),
+        // Not a territory.
+        (
+            "a territory upload",
+            "POST",
+            "/api/admin/territory",
+            &office,
+            "application/json",
+            padded(r#"{"street":""#, r#""}"#),
+            MAX_TERRITORY_BYTES,
+            None,
+        ),
+    ];
+    for (what, method, path, who, content_type, body_of, limit, code_at_limit) in cases {
+        let (status, body) =
+            call_with(&router, method, path, who, content_type, body_of(limit + 1)).await;
+        assert_eq!(
+            status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{what} one byte over: {body}"
+        );
         assert_eq!(
             body["code"], "PAYLOAD_TOO_LARGE",
-            "the API's own error: {body}"
+            "{what}: the API's own error: {body}"
         );
-    };
-
-    // A request's JSON: 1 MiB.
-    let (status, body) = call(
-        &router,
-        "POST",
-        "/api/request",
-        &office,
-        &search_of(MAX_BODY_BYTES + 1),
-    )
-    .await;
-    too_large(status, &body);
-    let (status, body) = call(
-        &router,
-        "POST",
-        "/api/request",
-        &office,
-        &search_of(MAX_BODY_BYTES),
-    )
-    .await;
-    assert_ne!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
-    assert_eq!(
-        status,
-        StatusCode::BAD_REQUEST,
-        "read, and its words are over the limit: {body}"
-    );
-
-    // A photo: 8 MiB. At the limit it is read (and refused as no demand names it).
-    let photo = |size: usize| {
-        let mut b = b"RIFF\x20\0\0\0WEBPVP8 ".to_vec();
-        b.resize(size, 7);
-        b
-    };
-    let path = format!("/api/photos/{}", "a".repeat(64));
-    let (status, body) = call_with(
-        &router,
-        "PUT",
-        &path,
-        &wang,
-        "image/webp",
-        photo(MAX_PHOTO_BYTES + 1),
-    )
-    .await;
-    too_large(status, &body);
-    let (status, body) = call_with(
-        &router,
-        "PUT",
-        &path,
-        &wang,
-        "image/webp",
-        photo(MAX_PHOTO_BYTES),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(body["code"], "INVALID_PHOTO", "{body}");
-
-    // A territory upload: 16 MiB. At the limit it is read (and is not a territory).
-    let upload = |size: usize| {
-        let frame = r#"{"street":""}"#;
-        format!(r#"{{"street":"{}"}}"#, "x".repeat(size - frame.len()))
-    };
-    let (status, body) = call(
-        &router,
-        "POST",
-        "/api/admin/territory",
-        &office,
-        &upload(MAX_TERRITORY_BYTES + 1),
-    )
-    .await;
-    too_large(status, &body);
-    let (status, body) = call(
-        &router,
-        "POST",
-        "/api/admin/territory",
-        &office,
-        &upload(MAX_TERRITORY_BYTES),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_ne!(body["code"], "PAYLOAD_TOO_LARGE", "{body}");
+        let (status, body) =
+            call_with(&router, method, path, who, content_type, body_of(limit)).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{what} at the limit is read: {body}"
+        );
+        match code_at_limit {
+            Some(code) => assert_eq!(body["code"], code, "{what}: {body}"),
+            None => assert_ne!(body["code"], "PAYLOAD_TOO_LARGE", "{what}: {body}"),
+        }
+    }
 }
 
 /// The office checks the street's territory files before installing them: the demo's pass with
